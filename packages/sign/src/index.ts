@@ -1,1 +1,4 @@
-export {};
+export { signTarball } from './tarball.js';
+export type { SignTarballOptions, SignedTarball } from './tarball.js';
+export { sealPaths } from './paths.js';
+export { writeFileAtomic } from './atomic.js';

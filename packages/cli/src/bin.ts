@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// The `sealpack` command. Each command's module is imported only when it runs, so
+// `sealpack --help` does not load OpenPGP.js.
+import { cac } from 'cac';
+import { main, type CommandModule } from './main.js';
+
+const cli = cac('sealpack');
+const load = (name: string) => () => import(`./commands/${name}.js`) as Promise<CommandModule>;
+
+cli
+  .command('keygen', 'Generate a signing key: N.key.asc (private) and N.pub.asc')
+  .option('--name <name>', 'Key name (also the user ID name)')
+  .option('--email <email>', 'User ID email')
+  .option('--algo <algo>', 'ed25519 | rsa3072 | rsa4096', { default: 'ed25519' })
+  .option('--v6', 'Generate an RFC 9580 v6 key (GnuPG before 2.5 cannot check it)')
+  .option('--expires <duration>', 'Expiry such as 2y, 18m, 90d, or never', { default: '2y' })
+  .option('--out <dir>', 'Output folder', { default: '.' })
+  .action(main(load('keygen')));
+
+cli
+  .command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc')
+  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY); passphrase from SEALPACK_PASSPHRASE')
+  .action(main(load('sign')));
+
+cli
+  .command('verify [...tarballs]', 'Verify tarballs against their seals, the pinned keyring, revocations and policy')
+  .option('--json', 'Print one JSON document on stdout')
+  .option('--config <file>', 'Policy file (default: searched from the working directory up)')
+  .option('--at <date>', 'Verify as of this moment (ISO date), e.g. for an old commit')
+  .action(main(load('verify')));
+
+cli
+  .command('pack [dir]', 'Pack with the project\'s package manager, embed the seal, sign; write the detached seal')
+  .option('--out <dir>', 'Where the tarball and its seal go', { default: '.' })
+  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('pack')));
+
+cli
+  .command('publish [target]', 'Pack, seal, sign and publish (DIR or a sealed X.tgz); -r for every workspace package')
+  .option('-r, --recursive', 'Every publishable workspace package not yet in its registry, dependencies first')
+  .option('--tag <tag>', 'Dist-tag')
+  .option('--access <access>', 'public | restricted')
+  .option('--registry <url>', 'Registry URL')
+  .option('--otp <code>', 'One-time password')
+  .option('--dry-run', 'Do everything but the upload')
+  .option('--no-git-tag', 'With -r: do not create name@version git tags')
+  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('publish')));
+
+cli
+  .command('verify-installed [dir]', 'Verify the installed tree (npm, pnpm, yarn) against embedded seals')
+  .option('--json', 'Print one JSON document on stdout')
+  .option('--config <file>', 'Policy file')
+  .option('--at <date>', 'Verify as of this moment (ISO date)')
+  .action(main(load('verify-installed')));
+
+cli
+  .command('verify-lockfile [dir]', 'Verify lockfile integrities against registry seals, before install')
+  .option('--all', 'Every package of the lockfile, not only those policy covers')
+  .option('--json', 'Print one JSON document on stdout')
+  .option('--config <file>', 'Policy file')
+  .option('--at <date>', 'Verify as of this moment (ISO date)')
+  .option('--registry <url>', 'Registry URL')
+  .action(main(load('verify-lockfile')));
+
+cli
+  .command('guard', 'For prepublishOnly: refuse a publish that does not go through sealpack')
+  .action(main(load('guard')));
+
+cli
+  .command('init [dir]', 'Set a repository up: keyring folder, config skeleton, the guard (or --consumer hooks)')
+  .option('--consumer', 'Set up a consuming repository: pin a key, write the install hooks')
+  .option('--key <file>', 'With --consumer: a public key to pin')
+  .action(main(load('init')));
+
+cli
+  .command('doctor [dir]', 'Check a repository for CI: guards, signing key, keyring')
+  .option('--days <n>', 'Warn about a signing key expiring within this many days', { default: 30 })
+  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
+  .action(main(load('doctor')));
+
+cli.help();
+cli.version(process.env.SEALPACK_VERSION ?? '0.1.0');
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+    if (cli.args.length) throw new Error(`unknown command: ${cli.args[0]}`);
+    cli.outputHelp();
+  } else {
+    await cli.runMatchedCommand();
+  }
+} catch (error) {
+  // cac throws for unknown options and missing values: a usage error, exit 2.
+  process.stderr.write(`sealpack: ${(error as Error).message}\nRun \`sealpack --help\` for usage.\n`);
+  process.exitCode = 2;
+}

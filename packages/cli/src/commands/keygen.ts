@@ -1,0 +1,39 @@
+import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { SealError } from '@sealpack/diagnostics';
+import { generateKey, type KeyAlgorithm } from '@sealpack/openpgp';
+import { writeFileAtomic } from '@sealpack/sign';
+import type { Context } from '../main.js';
+import { parseExpiry } from '../options.js';
+
+const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 'rsa3072', rsa4096: 'rsa4096' };
+
+export async function run(_args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const name = typeof options.name === 'string' ? options.name : '';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
+    throw new SealError('ESEAL_CONFIG', `--name: expected a file-safe key name such as release-bot, found ${name || 'nothing'}`);
+  }
+  const algorithm = ALGORITHMS[String(options.algo)];
+  if (!algorithm) throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
+  const out = resolve(context.cwd, String(options.out ?? '.'));
+  await mkdir(out, { recursive: true });
+  const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
+  const key = await generateKey({
+    name,
+    email: typeof options.email === 'string' ? options.email : undefined,
+    algorithm,
+    v6: options.v6 === true,
+    expires: parseExpiry(options.expires),
+    passphrase,
+  });
+  for (const warning of key.warnings) context.logger.warn(warning);
+  if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is not set: the private key is written unencrypted');
+  const privateFile = join(out, `${name}.key.asc`);
+  const publicFile = join(out, `${name}.pub.asc`);
+  await writeFileAtomic(privateFile, key.privateKey, 0o600);
+  await writeFileAtomic(publicFile, key.publicKey, 0o644);
+  context.err(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
+  context.err(`fingerprint ${key.fingerprint}`);
+  context.err(`consumers pin it as .sealpack/keys/${name}.asc`);
+  return 0;
+}

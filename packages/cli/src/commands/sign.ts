@@ -1,0 +1,13 @@
+import { signTarball } from '@sealpack/sign';
+import type { Context } from '../main.js';
+import { loadSigner, requirePaths } from '../options.js';
+
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const tarballs = requirePaths(args, 'tarball to sign', context);
+  const signer = await loadSigner(options, context);
+  for (const tarball of tarballs) {
+    const signed = await signTarball(tarball, { signer, logger: context.logger });
+    for (const file of signed.written) context.out(file);
+  }
+  return 0;
+}

@@ -1,0 +1,74 @@
+import { isSealError, INPUT_CODES, type Logger } from '@sealpack/diagnostics';
+import { hintFor } from './hints.js';
+
+export interface Context {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  logger: Logger;
+}
+
+/** A command module: maps positional arguments and flags to library calls; returns the exit code. */
+export interface CommandModule {
+  run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number>;
+}
+
+function makeContext(): Context {
+  const err = (text: string) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  const tty = process.stderr.isTTY === true;
+  let progressShown = false;
+  const clearProgress = () => {
+    if (progressShown) process.stderr.write('\r\x1b[K');
+    progressShown = false;
+  };
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err,
+    logger: {
+      info: (message) => (clearProgress(), err(message)),
+      warn: (message) => (clearProgress(), err(`warning: ${message}`)),
+      progress: tty
+        ? (message) => {
+            process.stderr.write(`\r\x1b[K${message}`);
+            progressShown = true;
+          }
+        : undefined,
+    },
+  };
+}
+
+/** Prints a thrown error as a diagnostic with a hint: never a stack trace for a known failure. */
+export function reportError(error: unknown, context: Pick<Context, 'err'>): number {
+  if (isSealError(error)) {
+    context.err(`error ${error.code}: ${error.message}`);
+    for (const line of error.details) context.err(`  ${line}`);
+    const hint = hintFor(error.code);
+    if (hint) context.err(`hint: ${hint}`);
+    return INPUT_CODES.has(error.code) || error.code === 'ESEAL_MALFORMED' ? 2 : 1;
+  }
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as Error).message) {
+    context.err(`error ESEAL_CONFIG: ${(error as Error).message}`);
+    context.err(`hint: ${hintFor('ESEAL_CONFIG')}`);
+    return 2;
+  }
+  context.err(`sealpack: internal error: ${(error as Error)?.stack ?? String(error)}`);
+  context.err('This is a bug in sealpack: please report it with the command you ran.');
+  return 2;
+}
+
+export function main(load: () => Promise<CommandModule>) {
+  return async (...params: unknown[]): Promise<void> => {
+    const options = (params.pop() ?? {}) as Record<string, unknown>;
+    const context = makeContext();
+    try {
+      const command = await load();
+      process.exitCode = await command.run(params, options, context);
+    } catch (error) {
+      process.exitCode = reportError(error, context);
+    }
+  };
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
+import {
+  buildManifest,
+  parseManifest,
+  readTarball,
+  serializeManifest,
+  type ManifestSource,
+} from '@sealpack/manifest';
+import { appendSignatures, type Signer } from '@sealpack/openpgp';
+import { writeFileAtomic } from './atomic.js';
+import { sealPaths } from './paths.js';
+
+export interface SignTarballOptions {
+  signer: Signer;
+  source?: ManifestSource;
+  logger?: Logger;
+}
+
+export interface SignedTarball {
+  name: string;
+  version: string;
+  /** The files written, in the order they were renamed into place. */
+  written: string[];
+  /** True when an existing seal for the same tarball bytes got one more signature. */
+  appended: boolean;
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes the detached seal of DESIGN.md for `tarball`: `X.tgz.asc` over the tarball bytes,
+ * `X.tgz.manifest.json` and `X.tgz.manifest.json.asc` over the manifest bytes.
+ * An existing seal of the same tarball bytes keeps its manifest bytes and gains a signature
+ * (a second maintainer, an approver); a seal of other bytes is replaced, with a warning.
+ */
+export async function signTarball(tarball: string, options: SignTarballOptions): Promise<SignedTarball> {
+  const logger = options.logger ?? silentLogger;
+  const bytes = await readFile(tarball);
+  const contents = await readTarball(bytes, tarball);
+  const { name, version } = contents.packageJson ?? {};
+  if (!name || !version) {
+    throw new SealError('ESEAL_MALFORMED', `${tarball}: expected package/package.json with a name and a version, found none`, {
+      artifact: tarball,
+      file: 'package.json',
+    });
+  }
+  const paths = sealPaths(tarball);
+
+  let manifestBytes = serializeManifest(
+    buildManifest({ name, version, tarball: contents.tarball, files: contents.files, source: options.source }),
+  );
+  const existingBytes = await readOptional(paths.manifest);
+  let appended = false;
+  if (existingBytes) {
+    const existing = safeParse(existingBytes, paths.manifest);
+    if (existing?.tarball?.integrity === contents.tarball.integrity) {
+      manifestBytes = existingBytes;
+      appended = true;
+    } else {
+      logger.warn(`${name}@${version}: ${paths.manifest} sealed other bytes; replacing it and dropping its signatures`);
+    }
+  }
+
+  const [tarballSignature, manifestSignature] = await Promise.all([
+    options.signer.sign(bytes),
+    options.signer.sign(manifestBytes),
+  ]);
+  const merge = async (path: string, added: string): Promise<string> => {
+    const previous = appended ? await readOptional(path) : undefined;
+    return previous ? appendSignatures(previous.toString('utf8'), added) : added;
+  };
+  const tarballArmor = await merge(paths.signature, tarballSignature);
+  const manifestArmor = await merge(paths.manifestSignature, manifestSignature);
+
+  // Manifest first, its signature last: a reader that finds the signature finds its bytes.
+  await writeFileAtomic(paths.manifest, manifestBytes);
+  await writeFileAtomic(paths.signature, tarballArmor);
+  await writeFileAtomic(paths.manifestSignature, manifestArmor);
+  logger.info(`${name}@${version}: signed by ${options.signer.fingerprint}${appended ? ' (appended)' : ''}`);
+  return { name, version, written: [paths.manifest, paths.signature, paths.manifestSignature], appended };
+}
+
+function safeParse(bytes: Buffer, artifact: string) {
+  try {
+    return parseManifest(bytes, artifact);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+import { isSealError, type Finding } from '@sealpack/diagnostics';
+import { parseManifest, type Manifest } from '@sealpack/manifest';
+import { verifySignatures } from '@sealpack/openpgp';
+import { judgeSignatures, type SignerInfo, type Trust } from '@sealpack/trust';
+
+export interface CheckSealInput {
+  trust: Trust;
+  /** The exact manifest bytes the signature covers. */
+  manifest: Uint8Array;
+  signature: string | undefined;
+  /** What the manifest is about, for messages. */
+  artifact: string;
+  /** The package the seal must be for (from its package.json or the lockfile). */
+  expected: { name: string; version: string };
+  at?: Date;
+}
+
+export interface SealCheck {
+  /** Present when the manifest parsed: callers compare digests against it. */
+  manifest?: Manifest;
+  findings: Finding[];
+  signers: SignerInfo[];
+}
+
+const asFinding = (error: unknown, artifact: string): Finding => {
+  if (isSealError(error)) return { artifact, ...error.toFinding() };
+  throw error;
+};
+
+/**
+ * Checks a seal (manifest bytes + armored signatures) for `expected`: the manifest parses,
+ * names the same package, and its signatures satisfy the pinned trust. Never throws for a
+ * bad seal: every problem becomes a finding.
+ */
+export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
+  const { trust, artifact, expected } = input;
+  const label = `${expected.name}@${expected.version}`;
+  const subject = { artifact, package: expected.name, version: expected.version };
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(input.manifest, artifact);
+  } catch (error) {
+    return { findings: [{ ...asFinding(error, artifact), ...subject }], signers: [] };
+  }
+  const findings: Finding[] = [];
+  if (manifest.name !== expected.name || manifest.version !== expected.version) {
+    findings.push({
+      code: 'ESEAL_IDENTITY',
+      severity: 'error',
+      message: `${label}: the manifest is for another package: expected ${label}, found ${manifest.name}@${manifest.version}`,
+      ...subject,
+      expected: label,
+      found: `${manifest.name}@${manifest.version}`,
+    });
+  }
+  if (input.signature === undefined) {
+    findings.push({
+      code: 'ESEAL_UNSIGNED',
+      severity: 'error',
+      message: `${label}: the manifest has no signature: expected ${artifact}.asc, found none`,
+      ...subject,
+    });
+    return { manifest, findings, signers: [] };
+  }
+  try {
+    const checks = await verifySignatures(input.manifest, input.signature, trust.keys.map((k) => k.key), `${artifact}.asc`);
+    const judgement = judgeSignatures({ trust, name: expected.name, version: expected.version, checks, artifact, at: input.at });
+    findings.push(...judgement.findings);
+    return { manifest, findings, signers: judgement.signers };
+  } catch (error) {
+    findings.push({ ...asFinding(error, artifact), ...subject });
+    return { manifest, findings, signers: [] };
+  }
+}

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { isSealError, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
+import { compareFiles, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
+import type { Trust } from '@sealpack/trust';
+import { checkSeal } from './seal.js';
+import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
+import { judgeSubject, makeVerdict } from './verdict.js';
+import type { SubjectResult, Verdict } from './verdict.types.js';
+
+export interface VerifyTarballOptions {
+  trust: Trust;
+  /** Verify as of this moment (exceptions, key expiry warnings); default now. */
+  at?: Date;
+  concurrency?: number;
+  logger?: Logger;
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Compares the digests a manifest promises with what the tarball holds. */
+export function compareContents(manifest: Manifest, contents: TarballContents, subject: Omit<Finding, 'code' | 'severity' | 'message'>): Finding[] {
+  const label = `${subject.package}@${subject.version}`;
+  const findings: Finding[] = [];
+  if (manifest.tarball) {
+    const expected = manifest.tarball;
+    const found = contents.tarball;
+    if (expected.integrity !== found.integrity || expected.size !== found.size) {
+      findings.push({
+        code: 'ESEAL_INTEGRITY',
+        severity: 'error',
+        message: `${label}: the tarball differs from its manifest: expected ${expected.integrity} (${expected.size} bytes), found ${found.integrity} (${found.size} bytes)`,
+        ...subject,
+        expected: expected.integrity,
+        found: found.integrity,
+      });
+    }
+  }
+  if (manifest.files) {
+    const diff = compareFiles(manifest.files, contents.files);
+    for (const change of diff.changed) {
+      findings.push({
+        code: 'ESEAL_INTEGRITY',
+        severity: 'error',
+        message: `${label}: ${change.path} differs from the manifest: expected ${change.expected.integrity} (${change.expected.size} bytes), found ${change.found.integrity} (${change.found.size} bytes)`,
+        ...subject,
+        file: change.path,
+        expected: change.expected.integrity,
+        found: change.found.integrity,
+      });
+    }
+    for (const path of diff.missing) {
+      findings.push({ code: 'ESEAL_MISSING_FILE', severity: 'error', message: `${label}: ${path} is in the manifest but not in the package`, ...subject, file: path });
+    }
+    for (const path of diff.extra) {
+      findings.push({ code: 'ESEAL_EXTRA_FILE', severity: 'error', message: `${label}: ${path} is in the package but not in the manifest`, ...subject, file: path });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Verifies one tarball against its detached seal (`X.tgz.manifest.json` + `.asc`), or, when
+ * it has none, against the seal embedded in it. A tarball with no seal fails: it was asked to
+ * be verified and there is nothing to verify.
+ */
+export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
+  let contents: TarballContents;
+  try {
+    contents = await readTarball(await readFile(tarball), tarball);
+  } catch (error) {
+    if (!isSealError(error)) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
+        throw new SealError('ESEAL_CONFIG', `${tarball}: cannot read the tarball (${code})`, { artifact: tarball, cause: error });
+      }
+      throw error;
+    }
+    return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+  }
+
+  const name = contents.packageJson?.name;
+  const version = contents.packageJson?.version;
+  const subject = { artifact: tarball, package: name, version };
+  if (!name || !version) {
+    const finding: Finding = {
+      code: 'ESEAL_MALFORMED',
+      severity: 'error',
+      message: `${tarball}: expected package/package.json with a name and a version, found none`,
+      artifact: tarball,
+      file: 'package.json',
+    };
+    return judgeSubject(subject, [finding], []);
+  }
+
+  const detached = await readOptional(`${tarball}.manifest.json`);
+  const manifestBytes = detached ?? contents.embedded?.manifest;
+  if (!manifestBytes) {
+    const finding: Finding = {
+      code: 'ESEAL_UNSIGNED',
+      severity: 'error',
+      message: `${name}@${version}: no seal: expected ${tarball}.manifest.json or an embedded .sealpack/manifest.json, found neither`,
+      ...subject,
+    };
+    return judgeSubject(subject, [finding], []);
+  }
+  const signature = detached
+    ? (await readOptional(`${tarball}.manifest.json.asc`))?.toString('utf8')
+    : contents.embedded?.signature;
+  const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/package/.sealpack/manifest.json`;
+
+  const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected: { name, version }, at: options.at });
+  const findings = [...seal.findings];
+  if (seal.manifest) findings.push(...compareContents(seal.manifest, contents, subject));
+  return judgeSubject(subject, findings, seal.signers);
+}
+
+/** Verifies many tarballs in parallel; one verdict, in a deterministic order. */
+export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballOptions): Promise<Verdict> {
+  const logger = options.logger ?? silentLogger;
+  let done = 0;
+  const subjects = await mapLimit(tarballs, options.concurrency ?? DEFAULT_CONCURRENCY, async (tarball) => {
+    const result = await verifyTarball(tarball, options);
+    logger.progress?.(`verified ${++done}/${tarballs.length}`);
+    return result;
+  });
+  return makeVerdict(subjects);
+}
