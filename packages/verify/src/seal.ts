@@ -10,8 +10,8 @@ export interface CheckSealInput {
   signature: string | undefined;
   /** What the manifest is about, for messages. */
   artifact: string;
-  /** The package the seal must be for (from its package.json or the lockfile). */
-  expected: { name: string; version: string };
+  /** The package the seal must be for (its package.json, the lockfile); absent when unreadable. */
+  expected?: { name: string; version: string };
   at?: Date;
 }
 
@@ -33,15 +33,17 @@ const asFinding = (error: unknown, artifact: string): Finding => {
  * bad seal: every problem becomes a finding.
  */
 export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
-  const { trust, artifact, expected } = input;
-  const label = `${expected.name}@${expected.version}`;
-  const subject = { artifact, package: expected.name, version: expected.version };
+  const { trust, artifact } = input;
   let manifest: Manifest;
   try {
     manifest = parseManifest(input.manifest, artifact);
   } catch (error) {
-    return { findings: [{ ...asFinding(error, artifact), ...subject }], signers: [] };
+    const about = input.expected && { package: input.expected.name, version: input.expected.version };
+    return { findings: [{ ...asFinding(error, artifact), ...about }], signers: [] };
   }
+  const expected = input.expected ?? { name: manifest.name, version: manifest.version };
+  const label = `${expected.name}@${expected.version}`;
+  const subject = { artifact, package: expected.name, version: expected.version };
   const findings: Finding[] = [];
   if (manifest.name !== expected.name || manifest.version !== expected.version) {
     findings.push({

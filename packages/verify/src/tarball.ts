@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isSealError, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
-import { compareFiles, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
+import { compareFiles, hashBytes, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { checkSeal } from './seal.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
@@ -71,53 +71,62 @@ export function compareContents(manifest: Manifest, contents: TarballContents, s
  * be verified and there is nothing to verify.
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(tarball);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SealError('ESEAL_CONFIG', `${tarball}: cannot read the tarball (${code})`, { artifact: tarball, cause: error });
+  }
+  const findings: Finding[] = [];
+  // A tarball that does not parse is still compared with its detached seal: "the tarball differs
+  // from what was signed" is the more useful finding next to "malformed".
   let contents: TarballContents;
   try {
-    contents = await readTarball(await readFile(tarball), tarball);
+    contents = await readTarball(bytes, tarball);
   } catch (error) {
-    if (!isSealError(error)) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-        throw new SealError('ESEAL_CONFIG', `${tarball}: cannot read the tarball (${code})`, { artifact: tarball, cause: error });
-      }
-      throw error;
-    }
-    return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+    if (!isSealError(error)) throw error;
+    findings.push({ artifact: tarball, ...error.toFinding() });
+    contents = { tarball: hashBytes(bytes), files: [] };
   }
+  const parsed = findings.length === 0;
 
+  const detached = await readOptional(`${tarball}.manifest.json`);
+  const manifestBytes = detached ?? contents.embedded?.manifest;
   const name = contents.packageJson?.name;
   const version = contents.packageJson?.version;
-  const subject = { artifact: tarball, package: name, version };
-  if (!name || !version) {
-    const finding: Finding = {
+  let subject = { artifact: tarball, package: name, version };
+  if (parsed && (!name || !version)) {
+    findings.push({
       code: 'ESEAL_MALFORMED',
       severity: 'error',
       message: `${tarball}: expected package/package.json with a name and a version, found none`,
       artifact: tarball,
       file: 'package.json',
-    };
-    return judgeSubject(subject, [finding], []);
+    });
   }
-
-  const detached = await readOptional(`${tarball}.manifest.json`);
-  const manifestBytes = detached ?? contents.embedded?.manifest;
   if (!manifestBytes) {
-    const finding: Finding = {
+    findings.push({
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
-      message: `${name}@${version}: no seal: expected ${tarball}.manifest.json or an embedded .sealpack/manifest.json, found neither`,
+      message: `${name ?? tarball}@${version ?? '?'}: no seal: expected ${tarball}.manifest.json or an embedded .sealpack/manifest.json, found neither`,
       ...subject,
-    };
-    return judgeSubject(subject, [finding], []);
+    });
+    return judgeSubject(subject, findings, []);
   }
   const signature = detached
     ? (await readOptional(`${tarball}.manifest.json.asc`))?.toString('utf8')
     : contents.embedded?.signature;
   const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/package/.sealpack/manifest.json`;
+  const expected = name && version ? { name, version } : undefined;
 
-  const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected: { name, version }, at: options.at });
-  const findings = [...seal.findings];
-  if (seal.manifest) findings.push(...compareContents(seal.manifest, contents, subject));
+  const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected, at: options.at });
+  findings.push(...seal.findings);
+  if (seal.manifest) {
+    if (!expected) subject = { artifact: tarball, package: seal.manifest.name, version: seal.manifest.version };
+    const manifest = parsed ? seal.manifest : { ...seal.manifest, files: undefined };
+    findings.push(...compareContents(manifest, contents, subject));
+  }
   return judgeSubject(subject, findings, seal.signers);
 }
 
