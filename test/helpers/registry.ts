@@ -1,0 +1,194 @@
+// A real Verdaccio for e2e tests: 127.0.0.1, a free port, storage in a temp folder, no
+// uplinks (nothing leaves the machine), one htpasswd user whose token goes into `.npmrc`
+// exactly as `npm login` would write it, so tests exercise real registry auth.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const VERDACCIO = fileURLToPath(new URL('../../node_modules/verdaccio/bin/verdaccio', import.meta.url));
+
+export interface Registry {
+  /** `http://127.0.0.1:PORT/` (with the trailing slash npm uses). */
+  url: string;
+  port: number;
+  /** Verdaccio's storage folder (packages land in `storage/NAME/`). */
+  storage: string;
+  /** The bearer token of the test user. */
+  token: string;
+  /** `.npmrc` lines: registry and the token for this host, as `npm login` writes them. */
+  npmrc: string;
+  /** Writes `dir/.npmrc` with `npmrc` (plus `extra` lines); returns its path. */
+  writeNpmrc(dir: string, extra?: string): Promise<string>;
+  /** GET a registry path as JSON (`abbreviated`: the install-v1 document npm install asks for). */
+  fetchJson(path: string, abbreviated?: boolean): Promise<{ status: number; body: any }>;
+  /** Stops the server (the storage stays until `stop({ keepStorage: false })`, the default). */
+  stop(options?: { keepStorage?: boolean }): Promise<void>;
+  /** Stops and starts the server on the same port and storage (tests of a registry outage). */
+  restart(): Promise<void>;
+  /** Stops only the server process, keeping the storage, for an outage in the middle of a run. */
+  kill(): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+// Whatever happens to the test process, no Verdaccio survives it.
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function configYaml(storage: string, htpasswd: string, port: number): string {
+  return [
+    `storage: ${JSON.stringify(storage)}`,
+    'auth:',
+    '  htpasswd:',
+    `    file: ${JSON.stringify(htpasswd)}`,
+    '    max_users: 100',
+    // bcrypt's default rounds make every adduser take ~100 ms: the tests need no strength.
+    '    rounds: 4',
+    'uplinks: {}',
+    'packages:',
+    "  '**':",
+    '    access: $all',
+    '    publish: $authenticated',
+    '    unpublish: $authenticated',
+    `listen: 127.0.0.1:${port}`,
+    'log: { type: stdout, format: pretty, level: error }',
+    'publish:',
+    '  allow_offline: true',
+    'server:',
+    '  keepAliveTimeout: 0',
+    'security:',
+    '  api:',
+    '    legacy: true',
+    '',
+  ].join('\n');
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`verdaccio exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const res = await fetch(`${url}-/ping`);
+      if (res.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`verdaccio did not answer on ${url} within 30 s:\n${output()}`);
+}
+
+async function startProcess(config: string, url: string): Promise<ChildProcess> {
+  let output = '';
+  const child = spawn(process.execPath, [VERDACCIO, '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production', VERDACCIO_HANDLE_KILL_SIGNALS: 'true' },
+  });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
+  child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
+  try {
+    await waitUntilUp(url, child, () => output);
+  } catch (error) {
+    await killProcess(child);
+    throw error;
+  }
+  return child;
+}
+
+async function killProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Adds a user the way `npm adduser` does and returns its token. */
+async function addUser(url: string, name: string, password: string): Promise<string> {
+  const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date().toISOString() }),
+  });
+  const body = (await res.json()) as { token?: string; error?: string };
+  if (!res.ok || !body.token) throw new Error(`verdaccio adduser: ${res.status} ${body.error ?? ''}`);
+  return body.token;
+}
+
+/** Starts Verdaccio; call `stop()` in the suite's `after` hook. */
+export async function startRegistry(): Promise<Registry> {
+  const root = await mkdtemp(join(tmpdir(), 'sealpack-verdaccio-'));
+  const storage = join(root, 'storage');
+  const config = join(root, 'config.yaml');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  await writeFile(config, configYaml(storage, join(root, 'htpasswd'), port));
+  let child: ChildProcess | undefined = await startProcess(config, url);
+  let token: string;
+  try {
+    token = await addUser(url, 'sealpack-test', 'sealpack-test-password');
+  } catch (error) {
+    await killProcess(child);
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+  const host = `//127.0.0.1:${port}/`;
+  const npmrc = `registry=${url}\n${host}:_authToken=${token}\n`;
+  const registry: Registry = {
+    url,
+    port,
+    storage,
+    token,
+    npmrc,
+    async writeNpmrc(dir, extra = '') {
+      const path = join(dir, '.npmrc');
+      await writeFile(path, npmrc + extra);
+      return path;
+    },
+    async fetchJson(path, abbreviated = false) {
+      const res = await fetch(new URL(path.replace(/^\//, ''), url), {
+        headers: { accept: abbreviated ? 'application/vnd.npm.install-v1+json' : 'application/json' },
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Not JSON: keep the text for the assertion message.
+      }
+      return { status: res.status, body };
+    },
+    async kill() {
+      if (child) await killProcess(child);
+      child = undefined;
+    },
+    async restart() {
+      if (child) await killProcess(child);
+      child = await startProcess(config, url);
+    },
+    async stop({ keepStorage = false } = {}) {
+      if (child) await killProcess(child);
+      child = undefined;
+      if (!keepStorage) await rm(root, { recursive: true, force: true });
+    },
+  };
+  return registry;
+}
