@@ -63,6 +63,7 @@ cli
   .option('--config <file>', 'Policy file')
   .option('--at <date>', 'Verify as of this moment (ISO date)')
   .option('--registry <url>', 'Registry URL')
+  .option('--no-cache', 'Ask the registry even for seals already cached')
   .action(main(load('verify-lockfile')));
 
 cli

@@ -1,0 +1,15 @@
+import { resolve } from 'node:path';
+import { loadTrust } from '@sealpack/trust';
+import { verifyInstalled } from '@sealpack/verify';
+import type { Context } from '../main.js';
+import { parseAt } from '../options.js';
+import { printVerdict } from '../report.js';
+
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const dir = resolve(context.cwd, typeof args[0] === 'string' ? args[0] : '.');
+  const at = parseAt(options.at);
+  const trust = await loadTrust({ cwd: dir, configFile: options.config as string | undefined });
+  for (const warning of trust.warnings) context.logger.warn(warning);
+  const verdict = await verifyInstalled(dir, { trust, at, logger: context.logger });
+  return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify-installed' }, context);
+}

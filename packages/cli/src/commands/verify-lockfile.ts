@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { loadTrust } from '@sealpack/trust';
+import { verifyLockfile } from '@sealpack/verify';
+import type { Context } from '../main.js';
+import { parseAt } from '../options.js';
+import { printVerdict } from '../report.js';
+
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const dir = resolve(context.cwd, typeof args[0] === 'string' ? args[0] : '.');
+  const at = parseAt(options.at);
+  const trust = await loadTrust({ cwd: dir, configFile: options.config as string | undefined });
+  for (const warning of trust.warnings) context.logger.warn(warning);
+  const verdict = await verifyLockfile(dir, {
+    trust,
+    at,
+    all: options.all === true,
+    registry: typeof options.registry === 'string' ? options.registry : undefined,
+    cache: options.cache === false ? false : undefined,
+    env: context.env,
+    logger: context.logger,
+  });
+  const code = printVerdict(verdict, { json: options.json === true, title: 'sealpack verify-lockfile' }, context);
+  // Only registry failures (nothing found wrong, something not checked): an input error, exit 2, so
+  // CI can retry an outage rather than page someone about an attack.
+  const errors = verdict.findings.filter((f) => f.severity === 'error');
+  return errors.length > 0 && errors.every((f) => f.code === 'ESEAL_CONFIG') ? 2 : code;
+}

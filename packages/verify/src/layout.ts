@@ -1,0 +1,117 @@
+import { readdir, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+
+/** One installed package, found once however many links lead to it. */
+export interface InstalledPackage {
+  /** The real path of the package folder (links resolved). */
+  dir: string;
+  /** How it was first reached, relative to the project root (`node_modules/@a/b`), for messages. */
+  via: string;
+  /** From its package.json; absent when it has none or it does not parse. */
+  name?: string;
+  version?: string;
+}
+
+const isMissing = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+};
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}
+
+async function readIdentity(dir: string): Promise<{ name?: string; version?: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'package.json'), 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  try {
+    const json = JSON.parse(text) as { name?: unknown; version?: unknown };
+    return {
+      name: typeof json.name === 'string' ? json.name : undefined,
+      version: typeof json.version === 'string' ? json.version : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * True when a real path lies inside some `node_modules` folder: installed, not a workspace
+ * source. Judged below the project root when it is inside it, so a project that itself sits
+ * under a `node_modules` path still tells its workspace sources apart.
+ */
+const isInstalled = (root: string, real: string) => {
+  const rel = relative(root, real);
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return (inside ? rel : real).split(sep).includes('node_modules');
+};
+
+/**
+ * Finds every installed package under `root` in the layouts npm, pnpm (`.pnpm` virtual
+ * store, hoisted or isolated) and yarn's node-modules linker write. Each real folder is
+ * reported once, however many links lead to it. Workspace packages (links to folders outside
+ * any `node_modules`) and the root project are the consumer's own sources, not installed
+ * artifacts: they are not reported, but their own `node_modules` are searched.
+ * Streams: holds only the set of real paths seen, never file contents.
+ */
+export async function* findInstalledPackages(root: string): AsyncGenerator<InstalledPackage> {
+  const rootReal = await realpath(root);
+  const seen = new Set<string>([rootReal]);
+  const searched = new Set<string>();
+  // A stack of node_modules folders still to list; depth-first keeps it small.
+  const pending: string[] = [join(rootReal, 'node_modules')];
+
+  const visit = async function* (candidate: string): AsyncGenerator<InstalledPackage> {
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch (error) {
+      // A dangling link (an optional dependency that failed, a half-removed package).
+      if (isMissing(error)) return;
+      throw error;
+    }
+    if (seen.has(real)) return;
+    seen.add(real);
+    const identity = await readIdentity(real);
+    // Nested node_modules hold other packages (dependencies, bundled dependencies).
+    pending.push(join(real, 'node_modules'));
+    // Folders without package.json are not packages (leftovers, tool folders).
+    if (identity && isInstalled(rootReal, real)) yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity };
+  };
+
+  while (pending.length > 0) {
+    const modules = pending.pop()!;
+    if (searched.has(modules)) continue;
+    searched.add(modules);
+    for (const entry of await list(modules)) {
+      if (entry === '.pnpm') {
+        // pnpm's virtual store: `.pnpm/<id>/node_modules/<name>` are the real packages;
+        // `.pnpm/node_modules` is its hidden hoisting folder (links to the same).
+        for (const id of await list(join(modules, entry))) {
+          if (id === 'node_modules') pending.push(join(modules, entry, id));
+          else if (!id.startsWith('.')) pending.push(join(modules, entry, id, 'node_modules'));
+        }
+        continue;
+      }
+      // `.bin`, `.cache`, `.modules.yaml`, `.package-lock.json`, `.yarn-integrity`…: tool data.
+      if (entry.startsWith('.')) continue;
+      if (entry.startsWith('@')) {
+        for (const scoped of await list(join(modules, entry))) {
+          if (!scoped.startsWith('.')) yield* visit(join(modules, entry, scoped));
+        }
+        continue;
+      }
+      yield* visit(join(modules, entry));
+    }
+  }
+}

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSealError, SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import { sealRequirement, type Trust } from '@sealpack/trust';
+import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
+import type { LockedPackage } from './locked.types.js';
+import { readNpmConfig } from './npmrc.js';
+import { readPackageLock } from './packagelock.js';
+import { readPnpmLock } from './pnpmlock.js';
+import { mapLimit } from './pool.js';
+import { RegistryClient } from './registry.js';
+import { checkSeal } from './seal.js';
+import { unsignedFinding, unsignedSummary } from './unsigned.js';
+import { judgeSubject, makeVerdict } from './verdict.js';
+import type { SubjectResult, Verdict } from './verdict.types.js';
+
+export interface VerifyLockfileOptions {
+  trust: Trust;
+  /** Every locked package, not only those policy requires a seal for. */
+  all?: boolean;
+  /** Registry for every package (overrides npm's configuration, scopes included). */
+  registry?: string;
+  /** Cache folder, or `false` for none; default `defaultCacheDir()`. */
+  cache?: string | false;
+  at?: Date;
+  /** Registry requests in flight; default 16. */
+  concurrency?: number;
+  /** Further attempts after a transient registry failure; default 2. */
+  retries?: number;
+  /** First retry delay in ms; default 250. */
+  backoff?: number;
+  logger?: Logger;
+  /** Where npm configuration (`npm_config_*`, `NPM_CONFIG_USERCONFIG`) and the cache folder are read from. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const DEFAULT_REGISTRY_CONCURRENCY = 16;
+
+/** npm's lockfiles, in the order npm prefers them, then pnpm's. */
+const LOCKFILES: [string, (text: string, artifact: string) => LockedPackage[]][] = [
+  ['npm-shrinkwrap.json', readPackageLock],
+  ['package-lock.json', readPackageLock],
+  ['pnpm-lock.yaml', readPnpmLock],
+];
+
+/** Every registry package the lockfiles of `dir` pin. Throws `ESEAL_CONFIG` when there is no lockfile. */
+export async function readLockedPackages(dir: string): Promise<LockedPackage[]> {
+  const locked: LockedPackage[] = [];
+  let found = 0;
+  for (const [file, read] of LOCKFILES) {
+    // npm ignores package-lock.json when npm-shrinkwrap.json exists.
+    if (file === 'package-lock.json' && found > 0) continue;
+    let text: string;
+    try {
+      text = await readFile(join(dir, file), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    found++;
+    locked.push(...read(text, join(dir, file)));
+  }
+  if (found === 0) {
+    throw new SealError('ESEAL_CONFIG', `${dir}: no lockfile: expected package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml, found none`, { artifact: dir });
+  }
+  return locked;
+}
+
+/** The sha512 digests of an ssri string (`sha512-… sha1-…`): what can bind a tarball to a seal. */
+const sha512Of = (integrity: string | undefined) =>
+  new Set((integrity ?? '').split(/\s+/).filter((part) => part.startsWith('sha512-')).map((part) => part.split('?')[0]));
+
+function compareIntegrity(label: string, sealed: string, found: string | undefined, where: string, subject: Omit<Finding, 'code' | 'severity' | 'message'>): Finding | undefined {
+  const digests = sha512Of(found);
+  if (digests.has(sealed)) return undefined;
+  const shown = found ?? 'none';
+  const why = digests.size === 0 ? ` (no sha512 digest to compare: ${shown})` : '';
+  return {
+    code: 'ESEAL_INTEGRITY',
+    severity: 'error',
+    message: `${label}: ${where} integrity differs from the sealed tarball: expected ${sealed}, found ${shown}${why}`,
+    ...subject,
+    expected: sealed,
+    found: shown,
+  };
+}
+
+/**
+ * Verifies locked packages against the seals their registry publishes (`dist.sealpack`),
+ * before anything is downloaded: the seal's signatures against the pinned trust, its identity,
+ * and its tarball digest against the lockfile's integrity and the registry's `dist.integrity`.
+ * A registry failure for one package becomes that package's `ESEAL_CONFIG` finding (it could
+ * not be checked); the others are still verified.
+ */
+export async function verifyLockedPackages(packages: readonly LockedPackage[], dir: string, options: VerifyLockfileOptions): Promise<Verdict> {
+  const { trust, at } = options;
+  const logger = options.logger ?? silentLogger;
+  const env = options.env ?? process.env;
+  const cache: SealCache = options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env));
+  const client = new RegistryClient({ config: await readNpmConfig(dir, env, options.registry), retries: options.retries, backoff: options.backoff });
+
+  // Same name, version and integrity pinned in several places: one check.
+  const unique = new Map<string, LockedPackage>();
+  for (const pkg of packages) {
+    const id = `${pkg.name}@${pkg.version} ${pkg.integrity ?? ''}`;
+    if (!unique.has(id)) unique.set(id, pkg);
+  }
+  const unsignedAllowed: string[] = [];
+  let done = 0;
+
+  const verifyOne = async (pkg: LockedPackage): Promise<SubjectResult | undefined> => {
+    const subject = { artifact: pkg.artifact, package: pkg.name, version: pkg.version };
+    const label = `${pkg.name}@${pkg.version}`;
+    const requirement = sealRequirement(trust, pkg.name, pkg.version, at);
+    // Only what policy could refuse is looked up: a required seal, `--all`, or `unsigned: deny`.
+    if (!requirement.required && !options.all && (requirement.exception || trust.policy.unsigned !== 'deny')) return undefined;
+    const registry = client.registryFor(pkg.name);
+    let seal: VersionSeal | undefined = await cache.get(registry, pkg.name, pkg.version);
+    if (!seal) {
+      try {
+        seal = await client.getVersionSeal(pkg.name, pkg.version);
+      } catch (error) {
+        if (!isSealError(error)) throw error;
+        return judgeSubject(subject, [{ ...error.toFinding(), ...subject }], []);
+      }
+      await cache.set(registry, pkg.name, pkg.version, seal);
+    }
+    if (!seal.sealpack) {
+      const finding = unsignedFinding(trust, requirement, subject, `the registry ${registry} has no dist.sealpack for it`);
+      if (finding) return judgeSubject(subject, [finding], []);
+      unsignedAllowed.push(label);
+      return undefined;
+    }
+    const checked = await checkSeal({
+      trust,
+      manifest: Buffer.from(seal.sealpack.manifest, 'utf8'),
+      signature: seal.sealpack.signature,
+      artifact: pkg.artifact,
+      expected: { name: pkg.name, version: pkg.version },
+      at,
+    });
+    const findings = [...checked.findings];
+    const sealed = checked.manifest?.tarball?.integrity;
+    if (checked.manifest && !sealed) {
+      findings.push({ code: 'ESEAL_MALFORMED', severity: 'error', message: `${label}: the registry seal has no tarball digest: expected manifest.tarball, found none`, ...subject });
+    }
+    if (sealed) {
+      const lockfile = compareIntegrity(label, sealed, pkg.integrity, 'the lockfile', subject);
+      if (lockfile) findings.push(lockfile);
+      // The registry serving another tarball than it sealed is worth naming even if the lockfile matches.
+      if (seal.integrity && sha512Of(seal.integrity).size > 0) {
+        const served = compareIntegrity(label, sealed, seal.integrity, `the registry's dist`, subject);
+        if (served) findings.push(served);
+      }
+    }
+    return judgeSubject(subject, findings, checked.signers);
+  };
+
+  const results = await mapLimit([...unique.values()], options.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY, async (pkg) => {
+    const result = await verifyOne(pkg);
+    logger.progress?.(`sealpack: checked ${++done}/${unique.size} locked packages`);
+    return result;
+  });
+  const extra = unsignedSummary(trust, unsignedAllowed, 'locked');
+  return makeVerdict(results.filter((r): r is SubjectResult => r !== undefined), extra ? [extra] : []);
+}
+
+/** Verifies the lockfiles of `dir` (`package-lock.json` v2/v3, `npm-shrinkwrap.json`, `pnpm-lock.yaml` v9). */
+export async function verifyLockfile(dir: string, options: VerifyLockfileOptions): Promise<Verdict> {
+  return verifyLockedPackages(await readLockedPackages(dir), dir, options);
+}

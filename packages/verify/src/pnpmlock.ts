@@ -1,0 +1,57 @@
+import { parseAllDocuments } from 'yaml';
+import { SealError } from '@sealpack/diagnostics';
+import type { LockedPackage } from './locked.types.js';
+import { isRegistryVersion } from './packagelock.js';
+
+type PnpmPackage = { name?: string; version?: string; resolution?: { integrity?: string; tarball?: string; type?: string } };
+/** The lockfile as pnpm writes it (v9) or hands it to `afterAllResolved` (same `packages` shape). */
+export type PnpmLockfile = { lockfileVersion?: string | number; packages?: Record<string, PnpmPackage> };
+
+/**
+ * `name@version` from a pnpm package key: `@a/b@1.0.0`, `a@1.0.0(peer@2.0.0)` (peer suffixes
+ * of in-memory snapshots), `/a@1.0.0` and `/a/1.0.0` (older in-memory depPaths).
+ */
+export function splitPackageKey(key: string): { name: string; version: string } | undefined {
+  const bare = key.replace(/^\//, '').replace(/\(.*$/, '');
+  const at = bare.indexOf('@', 1);
+  if (at > 0) return { name: bare.slice(0, at), version: bare.slice(at + 1) };
+  const slash = bare.lastIndexOf('/');
+  return slash > 0 ? { name: bare.slice(0, slash), version: bare.slice(slash + 1) } : undefined;
+}
+
+/**
+ * The registry packages of a pnpm lockfile object (v9 `packages:` keyed `name@version`).
+ * Directory, git and tarball-URL dependencies are skipped: they do not come from a registry.
+ */
+export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): LockedPackage[] {
+  const locked: LockedPackage[] = [];
+  const seen = new Set<string>();
+  for (const [key, entry] of Object.entries(lockfile.packages ?? {})) {
+    const parsed = splitPackageKey(key);
+    // The key's version is a URL or a path for tarball, git and local dependencies.
+    const version = parsed?.version;
+    const name = entry?.name ?? parsed?.name;
+    if (!name || !isRegistryVersion(version) || entry?.resolution?.type) continue;
+    // In-memory lockfiles list one snapshot per peer set: the tarball is the same.
+    const id = `${name}@${version}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    locked.push({ name, version, integrity: entry?.resolution?.integrity, artifact: `${artifact}#${id}` });
+  }
+  return locked;
+}
+
+/** Reads `pnpm-lock.yaml` text (version 9; a leading document, as newer pnpm versions write, is skipped). */
+export function readPnpmLock(text: string, artifact: string): LockedPackage[] {
+  const documents = parseAllDocuments(text);
+  const docs = (Array.isArray(documents) ? documents : [documents]).map((d) => {
+    if (d.errors.length) throw new SealError('ESEAL_CONFIG', `${artifact}: expected YAML, found ${d.errors[0]!.message}`, { artifact });
+    return d.toJS() as PnpmLockfile | null;
+  });
+  const lockfile = docs.find((d) => d && (d.packages || 'importers' in d)) ?? docs[docs.length - 1];
+  const version = String(lockfile?.lockfileVersion ?? 'none');
+  if (!/^9\./.test(version)) {
+    throw new SealError('ESEAL_CONFIG', `${artifact}: expected lockfileVersion 9.x, found ${version}; run pnpm install with pnpm 9 or later`, { artifact, expected: '9.0', found: version });
+  }
+  return lockedFromPnpm(lockfile!, artifact);
+}
