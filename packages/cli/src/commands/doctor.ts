@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
+import { loadTrust, type Trust } from '@sealpack/trust';
+import type { Signer } from '@sealpack/openpgp';
+import type { Context } from '../main.js';
+import { loadSigner } from '../options.js';
+
+const DAY = 86_400_000;
+
+/**
+ * `sealpack doctor [DIR]` for CI: every publishable package has the guard, the signing key
+ * is present, decrypts, is not revoked and can still sign in `--days` days, the keyring and
+ * policy load. Exit 1 naming each problem, 0 when clean.
+ */
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const days = Number(options.days ?? 30);
+  const workspace = await readWorkspace(resolve(context.cwd, String(args[0] ?? '.')));
+  const problems: string[] = [];
+  const notes: string[] = [];
+
+  for (const pkg of workspace.packages) {
+    if (!pkg.private && !hasGuard(pkg.packageJson)) problems.push(`${pkg.name}: no "prepublishOnly": "sealpack guard" (run \`sealpack init\`)`);
+  }
+
+  let trust: Trust | undefined;
+  try {
+    trust = await loadTrust({ cwd: workspace.root });
+    notes.push(...trust.warnings);
+  } catch (error) {
+    problems.push(`keyring and policy: ${(error as Error).message}`);
+  }
+
+  let signer: Signer | undefined;
+  try {
+    signer = await loadSigner(options, { ...context, cwd: context.cwd });
+  } catch (error) {
+    problems.push(`signing key: ${(error as Error).message}`);
+  }
+  if (signer) {
+    try {
+      checkSignerNotRevoked(signer, trust);
+    } catch (error) {
+      problems.push(`signing key: ${(error as Error).message}`);
+    }
+    // The Signer refuses to sign at a date its key is expired (or revoked) at: asking it to
+    // sign as of `days` from now answers "will it still sign then?" with OpenPGP.js's own rules.
+    const then = new Date(Date.now() + days * DAY);
+    try {
+      await signer.sign(new Uint8Array([0]), then);
+    } catch {
+      problems.push(`signing key ${signer.fingerprint}: cannot sign on ${then.toISOString().slice(0, 10)}: it expires within ${days} days; extend it (gpg --quick-set-expire) and re-pin the public key`);
+    }
+    if (trust && !trust.keys.some((k) => k.key.fingerprint === signer!.fingerprint)) {
+      notes.push(`signing key ${signer.fingerprint} is not pinned in ${trust.policy.keyring}: consumers of this repository's own policy cannot verify it`);
+    }
+  }
+
+  for (const note of notes) context.err(`warning: ${note}`);
+  for (const problem of problems) context.err(`problem: ${problem}`);
+  const checked = workspace.packages.filter((p) => !p.private).length;
+  context.err(`sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`);
+  return problems.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { addGuard, readWorkspace } from '@sealpack/publish';
+import type { CommandModule, Context } from '../main.js';
+
+const CONSUMER_MODULE = './init-consumer.js';
+
+// Every name cosmiconfig searches (DESIGN.md, "Policy"): any of them means a config exists.
+const CONFIG_FILES = [
+  '.sealpackrc',
+  '.sealpackrc.json',
+  '.sealpackrc.yaml',
+  '.sealpackrc.yml',
+  '.sealpackrc.js',
+  '.sealpackrc.cjs',
+  '.sealpackrc.mjs',
+  'sealpack.config.js',
+  'sealpack.config.cjs',
+  'sealpack.config.mjs',
+  'sealpack.config.ts',
+  'sealpack.config.json',
+];
+
+const SKELETON = { keyring: '.sealpack/keys', revocations: '.sealpack/revocations.json', unsigned: 'warn' };
+
+/** `sealpack init [DIR]`: keyring folder, config skeleton, the guard in every publishable package. Idempotent. */
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  // init --consumer is its own command module (issue 4); the specifier is a variable so this
+  // file compiles whether or not that module has landed yet.
+  if (options.consumer) return ((await import(CONSUMER_MODULE)) as CommandModule).run(args, options, context);
+  const workspace = await readWorkspace(resolve(context.cwd, String(args[0] ?? '.')));
+  const root = workspace.root;
+  const show = (path: string) => relative(context.cwd, path) || '.';
+
+  const keys = join(root, '.sealpack', 'keys');
+  if (!existsSync(keys)) {
+    await mkdir(keys, { recursive: true });
+    context.out(`created ${show(keys)}/ (pin public keys here as NAME.asc)`);
+  }
+  const revocations = join(root, '.sealpack', 'revocations.json');
+  if (!existsSync(revocations)) {
+    await writeFile(revocations, '[]\n');
+    context.out(`created ${show(revocations)}`);
+  }
+  if (!CONFIG_FILES.some((name) => existsSync(join(root, name)))) {
+    const file = join(root, 'sealpack.config.json');
+    await writeFile(file, JSON.stringify(SKELETON, null, 2) + '\n');
+    context.out(`created ${show(file)}`);
+  }
+  for (const pkg of workspace.packages) {
+    if (pkg.private) continue;
+    if (await addGuard(pkg.dir)) context.out(`${pkg.name}: added "prepublishOnly": "sealpack guard" to ${show(join(pkg.dir, 'package.json'))}`);
+  }
+  context.out('next: `sealpack keygen --name release --email you@example.com`, then copy release.pub.asc to .sealpack/keys/release.asc');
+  return 0;
+}

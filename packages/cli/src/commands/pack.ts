@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import { packSealed } from '@sealpack/publish';
+import type { Context } from '../main.js';
+import { loadSigner } from '../options.js';
+
+export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const dir = resolve(context.cwd, String(args[0] ?? '.'));
+  const signer = await loadSigner(options, context);
+  const packed = await packSealed(dir, {
+    signer,
+    outDir: resolve(context.cwd, String(options.out ?? '.')),
+    env: context.env,
+    logger: context.logger,
+  });
+  if (options.json === true) context.out(JSON.stringify(packed, null, 2));
+  else context.out(packed.tarball);
+  return 0;
+}

@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
+
+export type PackageManagerName = 'npm' | 'pnpm';
+
+export interface PackageManager {
+  name: PackageManagerName;
+  /** The program and leading arguments: `['/usr/bin/node', '/…/pnpm.cjs']` or `['npm']`. */
+  command: string[];
+  /** The folder whose lockfile or workspace file decided. */
+  root?: string;
+}
+
+/** The environment variable sealpack sets for the package manager it runs; `sealpack guard` looks for it. */
+export const GUARD_ENV = 'SEALPACK_PUBLISH';
+
+/**
+ * Which package manager packs `dir`: pnpm when a pnpm-lock.yaml or pnpm-workspace.yaml (or a
+ * `packageManager: "pnpm@…"` field) is found from `dir` up to the git root; npm otherwise.
+ * pnpm must pack pnpm projects: only it rewrites `workspace:` and `catalog:` ranges.
+ */
+export async function detectPackageManager(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<PackageManager> {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, 'pnpm-lock.yaml')) || existsSync(join(current, 'pnpm-workspace.yaml'))) {
+      return { name: 'pnpm', command: resolveCommand('pnpm', env), root: current };
+    }
+    const field = await readPackageManagerField(current);
+    if (field?.startsWith('pnpm@')) return { name: 'pnpm', command: resolveCommand('pnpm', env), root: current };
+    if (existsSync(join(current, 'package-lock.json')) || existsSync(join(current, 'npm-shrinkwrap.json')) || field) {
+      return { name: 'npm', command: resolveCommand('npm', env), root: current };
+    }
+    if (existsSync(join(current, '.git')) || dirname(current) === current) break;
+  }
+  return { name: 'npm', command: resolveCommand('npm', env) };
+}
+
+async function readPackageManagerField(dir: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { packageManager?: unknown };
+    return typeof json.packageManager === 'string' ? json.packageManager : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The program to run: `SEALPACK_NPM` / `SEALPACK_PNPM` when set (a binary or a JS entry),
+ * else the package manager that launched us (`npm_execpath`, so `pnpm exec sealpack` packs
+ * with that very pnpm), else the name on PATH.
+ */
+export function resolveCommand(name: PackageManagerName, env: NodeJS.ProcessEnv = process.env): string[] {
+  const explicit = env[`SEALPACK_${name.toUpperCase()}`];
+  const launcher = env.npm_execpath;
+  const fromLauncher = launcher && basename(launcher).toLowerCase().startsWith(name === 'npm' ? 'npm-cli' : 'pnpm') ? launcher : undefined;
+  const program = explicit || fromLauncher;
+  if (!program) return [name];
+  return /\.[cm]?js$/.test(program) ? [process.execPath, program] : [program];
+}
+
+/** Runs a package manager command; rejects with ESEAL_CONFIG and its output when it fails. */
+export function runPackageManager(pm: PackageManager, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const [program, ...leading] = pm.command;
+  return new Promise((resolve, reject) => {
+    // A bare name on Windows is npm.cmd / pnpm.cmd: only a shell finds those.
+    const child = spawn(program!, [...leading, ...args], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: process.platform === 'win32' && leading.length === 0,
+      windowsHide: true,
+    });
+    let output = '';
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-8000));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    child.on('error', (error) =>
+      reject(new SealError('ESEAL_CONFIG', `cannot run ${pm.command.join(' ')}: ${error.message}`, { cause: error })),
+    );
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(output);
+      const lines = output.trim().split('\n').slice(-15);
+      reject(
+        new SealError('ESEAL_CONFIG', `\`${pm.name} ${args.join(' ')}\` in ${cwd} failed with ${signal ?? `exit code ${code}`}`, {
+          details: lines,
+          artifact: cwd,
+        }),
+      );
+    });
+  });
+}
+
+/**
+ * Packs `dir` into the empty folder `dest` with the project's package manager, its
+ * lifecycle scripts included (prepack builds), and returns the tarball's path. The child
+ * gets `SEALPACK_PUBLISH=<nonce>`, so a `sealpack guard` in `prepack` lets it through.
+ */
+export async function packWithPackageManager(pm: PackageManager, dir: string, dest: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const childEnv = { ...env, [GUARD_ENV]: randomBytes(8).toString('hex') };
+  await runPackageManager(pm, ['pack', '--pack-destination', dest], dir, childEnv);
+  const tarballs = (await readdir(dest)).filter((name) => name.endsWith('.tgz'));
+  if (tarballs.length !== 1) {
+    throw new SealError('ESEAL_CONFIG', `\`${pm.name} pack\` in ${dir}: expected one tarball in ${dest}, found ${tarballs.length}`, { artifact: dir });
+  }
+  return join(dest, tarballs[0]!);
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
+import { buildManifest, readTarball, serializeManifest } from '@sealpack/manifest';
+import type { Signer } from '@sealpack/openpgp';
+import type { Trust } from '@sealpack/trust';
+import { publish } from 'libnpmpublish';
+import { registryFor, type NpmOptions } from './npmrc.js';
+import { checkOwnSeal, checkSealedTarball, checkSignerNotRevoked } from './sealed.js';
+
+export interface PublishOptions {
+  signer: Signer;
+  /** From readNpmConfig: registry, scoped registries, auth, fetch settings. */
+  npm: NpmOptions;
+  /** The publisher's own pinned trust: revocations of the signing key, and the seal check. */
+  trust?: Trust;
+  tag?: string;
+  access?: string;
+  otp?: string;
+  dryRun?: boolean;
+  logger?: Logger;
+}
+
+export interface PublishResult {
+  name: string;
+  version: string;
+  registry: string;
+  tag: string;
+  tarball: string;
+  /** The tarball's sha512 integrity, as the registry and lockfiles record it. */
+  integrity: string;
+  /** `dist.sealpack` as sent. */
+  seal: { manifest: string; signature: string };
+  dryRun: boolean;
+}
+
+interface PackageJson {
+  name: string;
+  version: string;
+  private?: boolean;
+  publishConfig?: { registry?: string; tag?: string; access?: string };
+  [key: string]: unknown;
+}
+
+/** A prerelease version (`1.0.0-rc.1`): npm 11 refuses to give it `latest` implicitly. */
+export const isPrerelease = (version: string): boolean => /^\d+\.\d+\.\d+-/.test(version);
+
+/**
+ * Publishes a tarball sealed by `sealpack pack`, byte for byte: checks its seals, builds the
+ * registry seal (a tarball-only manifest, signed now) and sends it with libnpmpublish as
+ * `dist.sealpack`. Any failure before the upload means nothing is published.
+ */
+export async function publishSealedTarball(tarball: string, options: PublishOptions): Promise<PublishResult> {
+  const logger = options.logger ?? silentLogger;
+  const bytes = await readFile(tarball);
+  const contents = await readTarball(bytes, tarball);
+  const pkg = parsePackageJson(contents.packageJson?.bytes, tarball);
+  const label = `${pkg.name}@${pkg.version}`;
+  if (pkg.private) {
+    throw new SealError('ESEAL_CONFIG', `${label}: expected a publishable package, found "private": true`, { package: pkg.name, version: pkg.version, artifact: tarball });
+  }
+  for (const warning of await checkSealedTarball(tarball, contents, options.trust)) logger.warn(warning);
+  checkSignerNotRevoked(options.signer, options.trust);
+
+  const tag = options.tag ?? pkg.publishConfig?.tag;
+  if (!tag && isPrerelease(pkg.version)) {
+    throw new SealError('ESEAL_CONFIG', `${label}: a prerelease needs a dist-tag: expected --tag (or changesets pre mode), found none`, { package: pkg.name, version: pkg.version });
+  }
+
+  // The registry copy states the tarball only: it rides in every install's metadata.
+  const manifestBytes = serializeManifest(buildManifest({ name: pkg.name, version: pkg.version, tarball: contents.tarball }));
+  const signature = await options.signer.sign(manifestBytes);
+  await checkOwnSeal({ manifest: manifestBytes, signature }, options.signer, options.trust, pkg);
+  const seal = { manifest: manifestBytes.toString('utf8'), signature };
+
+  const registry = registryFor(pkg.name, options.npm, pkg.publishConfig);
+  const result: PublishResult = {
+    name: pkg.name,
+    version: pkg.version,
+    registry,
+    tag: tag ?? 'latest',
+    tarball,
+    integrity: contents.tarball.integrity,
+    seal,
+    dryRun: options.dryRun === true,
+  };
+  if (options.dryRun) {
+    logger.info(`${label}: dry run: would publish to ${registry} with tag ${result.tag}`);
+    return result;
+  }
+
+  // libnpmpublish copies `dist` and only sets integrity, shasum and tarball in it, so
+  // `dist.sealpack` reaches the version document; abbreviated metadata keeps `dist` whole.
+  const manifest = { ...pkg, dist: { sealpack: seal } };
+  const access = options.access ?? pkg.publishConfig?.access;
+  const publishOptions: Record<string, unknown> = { ...options.npm, registry, defaultTag: result.tag };
+  // libnpmpublish picks `@scope:registry` before `registry`: drop it so publishConfig wins.
+  if (pkg.publishConfig?.registry && pkg.name.startsWith('@')) delete publishOptions[`${pkg.name.split('/')[0]}:registry`];
+  if (access) publishOptions.access = access;
+  if (options.otp) publishOptions.otp = options.otp;
+  try {
+    await publish(manifest, bytes, publishOptions);
+  } catch (error) {
+    throw registryError(error, label, registry, pkg);
+  }
+  logger.info(`${label}: published to ${registry} with tag ${result.tag}`);
+  return result;
+}
+
+function parsePackageJson(bytes: Buffer | undefined, tarball: string): PackageJson {
+  try {
+    const json = JSON.parse(bytes?.toString('utf8') ?? '') as PackageJson;
+    if (typeof json.name === 'string' && typeof json.version === 'string') return json;
+  } catch {
+    // Reported below.
+  }
+  throw new SealError('ESEAL_MALFORMED', `${tarball}: expected package/package.json with a name and a version, found none`, { artifact: tarball, file: 'package.json' });
+}
+
+/** A registry failure as a SealError naming the package, the registry and what it said. */
+export function registryError(error: unknown, label: string, registry: string, pkg: { name: string; version: string }): SealError {
+  const e = error as Error & { code?: string; statusCode?: number; body?: { error?: string } };
+  const status = e.statusCode ? `HTTP ${e.statusCode}` : (e.code ?? 'error');
+  const said = e.body?.error ?? e.message.split('\n')[0];
+  return new SealError('ESEAL_CONFIG', `${label}: ${registry} refused the publish (${status}): ${said}`, {
+    package: pkg.name,
+    version: pkg.version,
+    details: e.code === 'EOTP' ? ['the registry asks for a one-time password: pass --otp'] : [],
+    cause: error,
+  });
+}

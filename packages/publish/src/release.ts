@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, type Logger } from '@sealpack/diagnostics';
+import type { Signer } from '@sealpack/openpgp';
+import type { Trust } from '@sealpack/trust';
+import npmFetch from 'npm-registry-fetch';
+import { createGitTags } from './git.js';
+import { registryFor, type NpmOptions } from './npmrc.js';
+import { packSealed } from './pack.js';
+import { isPrerelease, publishSealedTarball } from './publish.js';
+import { orderByDependencies, readPreModeTag, readWorkspace, type WorkspacePackage } from './workspace.js';
+
+export interface ReleaseOptions {
+  signer: Signer;
+  /** npm options for a package folder (its .npmrc, the root's, the user's, env, flags). */
+  npmFor(pkg: { dir: string; root: string }): NpmOptions;
+  trust?: Trust;
+  tag?: string;
+  access?: string;
+  otp?: string;
+  dryRun?: boolean;
+  /** Create `name@version` git tags for what was published (default true). */
+  gitTag?: boolean;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export type OutcomeStatus = 'published' | 'exists' | 'failed' | 'skipped';
+
+export interface ReleaseOutcome {
+  name: string;
+  version: string;
+  status: OutcomeStatus;
+  /** Dist-tag it was (or would be) published with. */
+  tag?: string;
+  registry?: string;
+  /** Why it failed or was skipped. */
+  reason?: string;
+}
+
+export interface ReleaseResult {
+  ok: boolean;
+  outcomes: ReleaseOutcome[];
+  gitTags: string[];
+  dryRun: boolean;
+}
+
+/**
+ * `sealpack publish -r`, the sealed `changeset publish`: every non-private workspace package
+ * whose version is not yet in its registry, dependencies first. A failure does not stop the
+ * others, but skips the packages that depend on the failed one (their published
+ * package.json would name a version that does not exist). A rerun publishes what is missing.
+ */
+export async function publishWorkspace(dir: string, options: ReleaseOptions): Promise<ReleaseResult> {
+  const logger = options.logger ?? silentLogger;
+  const workspace = await readWorkspace(dir);
+  const publishable = workspace.packages.filter((p) => !p.private && p.name && p.version);
+  const preTag = await readPreModeTag(workspace.root);
+  const outcomes = new Map<string, ReleaseOutcome>();
+  const out = await mkdtemp(join(tmpdir(), 'sealpack-release-'));
+  try {
+    for (const pkg of orderByDependencies(publishable)) {
+      const blocked = pkg.workspaceDependencies.find((d) => ['failed', 'skipped'].includes(outcomes.get(d)?.status ?? ''));
+      const tag = options.tag ?? (preTag && isPrerelease(pkg.version) ? preTag : undefined);
+      const base = { name: pkg.name, version: pkg.version };
+      if (blocked) {
+        outcomes.set(pkg.name, { ...base, status: 'skipped', reason: `its dependency ${blocked} was not published` });
+        continue;
+      }
+      outcomes.set(pkg.name, await releaseOne(pkg, workspace.root, tag, out, options, logger));
+    }
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+  const list = [...outcomes.values()];
+  const published = list.filter((o) => o.status === 'published');
+  let gitTags: string[] = [];
+  if (!options.dryRun && options.gitTag !== false && published.length > 0) {
+    const tags = await createGitTags(published.map((o) => `${o.name}@${o.version}`), workspace.root);
+    gitTags = tags.created;
+    for (const tag of tags.failed) logger.warn(`could not create the git tag ${tag}`);
+  }
+  return { ok: list.every((o) => o.status === 'published' || o.status === 'exists'), outcomes: list, gitTags, dryRun: options.dryRun === true };
+}
+
+async function releaseOne(
+  pkg: WorkspacePackage,
+  root: string,
+  tag: string | undefined,
+  out: string,
+  options: ReleaseOptions,
+  logger: Logger,
+): Promise<ReleaseOutcome> {
+  const npm = options.npmFor({ dir: pkg.dir, root });
+  const registry = registryFor(pkg.name, npm, pkg.packageJson.publishConfig as { registry?: string } | undefined);
+  const base = { name: pkg.name, version: pkg.version, registry };
+  try {
+    if (await isPublished(pkg, registry, npm)) return { ...base, status: 'exists' };
+    const packed = await packSealed(pkg.dir, { signer: options.signer, outDir: join(out, pkg.name.replace('/', '+')), env: options.env, logger });
+    const result = await publishSealedTarball(packed.tarball, {
+      signer: options.signer,
+      npm,
+      trust: options.trust,
+      tag,
+      access: options.access,
+      otp: options.otp,
+      dryRun: options.dryRun,
+      logger,
+    });
+    return { ...base, status: 'published', tag: result.tag };
+  } catch (error) {
+    const reason = (error as Error).message;
+    logger.warn(reason);
+    return { ...base, status: 'failed', reason };
+  }
+}
+
+/** Whether `name@version` is in its registry (a 404 means not yet); network errors propagate. */
+async function isPublished(pkg: WorkspacePackage, registry: string, npm: NpmOptions): Promise<boolean> {
+  const escaped = pkg.name.replace('/', '%2f');
+  try {
+    const packument = (await npmFetch.json(escaped, {
+      ...npm,
+      registry,
+      // The abbreviated document is enough to see the versions, and what npm install reads.
+      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
+      preferOnline: true,
+      cache: undefined,
+    })) as { versions?: Record<string, unknown> };
+    return Boolean(packument.versions?.[pkg.version]);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    const e = error as Error & { code?: string };
+    throw new Error(`${pkg.name}@${pkg.version}: cannot ask ${registry} whether it is published (${e.code ?? 'error'}): ${e.message.split('\n')[0]}`, { cause: error });
+  }
+}

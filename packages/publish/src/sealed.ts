@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { SealError, type Finding } from '@sealpack/diagnostics';
+import { parseManifest, type TarballContents } from '@sealpack/manifest';
+import type { Signer } from '@sealpack/openpgp';
+import { sealPaths } from '@sealpack/sign';
+import type { Trust } from '@sealpack/trust';
+import { checkSeal, compareContents } from '@sealpack/verify';
+
+const errorOf = (finding: Finding): SealError => {
+  const { code, message, severity: _severity, ...info } = finding;
+  return new SealError(code, message, info);
+};
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Before a tarball made by `sealpack pack` (in another job) is published: its embedded seal
+ * and its detached seal (`X.tgz.manifest.json` + `.asc`) must both match its bytes, and,
+ * when the publisher pins keys, both signatures must satisfy the publisher's own trust.
+ * Throws the first problem as a SealError; returns warnings.
+ */
+export async function checkSealedTarball(tarball: string, contents: TarballContents, trust: Trust | undefined): Promise<string[]> {
+  const name = contents.packageJson?.name ?? '';
+  const version = contents.packageJson?.version ?? '';
+  const label = `${name}@${version}`;
+  const subject = { artifact: tarball, package: name, version };
+  if (!contents.embedded?.signature) {
+    throw new SealError('ESEAL_UNSIGNED', `${label}: ${tarball} has no embedded seal: expected a tarball made by \`sealpack pack\`, found a plain one`, subject);
+  }
+  const paths = sealPaths(tarball);
+  const [detached, detachedSignature] = await Promise.all([readOptional(paths.manifest), readOptional(paths.manifestSignature)]);
+  if (!detached || !detachedSignature) {
+    throw new SealError('ESEAL_UNSIGNED', `${label}: expected the detached seal ${paths.manifest} and its .asc beside the tarball, found ${detached ? 'no .asc' : 'none'}`, subject);
+  }
+  const seals = [
+    { bytes: contents.embedded.manifest, signature: contents.embedded.signature, artifact: `${tarball}!/package/.sealpack/manifest.json` },
+    { bytes: detached, signature: detachedSignature.toString('utf8'), artifact: paths.manifest },
+  ];
+  const warnings: string[] = [];
+  for (const seal of seals) {
+    const findings: Finding[] = [];
+    if (trust && trust.keys.length > 0) {
+      const check = await checkSeal({ trust, manifest: seal.bytes, signature: seal.signature, artifact: seal.artifact, expected: { name, version } });
+      findings.push(...check.findings);
+      if (check.manifest) findings.push(...compareContents(check.manifest, contents, { ...subject, artifact: seal.artifact }));
+    } else {
+      const manifest = parseManifest(seal.bytes, seal.artifact);
+      if (manifest.name !== name || manifest.version !== version) {
+        findings.push({ code: 'ESEAL_IDENTITY', severity: 'error', message: `${label}: ${seal.artifact} is for ${manifest.name}@${manifest.version}`, ...subject });
+      }
+      findings.push(...compareContents(manifest, contents, { ...subject, artifact: seal.artifact }));
+    }
+    const error = findings.find((f) => f.severity === 'error');
+    if (error) throw errorOf(error);
+    warnings.push(...findings.map((f) => f.message));
+  }
+  if (!trust || trust.keys.length === 0) warnings.push(`${label}: no pinned keyring: checked the seal's digests, not its signatures`);
+  return warnings;
+}
+
+/**
+ * Refuses to sign with a key the publisher's own revocation list (or a revocation inside a
+ * pinned key file) revokes: every signature it made now would fail for consumers.
+ */
+export function checkSignerNotRevoked(signer: Signer, trust: Trust | undefined, now = new Date()): void {
+  for (const revocation of trust?.revocations ?? []) {
+    if (revocation.fingerprint.toUpperCase() !== signer.fingerprint.toUpperCase()) continue;
+    const hard = revocation.reason === 'compromised' || revocation.reason === 'unspecified';
+    if (!hard && revocation.date > now) continue;
+    const date = revocation.date.toISOString().slice(0, 10);
+    throw new SealError('ESEAL_KEY_REVOKED', `signing key ${signer.fingerprint} is revoked (${revocation.reason}, ${date}): expected a valid key, found a revoked one; nothing was published`, {
+      fingerprint: signer.fingerprint,
+      expected: 'a signing key that is not revoked',
+      found: `revoked: ${revocation.reason} on ${date}`,
+    });
+  }
+}
+
+/** When the publisher pins its own signing key, a fresh seal must pass its own policy (scope, expiry, algorithms). */
+export async function checkOwnSeal(
+  seal: { manifest: Buffer; signature: string },
+  signer: Signer,
+  trust: Trust | undefined,
+  expected: { name: string; version: string },
+): Promise<void> {
+  if (!trust || !trust.keys.some((k) => k.key.fingerprint.toUpperCase() === signer.fingerprint.toUpperCase())) return;
+  const check = await checkSeal({ trust, manifest: seal.manifest, signature: seal.signature, artifact: 'registry seal', expected });
+  const error = check.findings.find((f) => f.severity === 'error');
+  if (error) throw errorOf(error);
+}

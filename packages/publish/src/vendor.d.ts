@@ -1,0 +1,14 @@
+// libnpmpublish ships no types; this is the part sealpack calls.
+declare module 'libnpmpublish' {
+  export function publish(manifest: Record<string, unknown>, tarball: Buffer, options: Record<string, unknown>): Promise<{ status: number }>;
+}
+declare module 'npm-registry-fetch' {
+  interface Fetch {
+    json(path: string, options: Record<string, unknown>): Promise<unknown>;
+  }
+  const fetch: Fetch;
+  export default fetch;
+}
+declare module 'ini' {
+  export function parse(text: string): Record<string, unknown>;
+}
