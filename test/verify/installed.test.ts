@@ -1,0 +1,161 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { appendFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { verifyInstalled } from '@sealpack/verify';
+import { hashBytes } from '@sealpack/manifest';
+import { cleanTempDirs } from '../helpers/index.js';
+import { installPackage, link, makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
+
+const test = suite('verifyInstalled');
+let alice: TestKey;
+const ALL = { trust: [{ packages: '**', keys: ['alice'] }] };
+
+test.before(async () => {
+  alice = await makeKey('alice');
+});
+test.after(cleanTempDirs);
+
+const codes = (verdict: { findings: { code: string; severity: string }[] }) => verdict.findings.map((f) => `${f.severity} ${f.code}`);
+const labels = (verdict: { subjects: { package?: string; version?: string }[] }) => verdict.subjects.map((s) => `${s.package}@${s.version}`).sort();
+
+test('npm layout: nested, scoped, workspace links; the root and workspace sources are not packages', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const nm = join(root, 'node_modules');
+  await installPackage(join(nm, 'a'), 'a', '1.0.0', { signer: alice.signer });
+  await installPackage(join(nm, '@s', 'b'), '@s/b', '2.0.0', { signer: alice.signer });
+  await installPackage(join(nm, 'a', 'node_modules', 'c'), 'c', '3.0.0', { signer: alice.signer });
+  // A workspace package: a link to a folder outside node_modules, with its own node_modules.
+  await installPackage(join(root, 'packages', 'ws'), 'ws', '0.0.0');
+  await installPackage(join(root, 'packages', 'ws', 'node_modules', 'd'), 'd', '4.0.0', { signer: alice.signer });
+  await link(join(root, 'packages', 'ws'), join(nm, 'ws'));
+  await mkdir(join(nm, '.bin'), { recursive: true });
+  await symlink('../a/index.js', join(nm, '.bin', 'a'));
+  await writeFile(join(nm, '.package-lock.json'), '{}');
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(labels(verdict), ['@s/b@2.0.0', 'a@1.0.0', 'c@3.0.0', 'd@4.0.0']);
+  assert.equal(codes(verdict), []);
+  assert.ok(verdict.ok);
+});
+
+test('pnpm layout: the .pnpm virtual store, each real folder verified once however many links reach it', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const store = join(root, 'node_modules', '.pnpm');
+  const real = (id: string, name: string) => join(store, id, 'node_modules', name);
+  await installPackage(real('a@1.0.0', 'a'), 'a', '1.0.0', { signer: alice.signer });
+  await installPackage(real('@s+b@2.0.0', '@s/b'), '@s/b', '2.0.0', { signer: alice.signer });
+  await link(real('@s+b@2.0.0', '@s/b'), join(store, 'a@1.0.0', 'node_modules', '@s', 'b'));
+  await link(real('a@1.0.0', 'a'), join(root, 'node_modules', 'a'));
+  // Hoisted into the hidden and the public node_modules too.
+  await link(real('@s+b@2.0.0', '@s/b'), join(store, 'node_modules', '@s', 'b'));
+  await link(real('@s+b@2.0.0', '@s/b'), join(root, 'node_modules', '@s', 'b'));
+  await writeFile(join(root, 'node_modules', '.modules.yaml'), 'layoutVersion: 5\n');
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(labels(verdict), ['@s/b@2.0.0', 'a@1.0.0']);
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+});
+
+test('one changed byte names the package, the file, and the expected and found digests', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const dir = join(root, 'node_modules', 'a');
+  const files = await installPackage(dir, 'a', '1.0.0', { signer: alice.signer, files: { 'lib/x.js': 'exports.x = 1;\n' } });
+  await writeFile(join(dir, 'lib', 'x.js'), 'exports.x = 2;\n');
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  const [finding, ...rest] = verdict.findings;
+  assert.equal(rest, []);
+  assert.is(finding!.code, 'ESEAL_INTEGRITY');
+  assert.is(finding!.package, 'a');
+  assert.is(finding!.version, '1.0.0');
+  assert.is(finding!.file, 'lib/x.js');
+  assert.is(finding!.expected, hashBytes(Buffer.from(files['lib/x.js'] as string)).integrity);
+  assert.is(finding!.found, hashBytes(Buffer.from('exports.x = 2;\n')).integrity);
+  assert.match(finding!.message, /^a@1\.0\.0: lib\/x\.js differs/);
+});
+
+test('a missing file, an extra file, an extra file inside .sealpack/, a link where a file was', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const dir = join(root, 'node_modules', 'a');
+  await installPackage(dir, 'a', '1.0.0', { signer: alice.signer, files: { 'gone.js': '1', 'linked.js': '2' } });
+  await rm(join(dir, 'gone.js'));
+  await writeFile(join(dir, 'added.js'), 'evil()');
+  await writeFile(join(dir, '.sealpack', 'hook.js'), 'evil()');
+  await rm(join(dir, 'linked.js'));
+  await symlink('/etc/passwd', join(dir, 'linked.js'));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  const byCode = verdict.findings.map((f) => `${f.code} ${f.file}`).sort();
+  assert.equal(byCode, ['ESEAL_EXTRA_FILE .sealpack/hook.js', 'ESEAL_EXTRA_FILE added.js', 'ESEAL_INTEGRITY linked.js', 'ESEAL_MISSING_FILE gone.js']);
+});
+
+test('extraFiles allows build outputs; nested node_modules are other packages, bundled ones are checked', async () => {
+  const root = await makeConsumer([alice], { ...ALL, extraFiles: ['build/**'] });
+  const dir = join(root, 'node_modules', 'native');
+  await installPackage(dir, 'native', '1.0.0', { signer: alice.signer, files: { 'node_modules/bundled/index.js': 'b', 'node_modules/bundled/package.json': '{"name":"bundled","version":"1.0.0"}' } });
+  await mkdir(join(dir, 'build', 'Release'), { recursive: true });
+  await writeFile(join(dir, 'build', 'Release', 'addon.node'), 'binary');
+  // npm nests a dependency that could not be hoisted: another package, verified on its own.
+  await installPackage(join(dir, 'node_modules', 'dep'), 'dep', '1.0.0', { signer: alice.signer });
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root), concurrency: 2 });
+  assert.equal(codes(verdict), ['warning ESEAL_UNSIGNED'], JSON.stringify(verdict.findings)); // bundled has no seal of its own
+  assert.equal(labels(verdict), ['dep@1.0.0', 'native@1.0.0']);
+  await appendFile(join(dir, 'node_modules', 'bundled', 'index.js'), '!');
+  await writeFile(join(dir, 'node_modules', 'bundled', 'extra.js'), '!');
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  const found = verdict.findings.filter((f) => f.severity === 'error').map((f) => `${f.package} ${f.code} ${f.file}`);
+  assert.equal(found.sort(), ['native ESEAL_EXTRA_FILE node_modules/bundled/extra.js', 'native ESEAL_INTEGRITY node_modules/bundled/index.js']);
+});
+
+test('unsigned: a covered package fails; uncovered ones give ONE warning with the count; deny fails each', async () => {
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' });
+  const nm = join(root, 'node_modules');
+  await installPackage(join(nm, '@acme', 'core'), '@acme/core', '1.0.0');
+  for (const name of ['x', 'y', 'z']) await installPackage(join(nm, name), name, '1.0.0');
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  assert.equal(codes(verdict), ['error ESEAL_UNSIGNED', 'warning ESEAL_UNSIGNED']);
+  const [error, warning] = verdict.findings;
+  assert.is(error!.package, '@acme/core');
+  assert.is(error!.rule, 'trust[0]');
+  assert.match(warning!.message, /^3 installed packages have no seal/);
+  assert.is(verdict.subjects.length, 1);
+
+  await rm(join(nm, '@acme'), { recursive: true });
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.ok(verdict.ok);
+  assert.equal(codes(verdict), ['warning ESEAL_UNSIGNED']);
+
+  await writeFile(join(root, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'deny' }));
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(codes(verdict), ['error ESEAL_UNSIGNED', 'error ESEAL_UNSIGNED', 'error ESEAL_UNSIGNED']);
+
+  await writeFile(join(root, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'allow' }));
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(codes(verdict), []);
+});
+
+test('a seal signed by an unpinned key, and a seal for another package, fail', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const mallory = await makeKey('mallory');
+  await installPackage(join(root, 'node_modules', 'a'), 'a', '1.0.0', { signer: mallory.signer });
+  // b carries a's seal (and a's files): a swapped seal.
+  await installPackage(join(root, 'node_modules', 'b'), 'a', '1.0.0', { signer: alice.signer });
+  const pkg = join(root, 'node_modules', 'b', 'package.json');
+  await writeFile(pkg, JSON.stringify({ name: 'b', version: '1.0.0' }));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  const found = verdict.findings.filter((f) => f.severity === 'error').map((f) => `${f.package} ${f.code}`);
+  assert.ok(found.includes('a ESEAL_UNKNOWN_KEY'), found.join());
+  assert.ok(found.includes('b ESEAL_IDENTITY'), found.join());
+});
+
+test('a dangling link and a folder without package.json are skipped, not crashes', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const nm = join(root, 'node_modules');
+  await mkdir(join(nm, 'leftover'), { recursive: true });
+  await symlink('../nowhere', join(nm, 'dangling'));
+  await installPackage(join(nm, 'a'), 'a', '1.0.0', { signer: alice.signer });
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(labels(verdict), ['a@1.0.0']);
+  assert.ok(verdict.ok);
+});
+
+test.run();
