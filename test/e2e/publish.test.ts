@@ -1,0 +1,201 @@
+// `sealpack pack` and `sealpack publish` against a real Verdaccio, with real npm and pnpm:
+// what lands in the registry, what a consumer fetches back, and what must publish nothing.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readTarball } from '@sealpack/manifest';
+import { cleanTempDirs, tempDir } from '../helpers/index.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
+import { exec, noStack, PNPM10, PNPM12, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+
+const test = suite('e2e: sealed publish to Verdaccio');
+const ctx = {} as { registry: Registry; setup: Setup };
+
+test.before(async () => {
+  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
+});
+test.after(async () => {
+  await ctx.registry?.stop();
+  await cleanTempDirs();
+});
+
+/** A package folder with `.npmrc` auth for the test registry; `guard` adds `prepublishOnly: sealpack guard`. */
+async function makePackage(name: string, version = '1.0.0', options: { guard?: boolean; extra?: Record<string, string | object> } = {}) {
+  const dir = await tempDir('sealpack-pkg-');
+  await writeTree(dir, {
+    'package.json': { name, version, main: 'index.js', ...(options.guard ? { scripts: { prepublishOnly: 'sealpack guard' } } : {}) },
+    'index.js': `module.exports = ${JSON.stringify(name)};\n`,
+    'README.md': `# ${name}\n`,
+    ...options.extra,
+  });
+  await ctx.registry.writeNpmrc(dir);
+  return dir;
+}
+
+async function consumerWithKey(revocations?: object[]) {
+  const dir = await tempDir('sealpack-consumer-');
+  await writeTree(dir, { '.sealpack/keys/release.asc': ctx.setup.publicKey });
+  if (revocations) await writeTree(dir, { '.sealpack/revocations.json': JSON.stringify(revocations) });
+  return dir;
+}
+
+const keyArgs = () => ['--key', ctx.setup.key];
+
+test('pack, then publish the tarball: full and abbreviated metadata carry dist.sealpack; the fetched tarball verifies', async () => {
+  const dir = await makePackage('sealed-one');
+  const out = await tempDir('sealpack-out-');
+  const packed = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(packed.status, 0, packed.stderr);
+  const tgz = join(out, 'sealed-one-1.0.0.tgz');
+  assert.is(packed.stdout.trim(), tgz);
+  assert.equal((await readdir(out)).sort(), ['sealed-one-1.0.0.tgz', 'sealed-one-1.0.0.tgz.asc', 'sealed-one-1.0.0.tgz.manifest.json', 'sealed-one-1.0.0.tgz.manifest.json.asc']);
+
+  // The release job: publish the sealed tarball byte for byte.
+  const published = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(published.status, 0, published.stderr);
+  assert.ok(noStack(published));
+
+  const full = await ctx.registry.fetchJson('sealed-one');
+  assert.is(full.status, 200);
+  const dist = full.body.versions['1.0.0'].dist;
+  const local = await readFile(tgz);
+  const contents = await readTarball(local);
+  assert.is(dist.integrity, contents.tarball.integrity, 'the registry stores our bytes');
+  assert.type(dist.sealpack?.manifest, 'string');
+  assert.match(dist.sealpack.signature, /BEGIN PGP SIGNATURE/);
+  const registryManifest = JSON.parse(dist.sealpack.manifest);
+  assert.equal(registryManifest, { format: 'sealpack/manifest@1', name: 'sealed-one', version: '1.0.0', tarball: contents.tarball });
+
+  const abbreviated = await ctx.registry.fetchJson('sealed-one', true);
+  assert.is(abbreviated.status, 200);
+  assert.equal(abbreviated.body.versions['1.0.0'].dist.sealpack, dist.sealpack, 'abbreviated install metadata keeps dist.sealpack');
+
+  // A consumer fetches the tarball, puts the detached seal beside it, and verifies.
+  const res = await fetch(dist.tarball);
+  const fetched = Buffer.from(await res.arrayBuffer());
+  assert.ok(fetched.equals(local), 'byte for byte');
+  const fetchedContents = await readTarball(fetched);
+  assert.ok(fetchedContents.embedded?.manifest && fetchedContents.embedded.signature, 'contains .sealpack/');
+  const consumer = await consumerWithKey();
+  const downloaded = join(consumer, 'sealed-one-1.0.0.tgz');
+  await writeFile(downloaded, fetched);
+  for (const suffix of ['.asc', '.manifest.json', '.manifest.json.asc']) await copyFile(tgz + suffix, downloaded + suffix);
+  const verified = sealpack(['verify', downloaded], consumer, ctx.setup.env);
+  assert.is(verified.status, 0, verified.stderr);
+});
+
+test('publish DIR packs, seals and publishes in one step, with --tag', async () => {
+  const dir = await makePackage('@scoped/one-step', '2.0.0');
+  const result = sealpack(['publish', '--tag', 'next', ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 0, result.stderr);
+  const doc = await ctx.registry.fetchJson('@scoped%2fone-step');
+  assert.is(doc.body['dist-tags'].next, '2.0.0');
+  assert.ok(doc.body.versions['2.0.0'].dist.sealpack);
+  // The folder is left as it was: no tarball or seal written into it.
+  assert.equal((await readdir(dir)).sort(), ['.npmrc', 'README.md', 'index.js', 'package.json']);
+});
+
+test('the registry and token come from NODE_AUTH_TOKEN in .npmrc; a missing token is refused by the registry', async () => {
+  const dir = await makePackage('token-from-env');
+  const { port } = ctx.registry;
+  await writeFile(join(dir, '.npmrc'), `registry=${ctx.registry.url}\n//127.0.0.1:${port}/:_authToken=\${NODE_AUTH_TOKEN}\nfetch-retries=0\n`);
+  const refused = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: 'wrong-token' });
+  assert.is(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /error ESEAL_CONFIG: token-from-env@1\.0\.0: .* refused the publish/);
+  assert.ok(noStack(refused));
+  const ok = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: ctx.registry.token });
+  assert.is(ok.status, 0, ok.stderr);
+});
+
+test('--dry-run publishes nothing', async () => {
+  const dir = await makePackage('dry-one');
+  const result = sealpack(['publish', '--dry-run', ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 0, result.stderr);
+  assert.match(result.stdout, /dry run/);
+  assert.is((await ctx.registry.fetchJson('dry-one')).status, 404);
+});
+
+test('the wrong passphrase publishes nothing', async () => {
+  const dir = await makePackage('wrong-pass');
+  const result = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, SEALPACK_PASSPHRASE: 'not it' });
+  assert.is(result.status, 2, result.stderr);
+  assert.match(result.stderr, /error ESEAL_CONFIG: .*wrong passphrase/);
+  assert.is((await ctx.registry.fetchJson('wrong-pass')).status, 404);
+});
+
+test("a signing key revoked in the publisher's own revocation list publishes nothing", async () => {
+  const dir = await makePackage('revoked-key', '1.0.0', {
+    extra: {
+      '.sealpack/keys/release.asc': ctx.setup.publicKey,
+      '.sealpack/revocations.json': JSON.stringify([{ fingerprint: ctx.setup.fingerprint, reason: 'compromised', date: '2026-01-01T00:00:00Z' }]),
+      '.npmignore': '.sealpack/\n',
+    },
+  });
+  const result = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 1, result.stderr);
+  assert.match(result.stderr, /error ESEAL_KEY_REVOKED: .*revoked \(compromised/);
+  assert.is((await ctx.registry.fetchJson('revoked-key')).status, 404);
+});
+
+test('a tampered sealed tarball is refused at publish', async () => {
+  const dir = await makePackage('tampered');
+  const out = await tempDir('sealpack-out-');
+  assert.is(sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env).status, 0);
+  const tgz = join(out, 'tampered-1.0.0.tgz');
+  // Another tarball's bytes under this name: the detached seal no longer matches.
+  const other = await makePackage('tampered');
+  await writeFile(join(other, 'index.js'), 'evil();\n');
+  const out2 = await tempDir('sealpack-out-');
+  assert.is(sealpack(['pack', '--out', out2, ...keyArgs()], other, ctx.setup.env).status, 0);
+  await copyFile(join(out2, 'tampered-1.0.0.tgz'), tgz);
+  const result = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 1, result.stderr);
+  assert.match(result.stderr, /ESEAL_INTEGRITY/);
+  assert.is((await ctx.registry.fetchJson('tampered')).status, 404);
+  // And a plain tarball (npm pack, no seal) is not publishable by sealpack.
+  const plainDir = await tempDir('sealpack-out-');
+  assert.is(exec('npm', ['pack', '--pack-destination', plainDir], dir, ctx.setup.env).status, 0);
+  const plain = sealpack(['publish', join(plainDir, 'tampered-1.0.0.tgz'), ...keyArgs()], dir, ctx.setup.env);
+  assert.is(plain.status, 1, plain.stderr);
+  assert.match(plain.stderr, /ESEAL_UNSIGNED/);
+});
+
+test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack publish passes', async () => {
+  const dir = await makePackage('guarded', '1.0.0', { guard: true });
+  const npm = exec('npm', ['publish'], dir, ctx.setup.env);
+  assert.is.not(npm.status, 0);
+  assert.match(npm.stdout + npm.stderr, /ESEAL_UNSIGNED: guarded@1\.0\.0: refusing an unsealed publish/);
+  for (const pnpm of [[process.execPath, PNPM10], [PNPM12]]) {
+    const r = exec(pnpm[0]!, [...pnpm.slice(1), 'publish', '--no-git-checks'], dir, ctx.setup.env);
+    assert.is.not(r.status, 0, `${pnpm.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout + r.stderr, /ESEAL_UNSIGNED/);
+  }
+  assert.is((await ctx.registry.fetchJson('guarded')).status, 404, 'nothing was published');
+  const sealed = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
+  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is((await ctx.registry.fetchJson('guarded')).status, 200);
+});
+
+test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships', async () => {
+  const dir = await makePackage('pnpm-packed');
+  await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+  const out = await tempDir('sealpack-out-');
+  const packed = sealpack(['pack', '--out', out, '--json', ...keyArgs()], dir, { ...ctx.setup.env, SEALPACK_PNPM: PNPM12 });
+  assert.is(packed.status, 0, packed.stderr);
+  assert.is(JSON.parse(packed.stdout).packageManager, 'pnpm');
+  assert.ok(existsSync(join(out, 'pnpm-packed-1.0.0.tgz.manifest.json')));
+});
+
+test('a failed pack leaves nothing in --out', async () => {
+  const dir = await makePackage('fails-to-pack', '1.0.0', { extra: { 'package.json': { name: 'fails-to-pack', version: '1.0.0', scripts: { prepack: 'exit 3' } } } });
+  const out = join(await tempDir('sealpack-out-'), 'out');
+  await mkdir(out);
+  const result = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 2, result.stderr);
+  assert.match(result.stderr, /error ESEAL_CONFIG: `npm pack --pack-destination .*` in .* failed with exit code/);
+  assert.equal(await readdir(out), []);
+});
+
+test.run();
