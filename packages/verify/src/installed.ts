@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, hashFile, type Manifest } from '@sealpack/manifest';
@@ -96,6 +96,29 @@ async function compareInstalledFiles(
   return findings;
 }
 
+/**
+ * True when a sealed ancestor package lists files under this folder: a bundled dependency,
+ * whose bytes are in the ancestor's tarball and are checked against the ancestor's seal.
+ */
+async function isBundledInSealed(dir: string): Promise<boolean> {
+  const marker = `${sep}node_modules${sep}`;
+  for (let current = dir; current.lastIndexOf(marker) > 0; ) {
+    const ancestor = current.slice(0, current.lastIndexOf(marker));
+    const bytes = await readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
+    if (bytes) {
+      const prefix = `${relative(ancestor, dir).split(sep).join('/')}/`;
+      try {
+        const manifest = JSON.parse(bytes.toString('utf8')) as { files?: { path?: unknown }[] };
+        if (manifest.files?.some((f) => typeof f.path === 'string' && f.path.startsWith(prefix))) return true;
+      } catch {
+        // The ancestor's own verification reports its unreadable manifest.
+      }
+    }
+    current = ancestor;
+  }
+  return false;
+}
+
 /** Folder name of an installed package from how it was reached: `node_modules/@a/b` → `@a/b`. */
 function nameFromPath(via: string): string {
   const parts = via.split('/');
@@ -125,6 +148,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     const subject: Subject = { artifact: pkg.dir, package: name, version: pkg.version };
     const manifestBytes = await readOptional(join(pkg.dir, EMBEDDED_MANIFEST_PATH));
     if (!manifestBytes) {
+      if (await isBundledInSealed(pkg.dir)) return;
       const requirement = sealRequirement(trust, name, pkg.version ?? '0.0.0', at);
       const finding = unsignedFinding(trust, requirement, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`);
       if (finding) subjects.push(judgeSubject(subject, [finding], []));
