@@ -44,7 +44,7 @@ function makeContext(): Context {
 export function reportError(error: unknown, context: Pick<Context, 'err'>): number {
   if (isSealError(error)) {
     context.err(`error ${error.code}: ${error.message}`);
-    for (const line of error.details) context.err(`  ${line}`);
+    for (const line of error.details ? error.details.split('\n') : []) context.err(`  ${line}`);
     const hint = hintFor(error.code);
     if (hint) context.err(`hint: ${hint}`);
     return INPUT_CODES.has(error.code) || error.code === 'ESEAL_MALFORMED' ? 2 : 1;

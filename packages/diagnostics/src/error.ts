@@ -10,7 +10,8 @@ type Details = Omit<Finding, 'code' | 'severity' | 'message'> & {
 /** The one error class every sealpack package throws: a stable `code` plus what it is about. */
 export class SealError extends Error {
   readonly code: SealCode;
-  readonly details: string[];
+  /** Further lines, `\n`-separated (a string, as test runners like uvu expect of `details`). */
+  readonly details: string;
   readonly info: Omit<Finding, 'code' | 'severity' | 'message'>;
 
   constructor(code: SealCode, message: string, details: Details = {}) {
@@ -18,7 +19,7 @@ export class SealError extends Error {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'SealError';
     this.code = code;
-    this.details = lines;
+    this.details = lines.join('\n');
     this.info = info;
   }
 
