@@ -1,0 +1,190 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashBytes } from '@sealpack/manifest';
+import { lockedFromPnpm, readLockedPackages, verifyLockfile } from '@sealpack/verify';
+import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
+import { startStubRegistry, tarballOf, type StubRegistry } from './registry-stub.js';
+
+const test = suite('verifyLockfile');
+let alice: TestKey;
+let mallory: TestKey;
+const registries: StubRegistry[] = [];
+const ACME = { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' };
+
+test.before(async () => {
+  [alice, mallory] = await Promise.all([makeKey('alice'), makeKey('mallory')]);
+});
+test.after(async () => {
+  await Promise.all(registries.map((r) => r.close()));
+  await cleanTempDirs();
+});
+
+const integrityOf = (name: string, version: string) => hashBytes(tarballOf(name, version)).integrity;
+
+/** A package-lock.json v3 pinning `name@version` entries under node_modules. */
+async function writePackageLock(dir: string, pins: [string, string, string?][], extra: Record<string, unknown> = {}): Promise<void> {
+  const packages: Record<string, unknown> = { '': { name: 'consumer', version: '1.0.0' } };
+  for (const [name, version, integrity] of pins) {
+    packages[`node_modules/${name}`] = { version, resolved: `http://x/${name}-${version}.tgz`, integrity: integrity ?? integrityOf(name, version) };
+  }
+  await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages: { ...packages, ...extra } }, null, 2));
+}
+
+async function stub(...args: Parameters<typeof startStubRegistry>): Promise<StubRegistry> {
+  const registry = await startStubRegistry(...args);
+  registries.push(registry);
+  return registry;
+}
+
+const brief = (verdict: { findings: { severity: string; code: string; package?: string }[] }) => verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package ?? ''}`.trim());
+
+test('package-lock v2/v3: registry packages only (no root, workspaces, links, bundled, git); aliases by their real name', async () => {
+  const dir = await tempDir();
+  await writeFile(
+    join(dir, 'package-lock.json'),
+    JSON.stringify({
+      lockfileVersion: 2,
+      packages: {
+        '': { name: 'root', version: '1.0.0' },
+        'packages/ws': { name: 'ws', version: '0.0.0' },
+        'node_modules/ws': { resolved: 'packages/ws', link: true },
+        'node_modules/a': { version: '1.0.0', resolved: 'https://r/a.tgz', integrity: 'sha512-a' },
+        'node_modules/a/node_modules/@s/b': { version: '2.0.0', resolved: 'https://r/b.tgz', integrity: 'sha512-b' },
+        'node_modules/a/node_modules/inside': { version: '1.0.0', inBundle: true },
+        'node_modules/alias': { name: 'real', version: '3.0.0', resolved: 'https://r/real.tgz', integrity: 'sha512-r' },
+        'node_modules/git': { version: '1.0.0', resolved: 'git+ssh://git@github.com/x/y.git#abc' },
+      },
+      dependencies: {},
+    }),
+  );
+  const locked = await readLockedPackages(dir);
+  assert.equal(
+    locked.map((p) => `${p.name}@${p.version} ${p.integrity} ${p.artifact.slice(dir.length + 1)}`),
+    [
+      'a@1.0.0 sha512-a package-lock.json#node_modules/a',
+      '@s/b@2.0.0 sha512-b package-lock.json#node_modules/a/node_modules/@s/b',
+      'real@3.0.0 sha512-r package-lock.json#node_modules/alias',
+    ],
+  );
+  await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 1, dependencies: {} }));
+  await rejects(() => readLockedPackages(dir), 'ESEAL_CONFIG', /lockfileVersion 1/);
+});
+
+test('pnpm-lock.yaml v9 (with a leading document) and the in-memory lockfile of afterAllResolved', async () => {
+  const dir = await tempDir();
+  await writeFile(
+    join(dir, 'pnpm-lock.yaml'),
+    [
+      '---',
+      'lockfileVersion: \'9.0\'',
+      'importers:',
+      '  .:',
+      '    dependencies:',
+      '      a: {specifier: 1.0.0, version: 1.0.0}',
+      'packages:',
+      "  '@s/b@2.0.0':",
+      '    resolution: {integrity: sha512-b}',
+      '  a@1.0.0:',
+      '    resolution: {integrity: sha512-a}',
+      '  local@file:local:',
+      '    resolution: {directory: local, type: directory}',
+      '  tgz@https://example.test/tgz.tgz:',
+      '    resolution: {tarball: https://example.test/tgz.tgz}',
+      '    version: 1.0.0',
+      'snapshots:',
+      '  a@1.0.0: {}',
+      '',
+    ].join('\n'),
+  );
+  const locked = await readLockedPackages(dir);
+  assert.equal(locked.map((p) => `${p.name}@${p.version} ${p.integrity}`), ['@s/b@2.0.0 sha512-b', 'a@1.0.0 sha512-a']);
+  const inMemory = lockedFromPnpm({ lockfileVersion: '9.0', packages: { 'a@1.0.0(peer@1.0.0)': { resolution: { integrity: 'sha512-a' } }, 'a@1.0.0(peer@2.0.0)': { resolution: { integrity: 'sha512-a' } }, '/old/1.0.0': { resolution: { integrity: 'sha512-o' } } } }, 'mem');
+  assert.equal(inMemory.map((p) => `${p.name}@${p.version}`), ['a@1.0.0', 'old@1.0.0']);
+  await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '6.0'\n");
+  await rejects(() => readLockedPackages(dir), 'ESEAL_CONFIG', /lockfileVersion 9/);
+});
+
+test('no lockfile is an input error', async () => {
+  const dir = await tempDir();
+  await rejects(() => readLockedPackages(dir), 'ESEAL_CONFIG', /no lockfile/);
+});
+
+test('sealed packages pass; a second run asks the registry nothing (cache); uncovered ones are not fetched', async () => {
+  const registry = await stub([
+    { name: '@acme/core', version: '1.0.0', signer: alice.signer },
+    { name: '@acme/util', version: '2.0.0', signer: alice.signer },
+    { name: 'left-pad', version: '1.3.0' },
+  ]);
+  const dir = await makeConsumer([alice], ACME);
+  await writePackageLock(dir, [['@acme/core', '1.0.0'], ['@acme/util', '2.0.0'], ['left-pad', '1.3.0']]);
+  const cache = await tempDir('sealpack-cache-');
+  const options = { trust: await trustOf(dir), registry: registry.url, cache, env: {} };
+  let verdict = await verifyLockfile(dir, options);
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  assert.equal(verdict.subjects.map((s) => `${s.package} ${s.status}`), ['@acme/core pass', '@acme/util pass']);
+  assert.is(registry.requests.length, 2);
+  verdict = await verifyLockfile(dir, options);
+  assert.ok(verdict.ok);
+  assert.is(registry.requests.length, 2, 'the second run made requests');
+  // --all looks at every package: left-pad has no seal, uncovered: one warning.
+  verdict = await verifyLockfile(dir, { ...options, all: true });
+  assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
+  assert.match(verdict.findings[0]!.message, /^1 locked package has no seal/);
+});
+
+test('an altered lockfile integrity fails naming expected and found; a seal by an unpinned key fails; a covered unsealed package fails', async () => {
+  const registry = await stub([
+    { name: '@acme/core', version: '1.0.0', signer: alice.signer },
+    { name: '@acme/evil', version: '1.0.0', signer: mallory.signer },
+    { name: '@acme/bare', version: '1.0.0' },
+  ]);
+  const dir = await makeConsumer([alice], ACME);
+  const forged = hashBytes(Buffer.from('another tarball')).integrity;
+  await writePackageLock(dir, [['@acme/core', '1.0.0', forged], ['@acme/evil', '1.0.0'], ['@acme/bare', '1.0.0']]);
+  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
+  assert.not.ok(verdict.ok);
+  assert.equal(brief(verdict), ['error ESEAL_UNSIGNED @acme/bare', 'error ESEAL_INTEGRITY @acme/core', 'error ESEAL_THRESHOLD @acme/evil', 'error ESEAL_UNKNOWN_KEY @acme/evil']);
+  const integrity = verdict.findings[1]!;
+  assert.is(integrity.expected, integrityOf('@acme/core', '1.0.0'));
+  assert.is(integrity.found, forged);
+  assert.match(integrity.message, /^@acme\/core@1\.0\.0: the lockfile integrity differs/);
+});
+
+test('transient errors are retried; a stopped registry gives one finding per package and no crash', async () => {
+  const registry = await stub([
+    { name: '@acme/core', version: '1.0.0', signer: alice.signer },
+    { name: '@acme/util', version: '2.0.0', signer: alice.signer },
+  ]);
+  const dir = await makeConsumer([alice], ACME);
+  await writePackageLock(dir, [['@acme/core', '1.0.0'], ['@acme/util', '2.0.0']]);
+  const trust = await trustOf(dir);
+  registry.failNext(2, 503);
+  let verdict = await verifyLockfile(dir, { trust, registry: registry.url, cache: false, env: {}, backoff: 10, concurrency: 1 });
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  assert.is(registry.requests.length, 4);
+  await registry.close();
+  verdict = await verifyLockfile(dir, { trust, registry: registry.url, cache: false, env: {}, backoff: 10 });
+  assert.not.ok(verdict.ok);
+  assert.equal(brief(verdict), ['error ESEAL_CONFIG @acme/core', 'error ESEAL_CONFIG @acme/util']);
+  assert.match(verdict.findings[0]!.message, /^@acme\/core@1\.0\.0: could not read its registry metadata: ECONNREFUSED/);
+  // The CLI: registry failures only → exit 2 (could not verify), not 1 (verified bad).
+  const cli = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache'], { cwd: dir, env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') } });
+  assert.is(cli.status, 2, cli.stderr);
+  assert.match(cli.stderr, /ESEAL_CONFIG/);
+});
+
+test('scoped registries and auth tokens come from .npmrc; a seal dropped from abbreviated metadata is fetched in full', async () => {
+  const registry = await stub([{ name: '@acme/core', version: '1.0.0', signer: alice.signer }], { token: 's3cret', dropSealFromAbbreviated: true });
+  const dir = await makeConsumer([alice], ACME);
+  const host = registry.url.replace(/^http:/, '');
+  await writeFile(join(dir, '.npmrc'), `registry=http://127.0.0.1:9/\n@acme:registry=${registry.url}\n${host}:_authToken=\${SEALPACK_TEST_TOKEN}\n`);
+  await writePackageLock(dir, [['@acme/core', '1.0.0']]);
+  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), cache: false, env: { SEALPACK_TEST_TOKEN: 's3cret', NPM_CONFIG_USERCONFIG: join(dir, 'none') } });
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  assert.equal(registry.requests.map((r) => r.url), ['/@acme%2fcore', '/@acme%2fcore/1.0.0']);
+});
+
+test.run();
