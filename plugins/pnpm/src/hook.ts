@@ -40,7 +40,7 @@ export async function checkResolvedLockfile(lockfile: PnpmLockfile, context: Pnp
     throw new SealError(
       first.code,
       `sealpack: ${verdict.summary.failed} of ${verdict.summary.checked} resolved packages failed verification; the install is stopped:\n${errors.map(line).join('\n')}`,
-      { package: first.package, version: first.version, details: errors.map(line) },
+      { package: first.package, version: first.version },
     );
   }
   log(`${verdict.summary.passed} resolved packages verified against their registry seals`);

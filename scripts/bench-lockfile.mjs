@@ -1,0 +1,76 @@
+// Benchmark of `sealpack verify-lockfile` (issue 4): a package-lock.json pinning N sealed
+// packages (default 1,000) served by a local registry; one cold run fills the seal cache,
+// then the warm run is timed (target: at most 1 s) and must send no request.
+// Usage: node scripts/bench-lockfile.mjs [--packages N]   (build first: tsc -b)
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
+import { generateKey, readSigningKey } from '@sealpack/openpgp';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const args = process.argv.slice(2);
+const N = Number(args[args.indexOf('--packages') + 1] || 0) || 1000;
+
+const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-lockfile-'));
+const key = await generateKey({ name: 'bench', email: 'bench@example.test' });
+const signer = await readSigningKey(key.privateKey);
+mkdirSync(join(work, '.sealpack', 'keys'), { recursive: true });
+writeFileSync(join(work, '.sealpack', 'keys', 'bench.asc'), key.publicKey);
+writeFileSync(join(work, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: '**', keys: ['bench'] }] }));
+writeFileSync(join(work, 'package.json'), '{"name":"bench-consumer","version":"1.0.0","private":true}');
+
+const docs = new Map();
+const packages = { '': { name: 'bench-consumer', version: '1.0.0' } };
+for (let i = 0; i < N; i++) {
+  const name = i % 7 === 0 ? `@scope${i % 5}/pkg-${i}` : `pkg-${i}`;
+  const version = `1.${i % 10}.${i % 3}`;
+  const tarball = hashBytes(Buffer.from(`tarball ${name}@${version}`));
+  const manifest = serializeManifest(buildManifest({ name, version, tarball }));
+  const dist = { integrity: tarball.integrity, tarball: `http://x/${name}.tgz`, sealpack: { manifest: manifest.toString('utf8'), signature: await signer.sign(manifest) } };
+  docs.set(name, JSON.stringify({ name, versions: { [version]: { name, version, dist } } }));
+  packages[`node_modules/${name}`] = { version, resolved: dist.tarball, integrity: tarball.integrity };
+}
+writeFileSync(join(work, 'package-lock.json'), JSON.stringify({ name: 'bench-consumer', lockfileVersion: 3, packages }));
+
+let requests = 0;
+const server = createServer((req, res) => {
+  requests++;
+  const doc = docs.get(decodeURIComponent(req.url.slice(1)));
+  res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' }).end(doc ?? '{}');
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const registry = `http://127.0.0.1:${server.address().port}/`;
+
+const env = { ...process.env, SEALPACK_CACHE_DIR: join(work, 'cache'), NPM_CONFIG_USERCONFIG: join(work, 'none') };
+const run = () => {
+  const start = performance.now();
+  // Asynchronous spawn: the registry lives in this process and must keep answering.
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'verify-lockfile', work, '--registry', registry, '--json'], { env });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('close', (status) => resolve({ status, out, err, ms: performance.now() - start }));
+  });
+};
+const cold = await run();
+const coldRequests = requests;
+const warm = await run();
+server.close();
+for (const r of [cold, warm]) {
+  if (r.status !== 0) {
+    console.error(r.err.slice(-2000));
+    throw new Error(`verify-lockfile failed (exit ${r.status})`);
+  }
+}
+const passed = JSON.parse(warm.out).summary.passed;
+console.log(`lockfile: ${N} sealed packages (package-lock.json v3), local registry`);
+console.log(`cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s, ${coldRequests} requests`);
+console.log(`warm run: ${(warm.ms / 1000).toFixed(2)} s (target <= 1 s), ${requests - coldRequests} requests, ${passed} passed`);
+rmSync(work, { recursive: true, force: true });
