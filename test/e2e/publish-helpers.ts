@@ -30,6 +30,9 @@ export async function setUp(): Promise<Setup> {
   await mkdir(bin);
   await writeFile(join(bin, 'sealpack'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   await chmod(join(bin, 'sealpack'), 0o755);
+  // changesets runs `pnpm publish` by name in a pnpm workspace: make pnpm 10 that name.
+  await writeFile(join(bin, 'pnpm'), `#!/bin/sh\nexec "${process.execPath}" "${PNPM10}" "$@"\n`);
+  await chmod(join(bin, 'pnpm'), 0o755);
   await writeFile(join(home, '.npmrc'), '');
   const generated = await generateKey({ name: 'release', email: 'release@example.com', passphrase: PASS });
   const key = join(home, 'release.key.asc');
