@@ -1,0 +1,64 @@
+export type KeyAlgorithm = 'ed25519' | 'rsa3072' | 'rsa4096';
+
+export interface GenerateKeyOptions {
+  name: string;
+  email?: string;
+  /** Default `ed25519`: a v4 EdDSA key, the form GnuPG 2.2 and later verify. */
+  algorithm?: KeyAlgorithm;
+  /** An RFC 9580 v6 key (GnuPG before 2.5 cannot check its signatures). */
+  v6?: boolean;
+  expires?: Date;
+  /** Encrypts the private key. */
+  passphrase?: string;
+  /** Creation time (default now). */
+  date?: Date;
+}
+
+export interface GeneratedKey {
+  privateKey: string;
+  publicKey: string;
+  fingerprint: string;
+  warnings: string[];
+}
+
+/** OpenPGP revocation reason codes: 0 (none) → `unspecified`, 1 `superseded`, 2 `compromised`, 3 `retired`. */
+export interface KeyRevocation {
+  reason: 'compromised' | 'superseded' | 'retired' | 'unspecified';
+  date: Date;
+  comment?: string;
+}
+
+export interface SubkeyInfo {
+  fingerprint: string;
+  keyId: string;
+  algorithm: string;
+  bits?: number;
+  created: Date;
+  expires: Date | null;
+  revocations: KeyRevocation[];
+  /** Has the sign-data flag and a valid back-signature: its signatures count for the primary key. */
+  canSign: boolean;
+}
+
+export interface KeyInfo {
+  /** Uppercase hex: 40 digits for v4, 64 for v6. */
+  fingerprint: string;
+  keyId: string;
+  version: 4 | 6;
+  /** `ed25519` | `ed448` | `rsa` | `ecdsa` | `dsa` | … */
+  algorithm: string;
+  bits?: number;
+  created: Date;
+  expires: Date | null;
+  revocations: KeyRevocation[];
+  userIds: string[];
+  subkeys: SubkeyInfo[];
+}
+
+export interface Signer {
+  /** The primary key's fingerprint, uppercase hex. */
+  fingerprint: string;
+  userId?: string;
+  /** An ASCII-armored detached binary (type 0x00) signature over `data`. */
+  sign(data: Uint8Array, date?: Date): Promise<string>;
+}
