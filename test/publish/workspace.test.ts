@@ -58,6 +58,7 @@ test('public API is pinned', () => {
     'orderByDependencies',
     'packSealed',
     'packWithPackageManager',
+    'publishDirectory',
     'publishSealedTarball',
     'publishWorkspace',
     'readGitSource',

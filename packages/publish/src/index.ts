@@ -1,6 +1,6 @@
 export { packSealed, sealTarballBytes } from './pack.js';
 export type { PackOptions, PackedTarball } from './pack.js';
-export { publishSealedTarball, isPrerelease } from './publish.js';
+export { publishSealedTarball, publishDirectory, isPrerelease } from './publish.js';
 export type { PublishOptions, PublishResult } from './publish.js';
 export { readNpmConfig, registryFor, expandEnv, DEFAULT_REGISTRY } from './npmrc.js';
 export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
 import { buildManifest, readTarball, serializeManifest } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
-import { publish } from 'libnpmpublish';
 import { registryFor, type NpmOptions } from './npmrc.js';
+import { packSealed } from './pack.js';
 import { checkOwnSeal, checkSealedTarball, checkSignerNotRevoked } from './sealed.js';
 
 export interface PublishOptions {
@@ -44,12 +46,33 @@ interface PackageJson {
 /** A prerelease version (`1.0.0-rc.1`): npm 11 refuses to give it `latest` implicitly. */
 export const isPrerelease = (version: string): boolean => /^\d+\.\d+\.\d+-/.test(version);
 
+// libnpmpublish (with sigstore) takes ~350 ms to load: load it while the package manager packs.
+let publisher: Promise<typeof import('libnpmpublish')> | undefined;
+const loadPublisher = () => (publisher ??= import('libnpmpublish'));
+
 /**
  * Publishes a tarball sealed by `sealpack pack`, byte for byte: checks its seals, builds the
  * registry seal (a tarball-only manifest, signed now) and sends it with libnpmpublish as
  * `dist.sealpack`. Any failure before the upload means nothing is published.
  */
 export async function publishSealedTarball(tarball: string, options: PublishOptions): Promise<PublishResult> {
+  return publishTarball(tarball, options, true);
+}
+
+/** `sealpack publish DIR`: packs and seals `dir` in a temp folder, then publishes that tarball. */
+export async function publishDirectory(dir: string, options: PublishOptions & { env?: NodeJS.ProcessEnv }): Promise<PublishResult> {
+  void loadPublisher().catch(() => undefined);
+  const out = await mkdtemp(join(tmpdir(), 'sealpack-publish-'));
+  try {
+    const packed = await packSealed(dir, { signer: options.signer, outDir: out, env: options.env, logger: options.logger });
+    // Sealed a moment ago by this process: no need to check the seal against itself.
+    return await publishTarball(packed.tarball, options, false);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}
+
+async function publishTarball(tarball: string, options: PublishOptions, checkSeal: boolean): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
   const bytes = await readFile(tarball);
   const contents = await readTarball(bytes, tarball);
@@ -58,7 +81,7 @@ export async function publishSealedTarball(tarball: string, options: PublishOpti
   if (pkg.private) {
     throw new SealError('ESEAL_CONFIG', `${label}: expected a publishable package, found "private": true`, { package: pkg.name, version: pkg.version, artifact: tarball });
   }
-  for (const warning of await checkSealedTarball(tarball, contents, options.trust)) logger.warn(warning);
+  if (checkSeal) for (const warning of await checkSealedTarball(tarball, contents, options.trust)) logger.warn(warning);
   checkSignerNotRevoked(options.signer, options.trust);
 
   const tag = options.tag ?? pkg.publishConfig?.tag;
@@ -98,6 +121,7 @@ export async function publishSealedTarball(tarball: string, options: PublishOpti
   if (access) publishOptions.access = access;
   if (options.otp) publishOptions.otp = options.otp;
   try {
+    const { publish } = await loadPublisher();
     await publish(manifest, bytes, publishOptions);
   } catch (error) {
     throw registryError(error, label, registry, pkg);

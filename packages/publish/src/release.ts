@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger, type Logger } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
-import npmFetch from 'npm-registry-fetch';
 import { createGitTags } from './git.js';
 import { registryFor, type NpmOptions } from './npmrc.js';
-import { packSealed } from './pack.js';
-import { isPrerelease, publishSealedTarball } from './publish.js';
+import { isPrerelease, publishDirectory } from './publish.js';
 import { orderByDependencies, readPreModeTag, readWorkspace, type WorkspacePackage } from './workspace.js';
 
 export interface ReleaseOptions {
@@ -58,20 +53,14 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
   const publishable = workspace.packages.filter((p) => !p.private && p.name && p.version);
   const preTag = await readPreModeTag(workspace.root);
   const outcomes = new Map<string, ReleaseOutcome>();
-  const out = await mkdtemp(join(tmpdir(), 'sealpack-release-'));
-  try {
-    for (const pkg of orderByDependencies(publishable)) {
-      const blocked = pkg.workspaceDependencies.find((d) => ['failed', 'skipped'].includes(outcomes.get(d)?.status ?? ''));
-      const tag = options.tag ?? (preTag && isPrerelease(pkg.version) ? preTag : undefined);
-      const base = { name: pkg.name, version: pkg.version };
-      if (blocked) {
-        outcomes.set(pkg.name, { ...base, status: 'skipped', reason: `its dependency ${blocked} was not published` });
-        continue;
-      }
-      outcomes.set(pkg.name, await releaseOne(pkg, workspace.root, tag, out, options, logger));
+  for (const pkg of orderByDependencies(publishable)) {
+    const blocked = pkg.workspaceDependencies.find((d) => ['failed', 'skipped'].includes(outcomes.get(d)?.status ?? ''));
+    const tag = options.tag ?? (preTag && isPrerelease(pkg.version) ? preTag : undefined);
+    if (blocked) {
+      outcomes.set(pkg.name, { name: pkg.name, version: pkg.version, status: 'skipped', reason: `its dependency ${blocked} was not published` });
+      continue;
     }
-  } finally {
-    await rm(out, { recursive: true, force: true });
+    outcomes.set(pkg.name, await releaseOne(pkg, workspace.root, tag, options, logger));
   }
   const list = [...outcomes.values()];
   const published = list.filter((o) => o.status === 'published');
@@ -88,7 +77,6 @@ async function releaseOne(
   pkg: WorkspacePackage,
   root: string,
   tag: string | undefined,
-  out: string,
   options: ReleaseOptions,
   logger: Logger,
 ): Promise<ReleaseOutcome> {
@@ -97,8 +85,7 @@ async function releaseOne(
   const base = { name: pkg.name, version: pkg.version, registry };
   try {
     if (await isPublished(pkg, registry, npm)) return { ...base, status: 'exists' };
-    const packed = await packSealed(pkg.dir, { signer: options.signer, outDir: join(out, pkg.name.replace('/', '+')), env: options.env, logger });
-    const result = await publishSealedTarball(packed.tarball, {
+    const result = await publishDirectory(pkg.dir, {
       signer: options.signer,
       npm,
       trust: options.trust,
@@ -106,6 +93,7 @@ async function releaseOne(
       access: options.access,
       otp: options.otp,
       dryRun: options.dryRun,
+      env: options.env,
       logger,
     });
     return { ...base, status: 'published', tag: result.tag };
@@ -118,6 +106,7 @@ async function releaseOne(
 
 /** Whether `name@version` is in its registry (a 404 means not yet); network errors propagate. */
 async function isPublished(pkg: WorkspacePackage, registry: string, npm: NpmOptions): Promise<boolean> {
+  const { default: npmFetch } = await import('npm-registry-fetch');
   const escaped = pkg.name.replace('/', '%2f');
   try {
     const packument = (await npmFetch.json(escaped, {

@@ -4,7 +4,6 @@ import { parseManifest, type TarballContents } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
 import { sealPaths } from '@sealpack/sign';
 import type { Trust } from '@sealpack/trust';
-import { checkSeal, compareContents } from '@sealpack/verify';
 
 const errorOf = (finding: Finding): SealError => {
   const { code, message, severity: _severity, ...info } = finding;
@@ -43,6 +42,8 @@ export async function checkSealedTarball(tarball: string, contents: TarballConte
     { bytes: contents.embedded.manifest, signature: contents.embedded.signature, artifact: `${tarball}!/package/.sealpack/manifest.json` },
     { bytes: detached, signature: detachedSignature.toString('utf8'), artifact: paths.manifest },
   ];
+  // Loaded only here: the verifier is not needed to publish what this process just sealed.
+  const { checkSeal, compareContents } = await import('@sealpack/verify');
   const warnings: string[] = [];
   for (const seal of seals) {
     const findings: Finding[] = [];
@@ -91,6 +92,7 @@ export async function checkOwnSeal(
   expected: { name: string; version: string },
 ): Promise<void> {
   if (!trust || !trust.keys.some((k) => k.key.fingerprint.toUpperCase() === signer.fingerprint.toUpperCase())) return;
+  const { checkSeal } = await import('@sealpack/verify');
   const check = await checkSeal({ trust, manifest: seal.manifest, signature: seal.signature, artifact: 'registry seal', expected });
   const error = check.findings.find((f) => f.severity === 'error');
   if (error) throw errorOf(error);

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getPackages } from '@manypkg/get-packages';
 
 export interface WorkspacePackage {
   name: string;
@@ -28,6 +27,7 @@ const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependen
  * without workspaces is one package: its root.
  */
 export async function readWorkspace(dir: string): Promise<Workspace> {
+  const { getPackages } = await import('@manypkg/get-packages');
   const found = await getPackages(dir);
   const list = found.tool === 'root' ? [found.root] : found.packages;
   const names = new Set(list.map((p) => p.packageJson.name));

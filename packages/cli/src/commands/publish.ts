@@ -1,8 +1,7 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { packSealed, publishSealedTarball, readNpmConfig, type PublishResult } from '@sealpack/publish';
+import { publishDirectory, publishSealedTarball, readNpmConfig } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
@@ -27,18 +26,9 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     logger: context.logger,
   };
 
-  let result: PublishResult;
-  if (isTarball) {
-    result = await publishSealedTarball(target, publishOptions);
-  } else {
-    const out = await mkdtemp(join(tmpdir(), 'sealpack-publish-'));
-    try {
-      const packed = await packSealed(target, { signer, outDir: out, env: context.env, logger: context.logger });
-      result = await publishSealedTarball(packed.tarball, publishOptions);
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
-  }
+  const result = isTarball
+    ? await publishSealedTarball(target, publishOptions)
+    : await publishDirectory(target, { ...publishOptions, env: context.env });
   if (options.json === true) context.out(JSON.stringify({ ...result, tarball: isTarball ? result.tarball : undefined }, null, 2));
   else context.out(`${result.dryRun ? 'dry run: ' : ''}+ ${result.name}@${result.version} (${result.tag}) ${result.registry}`);
   return 0;
