@@ -1,0 +1,87 @@
+// `sealpack init` and `sealpack doctor` on a maintainer's repository (no registry needed).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKey } from '@sealpack/openpgp';
+import { cleanTempDirs, tempDir } from '../helpers/index.js';
+import { sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+
+const test = suite('e2e: sealpack init and doctor');
+const ctx = {} as { setup: Setup };
+test.before(async () => {
+  ctx.setup = await setUp();
+});
+test.after(cleanTempDirs);
+
+async function workspace(): Promise<string> {
+  const root = await tempDir('sealpack-init-');
+  return writeTree(root, {
+    'package.json': { name: 'root', private: true, workspaces: ['packages/*'] },
+    'packages/a/package.json': { name: '@w/a', version: '1.0.0' },
+    'packages/b/package.json': { name: '@w/b', version: '1.0.0', scripts: { prepublishOnly: 'npm test' } },
+    'packages/private/package.json': { name: '@w/private', version: '1.0.0', private: true },
+  });
+}
+
+test('init: keyring folder, revocation list, config skeleton, the guard in every publishable package; idempotent', async () => {
+  const root = await workspace();
+  const first = sealpack(['init'], root, ctx.setup.env);
+  assert.is(first.status, 0, first.stderr);
+  assert.ok(existsSync(join(root, '.sealpack', 'keys')));
+  assert.is(await readFile(join(root, '.sealpack', 'revocations.json'), 'utf8'), '[]\n');
+  assert.ok(existsSync(join(root, 'sealpack.config.json')));
+  const read = async (p: string) => JSON.parse(await readFile(join(root, 'packages', p, 'package.json'), 'utf8'));
+  assert.is((await read('a')).scripts.prepublishOnly, 'sealpack guard');
+  assert.is((await read('b')).scripts.prepublishOnly, 'sealpack guard && npm test');
+  assert.is((await read('private')).scripts, undefined);
+  const before = await readFile(join(root, 'packages', 'b', 'package.json'), 'utf8');
+  const second = sealpack(['init'], root, ctx.setup.env);
+  assert.is(second.status, 0, second.stderr);
+  assert.not.match(second.stdout, /added|created/);
+  assert.is(await readFile(join(root, 'packages', 'b', 'package.json'), 'utf8'), before);
+});
+
+test('doctor: names a package without the guard, a missing key; exits 1', async () => {
+  const root = await workspace();
+  const env = { ...ctx.setup.env };
+  const result = sealpack(['doctor'], root, env);
+  assert.is(result.status, 1, result.stderr);
+  assert.match(result.stderr, /problem: @w\/a: no "prepublishOnly": "sealpack guard"/);
+  assert.match(result.stderr, /problem: @w\/b: no "prepublishOnly"/);
+  assert.not.match(result.stderr, /@w\/private/);
+  assert.match(result.stderr, /problem: signing key: .*no signing key/);
+});
+
+test('doctor: a key that expires within --days, and the wrong passphrase, are problems; a clean repo exits 0', async () => {
+  const root = await workspace();
+  assert.is(sealpack(['init'], root, ctx.setup.env).status, 0);
+  const soon = await generateKey({ name: 'soon', email: 'soon@example.com', expires: new Date(Date.now() + 10 * 86_400_000) });
+  const soonFile = join(root, 'soon.key.asc');
+  await writeFile(soonFile, soon.privateKey);
+  const expiring = sealpack(['doctor', '--key', soonFile], root, ctx.setup.env);
+  assert.is(expiring.status, 1, expiring.stderr);
+  assert.match(expiring.stderr, /expires within 30 days/);
+  assert.is(sealpack(['doctor', '--key', soonFile, '--days', '5'], root, ctx.setup.env).status, 0);
+
+  const wrong = sealpack(['doctor', '--key', ctx.setup.key], root, { ...ctx.setup.env, SEALPACK_PASSPHRASE: 'nope' });
+  assert.is(wrong.status, 1);
+  assert.match(wrong.stderr, /problem: signing key: .*wrong passphrase/);
+
+  await writeTree(root, { '.sealpack/keys/release.asc': ctx.setup.publicKey });
+  const clean = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
+  assert.is(clean.status, 0, clean.stderr);
+  assert.match(clean.stderr, /sealpack doctor: ok \(2 publishable packages\)/);
+});
+
+test('doctor: an unreadable keyring is a problem', async () => {
+  const root = await workspace();
+  assert.is(sealpack(['init'], root, ctx.setup.env).status, 0);
+  await writeTree(root, { '.sealpack/keys/broken.asc': 'not a key\n' });
+  const result = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
+  assert.is(result.status, 1);
+  assert.match(result.stderr, /problem: keyring and policy: /);
+});
+
+test.run();
