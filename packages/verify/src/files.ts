@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a path inside an installed package is: a regular file, or anything else (a link, a socket…). */
@@ -11,24 +11,31 @@ export type EntryKind = 'file' | 'other';
  * own), so it is entered only for the `bundled` prefixes (`node_modules/x`) the manifest lists:
  * bundled dependencies are part of this package's tarball.
  */
-export async function listPackageFiles(dir: string, bundled: ReadonlySet<string>): Promise<Map<string, EntryKind>> {
+export function listPackageFiles(dir: string, bundled: ReadonlySet<string>): Map<string, EntryKind> {
   const found = new Map<string, EntryKind>();
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(rel ? join(dir, rel) : dir, { withFileTypes: true });
+  // Synchronous, as the tree search: many tiny calls, each far cheaper than a thread-pool hop.
+  const walk = (rel: string): void => {
+    const entries = readdirSync(rel ? join(dir, rel) : dir, { withFileTypes: true });
     for (const entry of entries) {
       const path = rel ? `${rel}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         if (path === 'node_modules') continue;
-        await walk(path);
+        walk(path);
       } else {
         found.set(path, entry.isFile() ? 'file' : 'other');
       }
     }
   };
-  await walk('');
+  walk('');
   if (bundled.size > 0) {
     // `node_modules` itself was skipped above: enter it for the bundled prefixes only.
-    for (const prefix of bundled) await walk(prefix).catch(ignoreMissing);
+    for (const prefix of bundled) {
+      try {
+        walk(prefix);
+      } catch (error) {
+        ignoreMissing(error);
+      }
+    }
   }
   return found;
 }

@@ -1,13 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
-import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, hashFile, type Manifest } from '@sealpack/manifest';
+import { SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
 import { sealRequirement, type Trust } from '@sealpack/trust';
-import { bundledPrefixes, isInBundle, listPackageFiles } from './files.js';
+import { bundledPrefixes, isInBundle } from './files.js';
 import { findInstalledPackages, type InstalledPackage } from './layout.js';
-import { createLimiter, forEachLimit, type Limiter } from './limit.js';
-import { DEFAULT_CONCURRENCY } from './pool.js';
+import { createHasher, type InspectResponse } from './hasher.js';
+import { forEachLimit } from './limit.js';
 import { checkSeal } from './seal.js';
 import { unsignedFinding, unsignedSummary } from './unsigned.js';
 import { judgeSubject, makeVerdict } from './verdict.js';
@@ -17,16 +17,25 @@ export interface VerifyInstalledOptions {
   trust: Trust;
   /** Verify as of this moment (exceptions, revocations, expiry); default now. */
   at?: Date;
-  /** Files hashed at once (and packages in flight); default `DEFAULT_CONCURRENCY`. */
+  /** Packages in flight; default `DEFAULT_INSTALLED_CONCURRENCY`. */
   concurrency?: number;
+  /** Hashing worker threads; default one per core (`DEFAULT_HASH_WORKERS`). */
+  workers?: number;
   logger?: Logger;
 }
 
+/**
+ * Packages in flight by default. Each waits mostly on its worker's hashing and on WebCrypto's
+ * signature job, so many in flight keep both cores busy; each holds only its manifest.
+ */
+export const DEFAULT_INSTALLED_CONCURRENCY = 64;
+
 type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
 
-async function readOptional(path: string): Promise<Buffer | undefined> {
+/** Seal files are small: read synchronously, like the tree search (see layout.ts). */
+function readOptional(path: string): Buffer | undefined {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -38,38 +47,28 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
 const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
 
 /**
- * Compares an installed package's files on disk with its manifest: every listed file is hashed
- * (streamed, through the shared `limit`), and every file on disk the manifest does not list is
- * an extra unless `extraFiles` allows it.
+ * Compares an installed package's files on disk with its manifest, from what a worker found
+ * (`inspection`: the folder's entries and the digests of the paths the manifest lists): every
+ * listed file must match, and every file the manifest does not list is an extra unless
+ * `extraFiles` allows it.
  */
-async function compareInstalledFiles(
-  pkg: InstalledPackage,
-  manifest: Manifest,
-  subject: Subject,
-  allowExtra: (path: string) => boolean,
-  limit: Limiter,
-): Promise<Finding[]> {
+function compareInstalledFiles(manifest: Manifest, inspection: InspectResponse, paths: readonly string[], subject: Subject, allowExtra: (path: string) => boolean): Finding[] {
   const label = `${subject.package}@${subject.version}`;
   const listed = manifest.files ?? [];
   const bundled = bundledPrefixes(listed.map((f) => f.path));
-  const onDisk = await listPackageFiles(pkg.dir, bundled);
+  const onDisk = new Map(inspection.entries);
+  const digests = new Map(paths.map((path, i) => [path, inspection.results[i] ?? null]));
   const findings: Finding[] = [];
-  const hashed = await Promise.all(
-    listed.map((want) =>
-      limit(async () => {
-        const kind = onDisk.get(want.path);
-        if (kind === undefined) return { want, found: undefined };
-        if (kind === 'other') return { want, found: { integrity: 'not a regular file', size: -1 } };
-        try {
-          return { want, found: await hashFile(join(pkg.dir, want.path)) };
-        } catch (error) {
-          // Removed while we looked: as missing as can be.
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { want, found: undefined };
-          throw error;
-        }
-      }),
-    ),
-  );
+  const hashed = listed.map((want) => {
+    const kind = onDisk.get(want.path);
+    // A link where the manifest lists a file is a finding, never followed.
+    if (kind === 'other') return { want, found: { integrity: 'not a regular file', size: -1 } };
+    const result = digests.get(want.path);
+    // Removed while we looked: as missing as can be.
+    if (!result || ('error' in result && result.error === 'ENOENT')) return { want, found: undefined };
+    if ('error' in result) return { want, found: { integrity: `unreadable (${result.error})`, size: -1 } };
+    return { want, found: result };
+  });
   for (const { want, found } of hashed) {
     if (!found) {
       findings.push({ code: 'ESEAL_MISSING_FILE', severity: 'error', message: `${label}: ${want.path} is in the manifest but not installed`, ...subject, file: want.path, expected: want.integrity });
@@ -104,7 +103,7 @@ async function isBundledInSealed(dir: string): Promise<boolean> {
   const marker = `${sep}node_modules${sep}`;
   for (let current = dir; current.lastIndexOf(marker) > 0; ) {
     const ancestor = current.slice(0, current.lastIndexOf(marker));
-    const bytes = await readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
+    const bytes = readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
     if (bytes) {
       const prefix = `${relative(ancestor, dir).split(sep).join('/')}/`;
       try {
@@ -117,6 +116,16 @@ async function isBundledInSealed(dir: string): Promise<boolean> {
     current = ancestor;
   }
   return false;
+}
+
+/** The file paths a manifest lists, read leniently (the strict parse is checkSeal's); undefined when unreadable. */
+function listedPaths(bytes: Buffer): string[] | undefined {
+  try {
+    const files = (JSON.parse(bytes.toString('utf8')) as { files?: { path?: unknown }[] }).files;
+    return Array.isArray(files) ? files.map((f) => String(f?.path)) : [];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Folder name of an installed package from how it was reached: `node_modules/@a/b` → `@a/b`. */
@@ -136,8 +145,8 @@ function nameFromPath(via: string): string {
 export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
   const { trust, at } = options;
   const logger = options.logger ?? silentLogger;
-  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  const limit = createLimiter(concurrency);
+  const concurrency = options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY;
+  const hasher = createHasher(options.workers);
   const isExtraAllowed = trust.policy.extraFiles.length > 0 ? picomatch(trust.policy.extraFiles, { dot: true }) : () => false;
   const subjects: SubjectResult[] = [];
   const unsignedAllowed: string[] = [];
@@ -146,7 +155,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
     const name = pkg.name ?? nameFromPath(pkg.via);
     const subject: Subject = { artifact: pkg.dir, package: name, version: pkg.version };
-    const manifestBytes = await readOptional(join(pkg.dir, EMBEDDED_MANIFEST_PATH));
+    const manifestBytes = readOptional(join(pkg.dir, EMBEDDED_MANIFEST_PATH));
     if (!manifestBytes) {
       if (await isBundledInSealed(pkg.dir)) return;
       const requirement = sealRequirement(trust, name, pkg.version ?? '0.0.0', at);
@@ -166,7 +175,12 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       subjects.push(judgeSubject(subject, [finding], []));
       return;
     }
-    const signature = (await readOptional(join(pkg.dir, EMBEDDED_SIGNATURE_PATH)))?.toString('utf8');
+    const signature = readOptional(join(pkg.dir, EMBEDDED_SIGNATURE_PATH))?.toString('utf8');
+    // Hash on a worker while the main thread checks the signature: the paths come from the
+    // same bytes the signature covers, and are compared only if those bytes verify and parse.
+    const paths = listedPaths(manifestBytes);
+    const inspection = paths ? hasher.inspect(pkg.dir, paths) : undefined;
+    inspection?.catch(() => {});
     const seal = await checkSeal({
       trust,
       manifest: manifestBytes,
@@ -176,15 +190,23 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       at,
     });
     const findings = [...seal.findings];
-    if (seal.manifest) findings.push(...(await compareInstalledFiles(pkg, seal.manifest, subject, isExtraAllowed, limit)));
+    if (seal.manifest && inspection && paths) {
+      const found = await inspection;
+      if (found.error) throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, { artifact: pkg.dir, package: pkg.name, version: pkg.version });
+      findings.push(...compareInstalledFiles(seal.manifest, found, paths, subject, isExtraAllowed));
+    }
     subjects.push(judgeSubject(subject, findings, seal.signers));
   };
 
-  // Packages in flight are bounded too: each holds its manifest and file list, nothing more.
-  await forEachLimit(findInstalledPackages(dir), Math.max(2, Math.ceil(concurrency / 4)), async (pkg) => {
-    await verifyOne(pkg);
-    logger.progress?.(`sealpack: verified ${++seen} installed packages`);
-  });
+  // Packages in flight are bounded: each holds its manifest and file list, nothing more.
+  try {
+    await forEachLimit(findInstalledPackages(dir), concurrency, async (pkg) => {
+      await verifyOne(pkg);
+      logger.progress?.(`sealpack: verified ${++seen} installed packages`);
+    });
+  } finally {
+    await hasher.close();
+  }
   const extra = unsignedSummary(trust, unsignedAllowed, 'installed');
   return makeVerdict(subjects, extra ? [extra] : []);
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 
 /** One installed package, found once however many links lead to it. */
@@ -17,19 +17,19 @@ const isMissing = (error: unknown) => {
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
-async function list(dir: string): Promise<string[]> {
+function list(dir: string): string[] {
   try {
-    return (await readdir(dir)).sort();
+    return readdirSync(dir).sort();
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;
   }
 }
 
-async function readIdentity(dir: string): Promise<{ name?: string; version?: string } | undefined> {
+function readIdentity(dir: string): { name?: string; version?: string } | undefined {
   let text: string;
   try {
-    text = await readFile(join(dir, 'package.json'), 'utf8');
+    text = readFileSync(join(dir, 'package.json'), 'utf8');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
@@ -62,10 +62,12 @@ const isInstalled = (root: string, real: string) => {
  * reported once, however many links lead to it. Workspace packages (links to folders outside
  * any `node_modules`) and the root project are the consumer's own sources, not installed
  * artifacts: they are not reported, but their own `node_modules` are searched.
- * Streams: holds only the set of real paths seen, never file contents.
+ * Streams: holds only the set of real paths seen, never file contents. The file-system calls
+ * are synchronous on purpose: each is a few microseconds on a warm tree, while an asynchronous
+ * call costs a thread-pool round trip, and a tree has thousands of them.
  */
 export async function* findInstalledPackages(root: string): AsyncGenerator<InstalledPackage> {
-  const rootReal = await realpath(root);
+  const rootReal = realpathSync(root);
   const seen = new Set<string>([rootReal]);
   const searched = new Set<string>();
   // A stack of node_modules folders still to list; depth-first keeps it small.
@@ -74,7 +76,7 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
   const visit = async function* (candidate: string): AsyncGenerator<InstalledPackage> {
     let real: string;
     try {
-      real = await realpath(candidate);
+      real = realpathSync(candidate);
     } catch (error) {
       // A dangling link (an optional dependency that failed, a half-removed package).
       if (isMissing(error)) return;
@@ -82,7 +84,7 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
     }
     if (seen.has(real)) return;
     seen.add(real);
-    const identity = await readIdentity(real);
+    const identity = readIdentity(real);
     // Nested node_modules hold other packages (dependencies, bundled dependencies).
     pending.push(join(real, 'node_modules'));
     // Folders without package.json are not packages (leftovers, tool folders).
@@ -93,11 +95,11 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
     const modules = pending.pop()!;
     if (searched.has(modules)) continue;
     searched.add(modules);
-    for (const entry of await list(modules)) {
+    for (const entry of list(modules)) {
       if (entry === '.pnpm') {
         // pnpm's virtual store: `.pnpm/<id>/node_modules/<name>` are the real packages;
         // `.pnpm/node_modules` is its hidden hoisting folder (links to the same).
-        for (const id of await list(join(modules, entry))) {
+        for (const id of list(join(modules, entry))) {
           if (id === 'node_modules') pending.push(join(modules, entry, id));
           else if (!id.startsWith('.')) pending.push(join(modules, entry, id, 'node_modules'));
         }
@@ -106,7 +108,7 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
       // `.bin`, `.cache`, `.modules.yaml`, `.package-lock.json`, `.yarn-integrity`…: tool data.
       if (entry.startsWith('.')) continue;
       if (entry.startsWith('@')) {
-        for (const scoped of await list(join(modules, entry))) {
+        for (const scoped of list(join(modules, entry))) {
           if (!scoped.startsWith('.')) yield* visit(join(modules, entry, scoped));
         }
         continue;

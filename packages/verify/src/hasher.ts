@@ -1,0 +1,68 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { InspectRequest, InspectResponse } from './hash-worker.js';
+
+export type { HashResult, InspectResponse } from './hash-worker.js';
+
+/** Lists and hashes installed packages on worker threads; `close()` ends them. */
+export interface Hasher {
+  /** The package folder's entries and the digests of `paths` (the manifest's files). */
+  inspect(dir: string, paths: string[]): Promise<InspectResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * Default worker count: the cores the main thread's signature checks leave, at least one.
+ * On two cores one worker hashes while the main thread checks signatures.
+ */
+export const DEFAULT_HASH_WORKERS = Math.max(1, Math.min(8, availableParallelism() - 1));
+
+/**
+ * A pool of workers, started on first use. Each package goes to the worker with the fewest
+ * files queued, so one large package does not hold the others back.
+ */
+export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
+  type Slot = { worker: Worker; queued: number };
+  type Job = { resolve: (r: InspectResponse) => void; reject: (e: Error) => void; slot: Slot; weight: number };
+  const slots: Slot[] = [];
+  const pending = new Map<number, Job>();
+  let nextId = 0;
+  let failure: Error | undefined;
+
+  const start = () => {
+    for (let i = 0; i < size; i++) {
+      const slot: Slot = { worker: new Worker(new URL('./hash-worker.js', import.meta.url)), queued: 0 };
+      slot.worker.on('message', (response: InspectResponse) => {
+        const job = pending.get(response.id)!;
+        pending.delete(response.id);
+        job.slot.queued -= job.weight;
+        job.resolve(response);
+      });
+      slot.worker.on('error', (error) => {
+        failure = error;
+        for (const job of pending.values()) job.reject(error);
+        pending.clear();
+      });
+      slots.push(slot);
+    }
+  };
+
+  return {
+    inspect(dir, paths) {
+      if (failure) return Promise.reject(failure);
+      if (slots.length === 0) start();
+      const slot = slots.reduce((best, s) => (s.queued < best.queued ? s : best));
+      const id = nextId++;
+      const weight = paths.length + 1;
+      slot.queued += weight;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, slot, weight });
+        const request: InspectRequest = { id, dir, paths };
+        slot.worker.postMessage(request);
+      });
+    },
+    async close() {
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}
