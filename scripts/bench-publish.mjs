@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -34,8 +35,14 @@ try {
   const keyFile = join(work, 'bench.key.asc');
   writeFileSync(keyFile, key.privateKey);
   writeFileSync(join(work, 'user.npmrc'), '');
-  const env = { ...process.env, npm_config_userconfig: join(work, 'user.npmrc'), npm_config_cache: join(work, 'cache'), npm_config_update_notifier: 'false' };
-  for (const name of Object.keys(env)) if (/^(npm_(?!config_(userconfig|cache|update_notifier))|pnpm_|sealpack_)/i.test(name)) delete env[name];
+  const env = {
+    ...process.env,
+    npm_config_userconfig: join(work, 'user.npmrc'),
+    npm_config_cache: join(work, 'cache'),
+    npm_config_update_notifier: 'false',
+  };
+  for (const name of Object.keys(env))
+    if (/^(npm_(?!config_(userconfig|cache|update_notifier))|pnpm_|sealpack_)/i.test(name)) delete env[name];
 
   // Packages of a realistic small size: a dozen files, ~40 KB.
   const makePackage = (name) => {
@@ -81,12 +88,16 @@ try {
     writeFileSync(out, result.bytes);
     await signTarball(out, { signer });
     const contents = await readTarball(result.bytes);
-    await signer.sign(serializeManifest(buildManifest({ name: result.name, version: result.version, tarball: contents.tarball })));
+    await signer.sign(
+      serializeManifest(buildManifest({ name: result.name, version: result.version, tarball: contents.tarball })),
+    );
     // The first runs warm up OpenPGP.js and the JIT: not what a release sees per package.
     if (i >= 3) inproc.push(performance.now() - start);
   }
 
-  console.log(`sealpack publish vs npm publish, ${N} packages of ${tgz.length} bytes packed, Verdaccio on 127.0.0.1 (node ${process.version})`);
+  console.log(
+    `sealpack publish vs npm publish, ${N} packages of ${tgz.length} bytes packed, Verdaccio on 127.0.0.1 (node ${process.version})`,
+  );
   console.log(`  npm publish (median)                 ${fmt(median(plain))}`);
   console.log(`  sealpack publish (median)            ${fmt(median(sealed))}`);
   console.log(`  added by sealpack (median b - a)     ${fmt(median(sealed) - median(plain))}`);

@@ -39,7 +39,14 @@ async function monorepo(scope: string, pnpm: string[], npmrcExtra = ''): Promise
     'package.json': { name: `${scope}-root`, private: true },
     'pnpm-workspace.yaml': 'packages:\n  - packages/*\n',
     '.gitignore': 'node_modules\n',
-    '.changeset/config.json': { changelog: false, commit: false, access: 'public', baseBranch: 'main', updateInternalDependencies: 'patch', ignore: [] },
+    '.changeset/config.json': {
+      changelog: false,
+      commit: false,
+      access: 'public',
+      baseBranch: 'main',
+      updateInternalDependencies: 'patch',
+      ignore: [],
+    },
     '.changeset/first-release.md': `---\n'${scope}/core': minor\n'${scope}/ui': minor\n'${scope}/app': minor\n---\n\nFirst release.\n`,
     'packages/core/package.json': pkg('core'),
     'packages/core/index.js': 'exports.core = 1;\n',
@@ -51,12 +58,18 @@ async function monorepo(scope: string, pnpm: string[], npmrcExtra = ''): Promise
   });
   await ctx.registry.writeNpmrc(root, `fetch-retries=0\n${npmrcExtra}`);
   const env = ctx.setup.env;
-  const pm = (args: string[]) => (pnpm.length === 2 ? exec(pnpm[0]!, [pnpm[1]!, ...args], root, env) : exec(pnpm[0]!, args, root, env));
+  const pm = (args: string[]) =>
+    pnpm.length === 2 ? exec(pnpm[0]!, [pnpm[1]!, ...args], root, env) : exec(pnpm[0]!, args, root, env);
   const install = pm(['install', '--offline', '--reporter=silent']);
   assert.is(install.status, 0, install.stderr + install.stdout);
   const init = sealpack(['init'], root, env);
   assert.is(init.status, 0, init.stderr);
-  for (const cmd of [['init', '-q', '-b', 'main'], ['add', '-A'], ['commit', '-q', '-m', 'initial']]) assert.is(exec('git', cmd, root, env).status, 0);
+  for (const cmd of [
+    ['init', '-q', '-b', 'main'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'initial'],
+  ])
+    assert.is(exec('git', cmd, root, env).status, 0);
   const version = exec(process.execPath, [CHANGESET, 'version'], root, env);
   assert.is(version.status, 0, version.stderr + version.stdout);
   assert.is(JSON.parse(await readFile(join(root, 'packages/app/package.json'), 'utf8')).version, '0.2.0');
@@ -110,20 +123,26 @@ test('changeset version, then publish -r: dependencies first, real versions, emb
 });
 
 /** A registry front that stops answering (connections refused) after `n` publishes. */
-async function flakyFront(target: Registry, n: number): Promise<{ url: string; port: number; start(): Promise<void>; server: Server }> {
+async function flakyFront(
+  target: Registry,
+  n: number,
+): Promise<{ url: string; port: number; start(): Promise<void>; server: Server }> {
   let puts = 0;
   const server = createServer((req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-      up.on('end', () => {
-        if (req.method === 'PUT' && ++puts === n) {
-          // The registry goes down: refuse every connection from now on.
-          server.close();
-          server.closeAllConnections();
-        }
-      });
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port: target.port, path: req.url, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+        up.on('end', () => {
+          if (req.method === 'PUT' && ++puts === n) {
+            // The registry goes down: refuse every connection from now on.
+            server.close();
+            server.closeAllConnections();
+          }
+        });
+      },
+    );
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -139,7 +158,10 @@ async function flakyFront(target: Registry, n: number): Promise<{ url: string; p
 test('the registry goes down in the middle (pnpm 12): every outcome reported, exit 1; the rerun completes the rest', async () => {
   const front = await flakyFront(ctx.registry, 1);
   const root = await monorepo('@down', [PNPM12]);
-  await writeFile(join(root, '.npmrc'), `registry=${front.url}\n//127.0.0.1:${front.port}/:_authToken=${ctx.registry.token}\nfetch-retries=0\n`);
+  await writeFile(
+    join(root, '.npmrc'),
+    `registry=${front.url}\n//127.0.0.1:${front.port}/:_authToken=${ctx.registry.token}\nfetch-retries=0\n`,
+  );
   const env = { ...ctx.setup.env, SEALPACK_PNPM: PNPM12 };
   const first = await sealpackAsync(['publish', '-r', '--key', ctx.setup.key], root, env);
   assert.is(first.status, 1, first.stderr + first.stdout);

@@ -22,10 +22,19 @@ test.after(async () => {
 });
 
 /** A package folder with `.npmrc` auth for the test registry; `guard` adds `prepublishOnly: sealpack guard`. */
-async function makePackage(name: string, version = '1.0.0', options: { guard?: boolean; extra?: Record<string, string | object> } = {}) {
+async function makePackage(
+  name: string,
+  version = '1.0.0',
+  options: { guard?: boolean; extra?: Record<string, string | object> } = {},
+) {
   const dir = await tempDir('sealpack-pkg-');
   await writeTree(dir, {
-    'package.json': { name, version, main: 'index.js', ...(options.guard ? { scripts: { prepublishOnly: 'sealpack guard' } } : {}) },
+    'package.json': {
+      name,
+      version,
+      main: 'index.js',
+      ...(options.guard ? { scripts: { prepublishOnly: 'sealpack guard' } } : {}),
+    },
     'index.js': `module.exports = ${JSON.stringify(name)};\n`,
     'README.md': `# ${name}\n`,
     ...options.extra,
@@ -50,7 +59,12 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   assert.is(packed.status, 0, packed.stderr);
   const tgz = join(out, 'sealed-one-1.0.0.tgz');
   assert.is(packed.stdout.trim(), tgz);
-  assert.equal((await readdir(out)).sort(), ['sealed-one-1.0.0.tgz', 'sealed-one-1.0.0.tgz.asc', 'sealed-one-1.0.0.tgz.manifest.json', 'sealed-one-1.0.0.tgz.manifest.json.asc']);
+  assert.equal((await readdir(out)).sort(), [
+    'sealed-one-1.0.0.tgz',
+    'sealed-one-1.0.0.tgz.asc',
+    'sealed-one-1.0.0.tgz.manifest.json',
+    'sealed-one-1.0.0.tgz.manifest.json.asc',
+  ]);
 
   // The release job: publish the sealed tarball byte for byte.
   const published = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
@@ -66,11 +80,20 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   assert.type(dist.sealpack?.manifest, 'string');
   assert.match(dist.sealpack.signature, /BEGIN PGP SIGNATURE/);
   const registryManifest = JSON.parse(dist.sealpack.manifest);
-  assert.equal(registryManifest, { format: 'sealpack/manifest@1', name: 'sealed-one', version: '1.0.0', tarball: contents.tarball });
+  assert.equal(registryManifest, {
+    format: 'sealpack/manifest@1',
+    name: 'sealed-one',
+    version: '1.0.0',
+    tarball: contents.tarball,
+  });
 
   const abbreviated = await ctx.registry.fetchJson('sealed-one', true);
   assert.is(abbreviated.status, 200);
-  assert.equal(abbreviated.body.versions['1.0.0'].dist.sealpack, dist.sealpack, 'abbreviated install metadata keeps dist.sealpack');
+  assert.equal(
+    abbreviated.body.versions['1.0.0'].dist.sealpack,
+    dist.sealpack,
+    'abbreviated install metadata keeps dist.sealpack',
+  );
 
   // A consumer fetches the tarball, puts the detached seal beside it, and verifies.
   const res = await fetch(dist.tarball);
@@ -100,7 +123,10 @@ test('publish DIR packs, seals and publishes in one step, with --tag', async () 
 test('the registry and token come from NODE_AUTH_TOKEN in .npmrc; a missing token is refused by the registry', async () => {
   const dir = await makePackage('token-from-env');
   const { port } = ctx.registry;
-  await writeFile(join(dir, '.npmrc'), `registry=${ctx.registry.url}\n//127.0.0.1:${port}/:_authToken=\${NODE_AUTH_TOKEN}\nfetch-retries=0\n`);
+  await writeFile(
+    join(dir, '.npmrc'),
+    `registry=${ctx.registry.url}\n//127.0.0.1:${port}/:_authToken=\${NODE_AUTH_TOKEN}\nfetch-retries=0\n`,
+  );
   const refused = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: 'wrong-token' });
   assert.is(refused.status, 2, refused.stderr);
   assert.match(refused.stderr, /error ESEAL_CONFIG: token-from-env@1\.0\.0: .* refused the publish/);
@@ -129,7 +155,9 @@ test("a signing key revoked in the publisher's own revocation list publishes not
   const dir = await makePackage('revoked-key', '1.0.0', {
     extra: {
       '.sealpack/keys/release.asc': ctx.setup.publicKey,
-      '.sealpack/revocations.json': JSON.stringify([{ fingerprint: ctx.setup.fingerprint, reason: 'compromised', date: '2026-01-01T00:00:00Z' }]),
+      '.sealpack/revocations.json': JSON.stringify([
+        { fingerprint: ctx.setup.fingerprint, reason: 'compromised', date: '2026-01-01T00:00:00Z' },
+      ]),
       '.npmignore': '.sealpack/\n',
     },
   });
@@ -189,7 +217,9 @@ test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships'
 });
 
 test('a failed pack leaves nothing in --out', async () => {
-  const dir = await makePackage('fails-to-pack', '1.0.0', { extra: { 'package.json': { name: 'fails-to-pack', version: '1.0.0', scripts: { prepack: 'exit 3' } } } });
+  const dir = await makePackage('fails-to-pack', '1.0.0', {
+    extra: { 'package.json': { name: 'fails-to-pack', version: '1.0.0', scripts: { prepack: 'exit 3' } } },
+  });
   const out = join(await tempDir('sealpack-out-'), 'out');
   await mkdir(out);
   const result = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);

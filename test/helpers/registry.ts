@@ -23,6 +23,7 @@ export interface Registry {
   /** Writes `dir/.npmrc` with `npmrc` (plus `extra` lines); returns its path. */
   writeNpmrc(dir: string, extra?: string): Promise<string>;
   /** GET a registry path as JSON (`abbreviated`: the install-v1 document npm install asks for). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read registry documents field by field
   fetchJson(path: string, abbreviated?: boolean): Promise<{ status: number; body: any }>;
   /** Stops the server (the storage stays until `stop({ keepStorage: false })`, the default). */
   stop(options?: { keepStorage?: boolean }): Promise<void>;
@@ -126,7 +127,14 @@ async function addUser(url: string, name: string, password: string): Promise<str
   const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ _id: `org.couchdb.user:${name}`, name, password, type: 'user', roles: [], date: new Date().toISOString() }),
+    body: JSON.stringify({
+      _id: `org.couchdb.user:${name}`,
+      name,
+      password,
+      type: 'user',
+      roles: [],
+      date: new Date().toISOString(),
+    }),
   });
   const body = (await res.json()) as { token?: string; error?: string };
   if (!res.ok || !body.token) throw new Error(`verdaccio adduser: ${res.status} ${body.error ?? ''}`);

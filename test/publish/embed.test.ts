@@ -12,13 +12,16 @@ import { makeTarball, packageFiles } from '../helpers/tarball.js';
 // A signer whose signature is a pure function of the bytes: determinism is about the tar.
 const fakeSigner: Signer = {
   fingerprint: 'F'.repeat(40),
-  sign: async (bytes) => `-----BEGIN PGP SIGNATURE-----\n${Buffer.from(bytes).toString('base64').slice(0, 20)}\n-----END PGP SIGNATURE-----\n`,
+  sign: async (bytes) =>
+    `-----BEGIN PGP SIGNATURE-----\n${Buffer.from(bytes).toString('base64').slice(0, 20)}\n-----END PGP SIGNATURE-----\n`,
 };
 
 const test = suite('embedding the seal in a tarball');
 test.after(cleanTempDirs);
 
-async function packed(files = packageFiles('embed-me', '1.0.0', { 'lib/a.js': 'a', 'bin/cli.js': '#!/usr/bin/env node\n' })): Promise<Buffer> {
+async function packed(
+  files = packageFiles('embed-me', '1.0.0', { 'lib/a.js': 'a', 'bin/cli.js': '#!/usr/bin/env node\n' }),
+): Promise<Buffer> {
   const dir = await tempDir();
   return readFile(await makeTarball(join(dir, 'embed-me-1.0.0.tgz'), files));
 }
@@ -50,7 +53,10 @@ test('same input, same bytes (gzip header pinned, fixed mtime)', async () => {
 });
 
 test('the embedded manifest lists every other file, files only, name and version from package.json', async () => {
-  const sealed = await sealTarballBytes(await packed(), { signer: fakeSigner, source: { repository: 'https://example.com/r.git', commit: 'abc' } });
+  const sealed = await sealTarballBytes(await packed(), {
+    signer: fakeSigner,
+    source: { repository: 'https://example.com/r.git', commit: 'abc' },
+  });
   const contents = await readTarball(sealed.bytes);
   const manifest = JSON.parse(contents.embedded!.manifest.toString());
   assert.is(manifest.name, 'embed-me');

@@ -22,7 +22,10 @@ test('defaults to the public registry', async () => {
 });
 
 test('project .npmrc over the user one; ${NODE_AUTH_TOKEN} expands', async () => {
-  const { dir, env } = await project('registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=${NODE_AUTH_TOKEN}\n', 'registry=http://user.example/\n');
+  const { dir, env } = await project(
+    'registry=http://127.0.0.1:9/\n//127.0.0.1:9/:_authToken=${NODE_AUTH_TOKEN}\n',
+    'registry=http://user.example/\n',
+  );
   const options = readNpmConfig({ cwd: dir, env: { ...env, NODE_AUTH_TOKEN: 's3cret' } });
   assert.is(options.registry, 'http://127.0.0.1:9/');
   assert.is(options['//127.0.0.1:9/:_authToken'], 's3cret');
@@ -44,10 +47,17 @@ test('scoped registries, publishConfig, then registry', async () => {
 
 test('npm_config_* environment over files, --registry over everything', async () => {
   const { dir, env } = await project('registry=http://file.example/\nfetch-retries=0\n');
-  const fromEnv = readNpmConfig({ cwd: dir, env: { ...env, npm_config_registry: 'http://env.example/', NPM_CONFIG_FETCH_RETRY_MINTIMEOUT: '5' } });
+  const fromEnv = readNpmConfig({
+    cwd: dir,
+    env: { ...env, npm_config_registry: 'http://env.example/', NPM_CONFIG_FETCH_RETRY_MINTIMEOUT: '5' },
+  });
   assert.is(fromEnv.registry, 'http://env.example/');
   assert.equal(fromEnv.retry, { retries: 0, minTimeout: 5 });
-  const fromFlag = readNpmConfig({ cwd: dir, env: { ...env, npm_config_registry: 'http://env.example/' }, flags: { registry: 'http://flag.example' } });
+  const fromFlag = readNpmConfig({
+    cwd: dir,
+    env: { ...env, npm_config_registry: 'http://env.example/' },
+    flags: { registry: 'http://flag.example' },
+  });
   assert.is(fromFlag.registry, 'http://flag.example/');
 });
 

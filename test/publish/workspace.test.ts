@@ -17,7 +17,10 @@ test('dependencies first, then by name; the same order every time', () => {
 });
 
 test('a cycle is broken, not fatal', () => {
-  assert.equal(orderByDependencies([pkg('a', 'b'), pkg('b', 'a')]).map((p) => p.name), ['a', 'b']);
+  assert.equal(
+    orderByDependencies([pkg('a', 'b'), pkg('b', 'a')]).map((p) => p.name),
+    ['a', 'b'],
+  );
 });
 
 test('addGuard keeps an existing prepublishOnly, the indentation, and is idempotent', async () => {

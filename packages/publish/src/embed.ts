@@ -25,7 +25,10 @@ export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], a
   try {
     tar = gunzipSync(tgz);
   } catch (error) {
-    throw new SealError('ESEAL_MALFORMED', `${artifact}: expected a gzip tar archive, found ${(error as Error).message}`, { artifact, cause: error });
+    throw new SealError('ESEAL_MALFORMED', `${artifact}: expected a gzip tar archive, found ${(error as Error).message}`, {
+      artifact,
+      cause: error,
+    });
   }
   const end = findEndOfArchive(tar, artifact);
   const parts: Buffer[] = [tar.subarray(0, end)];
@@ -67,7 +70,9 @@ export function findEndOfArchive(tar: Buffer, artifact = 'tarball'): number {
     if (size === undefined) break;
     offset += BLOCK + size + padding(size);
   }
-  throw new SealError('ESEAL_MALFORMED', `${artifact}: expected a complete tar archive, found no end-of-archive block`, { artifact });
+  throw new SealError('ESEAL_MALFORMED', `${artifact}: expected a complete tar archive, found no end-of-archive block`, {
+    artifact,
+  });
 }
 
 // The size field is octal text, or base-256 (high bit set) for files over 8 GiB.
@@ -77,7 +82,10 @@ function readSize(field: Buffer): number | undefined {
     for (let i = 1; i < field.length; i++) value = value * 256 + field[i]!;
     return value;
   }
-  const text = field.toString('latin1').replace(/[\0 ]+$/g, '').trim();
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/g, '')
+    .trim();
   if (!/^[0-7]*$/.test(text)) return undefined;
   return text === '' ? 0 : parseInt(text, 8);
 }

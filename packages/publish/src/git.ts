@@ -4,7 +4,9 @@ import type { ManifestSource } from '@sealpack/manifest';
 /** Runs git; undefined when it fails (not a checkout, no such remote). */
 function git(args: string[], cwd: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, encoding: 'utf8', windowsHide: true }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+    execFile('git', args, { cwd, encoding: 'utf8', windowsHide: true }, (error, stdout) =>
+      resolve(error ? undefined : stdout.trim()),
+    );
   });
 }
 

@@ -72,7 +72,13 @@ export async function packSealed(dir: string, options: PackOptions): Promise<Pac
       [from.manifestSignature, to.manifestSignature],
     ]);
     logger.info(`${sealed.name}@${sealed.version}: packed with ${pm.name}, sealed by ${options.signer.fingerprint}: ${tarball}`);
-    return { name: sealed.name, version: sealed.version, tarball, seal: [to.manifest, to.signature, to.manifestSignature], packageManager: pm.name };
+    return {
+      name: sealed.name,
+      version: sealed.version,
+      tarball,
+      seal: [to.manifest, to.signature, to.manifestSignature],
+      packageManager: pm.name,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -90,16 +96,23 @@ export async function sealTarballBytes(
   const contents = await readTarball(tgz, artifact);
   const { name, version } = contents.packageJson ?? {};
   if (!name || !version) {
-    throw new SealError('ESEAL_MALFORMED', `${artifact}: expected package/package.json with a name and a version, found none`, { artifact, file: 'package.json' });
+    throw new SealError('ESEAL_MALFORMED', `${artifact}: expected package/package.json with a name and a version, found none`, {
+      artifact,
+      file: 'package.json',
+    });
   }
   if (contents.embedded) {
-    throw new SealError('ESEAL_CONFIG', `${name}@${version}: the package already contains ${EMBEDDED_MANIFEST_PATH}: expected sealpack to add it, found one packed from the source folder`, {
-      artifact,
-      package: name,
-      version,
-      file: EMBEDDED_MANIFEST_PATH,
-      details: [`remove it from the package folder, or exclude it with "files" or .npmignore`],
-    });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${name}@${version}: the package already contains ${EMBEDDED_MANIFEST_PATH}: expected sealpack to add it, found one packed from the source folder`,
+      {
+        artifact,
+        package: name,
+        version,
+        file: EMBEDDED_MANIFEST_PATH,
+        details: [`remove it from the package folder, or exclude it with "files" or .npmignore`],
+      },
+    );
   }
   const manifest = serializeManifest(buildManifest({ name, version, files: contents.files, source: options.source }));
   const signature = await options.signer.sign(manifest);

@@ -55,7 +55,13 @@ async function readPackageManagerField(dir: string): Promise<string | undefined>
 export function resolveCommand(name: PackageManagerName, env: NodeJS.ProcessEnv = process.env): string[] {
   const explicit = env[`SEALPACK_${name.toUpperCase()}`];
   const launcher = env.npm_execpath;
-  const fromLauncher = launcher && basename(launcher).toLowerCase().startsWith(name === 'npm' ? 'npm-cli' : 'pnpm') ? launcher : undefined;
+  const fromLauncher =
+    launcher &&
+    basename(launcher)
+      .toLowerCase()
+      .startsWith(name === 'npm' ? 'npm-cli' : 'pnpm')
+      ? launcher
+      : undefined;
   const program = explicit || fromLauncher;
   if (!program) return [name];
   return /\.[cm]?js$/.test(program) ? [process.execPath, program] : [program];
@@ -98,12 +104,21 @@ export function runPackageManager(pm: PackageManager, args: string[], cwd: strin
  * lifecycle scripts included (prepack builds), and returns the tarball's path. The child
  * gets `SEALPACK_PUBLISH=<nonce>`, so a `sealpack guard` in `prepack` lets it through.
  */
-export async function packWithPackageManager(pm: PackageManager, dir: string, dest: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function packWithPackageManager(
+  pm: PackageManager,
+  dir: string,
+  dest: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const childEnv = { ...env, [GUARD_ENV]: randomBytes(8).toString('hex') };
   await runPackageManager(pm, ['pack', '--pack-destination', dest], dir, childEnv);
   const tarballs = (await readdir(dest)).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1) {
-    throw new SealError('ESEAL_CONFIG', `\`${pm.name} pack\` in ${dir}: expected one tarball in ${dest}, found ${tarballs.length}`, { artifact: dir });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `\`${pm.name} pack\` in ${dir}: expected one tarball in ${dest}, found ${tarballs.length}`,
+      { artifact: dir },
+    );
   }
   return join(dest, tarballs[0]!);
 }

@@ -5,6 +5,7 @@ import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
 import { buildManifest, readTarball, serializeManifest } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
+import type { publish as Publish } from 'libnpmpublish';
 import { registryFor, type NpmOptions } from './npmrc.js';
 import { packSealed } from './pack.js';
 import { checkOwnSeal, checkSealedTarball, checkSignerNotRevoked } from './sealed.js';
@@ -47,7 +48,7 @@ interface PackageJson {
 export const isPrerelease = (version: string): boolean => /^\d+\.\d+\.\d+-/.test(version);
 
 // libnpmpublish (with sigstore) takes ~350 ms to load: load it while the package manager packs.
-let publisher: Promise<typeof import('libnpmpublish')> | undefined;
+let publisher: Promise<{ publish: typeof Publish }> | undefined;
 const loadPublisher = () => (publisher ??= import('libnpmpublish'));
 
 /**
@@ -60,7 +61,10 @@ export async function publishSealedTarball(tarball: string, options: PublishOpti
 }
 
 /** `sealpack publish DIR`: packs and seals `dir` in a temp folder, then publishes that tarball. */
-export async function publishDirectory(dir: string, options: PublishOptions & { env?: NodeJS.ProcessEnv }): Promise<PublishResult> {
+export async function publishDirectory(
+  dir: string,
+  options: PublishOptions & { env?: NodeJS.ProcessEnv },
+): Promise<PublishResult> {
   void loadPublisher().catch(() => undefined);
   const out = await mkdtemp(join(tmpdir(), 'sealpack-publish-'));
   try {
@@ -79,14 +83,22 @@ async function publishTarball(tarball: string, options: PublishOptions, checkSea
   const pkg = parsePackageJson(contents.packageJson?.bytes, tarball);
   const label = `${pkg.name}@${pkg.version}`;
   if (pkg.private) {
-    throw new SealError('ESEAL_CONFIG', `${label}: expected a publishable package, found "private": true`, { package: pkg.name, version: pkg.version, artifact: tarball });
+    throw new SealError('ESEAL_CONFIG', `${label}: expected a publishable package, found "private": true`, {
+      package: pkg.name,
+      version: pkg.version,
+      artifact: tarball,
+    });
   }
   if (checkSeal) for (const warning of await checkSealedTarball(tarball, contents, options.trust)) logger.warn(warning);
   checkSignerNotRevoked(options.signer, options.trust);
 
   const tag = options.tag ?? pkg.publishConfig?.tag;
   if (!tag && isPrerelease(pkg.version)) {
-    throw new SealError('ESEAL_CONFIG', `${label}: a prerelease needs a dist-tag: expected --tag (or changesets pre mode), found none`, { package: pkg.name, version: pkg.version });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${label}: a prerelease needs a dist-tag: expected --tag (or changesets pre mode), found none`,
+      { package: pkg.name, version: pkg.version },
+    );
   }
 
   // The registry copy states the tarball only: it rides in every install's metadata.
@@ -137,15 +149,25 @@ function parsePackageJson(bytes: Buffer | undefined, tarball: string): PackageJs
   } catch {
     // Reported below.
   }
-  throw new SealError('ESEAL_MALFORMED', `${tarball}: expected package/package.json with a name and a version, found none`, { artifact: tarball, file: 'package.json' });
+  throw new SealError('ESEAL_MALFORMED', `${tarball}: expected package/package.json with a name and a version, found none`, {
+    artifact: tarball,
+    file: 'package.json',
+  });
 }
 
 /** A registry failure as a SealError naming the package, the registry and what it said. */
-export function registryError(error: unknown, label: string, registry: string, pkg: { name: string; version: string }): SealError {
+export function registryError(
+  error: unknown,
+  label: string,
+  registry: string,
+  pkg: { name: string; version: string },
+): SealError {
   const e = error as Error & { code?: string; statusCode?: number; body?: { error?: string } };
-  const status = e.statusCode ? `HTTP ${e.statusCode}` : (e.code ?? 'error');
   const said = e.body?.error ?? e.message.split('\n')[0];
-  return new SealError('ESEAL_CONFIG', `${label}: ${registry} refused the publish (${status}): ${said}`, {
+  const what = e.statusCode
+    ? `${registry} refused the publish (HTTP ${e.statusCode})`
+    : `publishing to ${registry} failed (${e.code ?? 'error'})`;
+  return new SealError('ESEAL_CONFIG', `${label}: ${what}: ${said}`, {
     package: pkg.name,
     version: pkg.version,
     details: e.code === 'EOTP' ? ['the registry asks for a one-time password: pass --otp'] : [],

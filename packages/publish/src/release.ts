@@ -4,6 +4,7 @@ import type { Trust } from '@sealpack/trust';
 import { createGitTags } from './git.js';
 import { registryFor, type NpmOptions } from './npmrc.js';
 import { isPrerelease, publishDirectory } from './publish.js';
+import { checkSignerNotRevoked } from './sealed.js';
 import { orderByDependencies, readPreModeTag, readWorkspace, type WorkspacePackage } from './workspace.js';
 
 export interface ReleaseOptions {
@@ -49,6 +50,8 @@ export interface ReleaseResult {
  */
 export async function publishWorkspace(dir: string, options: ReleaseOptions): Promise<ReleaseResult> {
   const logger = options.logger ?? silentLogger;
+  // A revoked key would fail every package: refuse once, before anything is packed.
+  checkSignerNotRevoked(options.signer, options.trust);
   const workspace = await readWorkspace(dir);
   const publishable = workspace.packages.filter((p) => !p.private && p.name && p.version);
   const preTag = await readPreModeTag(workspace.root);
@@ -57,7 +60,12 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
     const blocked = pkg.workspaceDependencies.find((d) => ['failed', 'skipped'].includes(outcomes.get(d)?.status ?? ''));
     const tag = options.tag ?? (preTag && isPrerelease(pkg.version) ? preTag : undefined);
     if (blocked) {
-      outcomes.set(pkg.name, { name: pkg.name, version: pkg.version, status: 'skipped', reason: `its dependency ${blocked} was not published` });
+      outcomes.set(pkg.name, {
+        name: pkg.name,
+        version: pkg.version,
+        status: 'skipped',
+        reason: `its dependency ${blocked} was not published`,
+      });
       continue;
     }
     outcomes.set(pkg.name, await releaseOne(pkg, workspace.root, tag, options, logger));
@@ -66,11 +74,19 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
   const published = list.filter((o) => o.status === 'published');
   let gitTags: string[] = [];
   if (!options.dryRun && options.gitTag !== false && published.length > 0) {
-    const tags = await createGitTags(published.map((o) => `${o.name}@${o.version}`), workspace.root);
+    const tags = await createGitTags(
+      published.map((o) => `${o.name}@${o.version}`),
+      workspace.root,
+    );
     gitTags = tags.created;
     for (const tag of tags.failed) logger.warn(`could not create the git tag ${tag}`);
   }
-  return { ok: list.every((o) => o.status === 'published' || o.status === 'exists'), outcomes: list, gitTags, dryRun: options.dryRun === true };
+  return {
+    ok: list.every((o) => o.status === 'published' || o.status === 'exists'),
+    outcomes: list,
+    gitTags,
+    dryRun: options.dryRun === true,
+  };
 }
 
 async function releaseOne(
@@ -121,6 +137,9 @@ async function isPublished(pkg: WorkspacePackage, registry: string, npm: NpmOpti
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return false;
     const e = error as Error & { code?: string };
-    throw new Error(`${pkg.name}@${pkg.version}: cannot ask ${registry} whether it is published (${e.code ?? 'error'}): ${e.message.split('\n')[0]}`, { cause: error });
+    throw new Error(
+      `${pkg.name}@${pkg.version}: cannot ask ${registry} whether it is published (${e.code ?? 'error'}): ${e.message.split('\n')[0]}`,
+      { cause: error },
+    );
   }
 }

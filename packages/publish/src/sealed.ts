@@ -25,21 +25,37 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
  * when the publisher pins keys, both signatures must satisfy the publisher's own trust.
  * Throws the first problem as a SealError; returns warnings.
  */
-export async function checkSealedTarball(tarball: string, contents: TarballContents, trust: Trust | undefined): Promise<string[]> {
+export async function checkSealedTarball(
+  tarball: string,
+  contents: TarballContents,
+  trust: Trust | undefined,
+): Promise<string[]> {
   const name = contents.packageJson?.name ?? '';
   const version = contents.packageJson?.version ?? '';
   const label = `${name}@${version}`;
   const subject = { artifact: tarball, package: name, version };
   if (!contents.embedded?.signature) {
-    throw new SealError('ESEAL_UNSIGNED', `${label}: ${tarball} has no embedded seal: expected a tarball made by \`sealpack pack\`, found a plain one`, subject);
+    throw new SealError(
+      'ESEAL_UNSIGNED',
+      `${label}: ${tarball} has no embedded seal: expected a tarball made by \`sealpack pack\`, found a plain one`,
+      subject,
+    );
   }
   const paths = sealPaths(tarball);
   const [detached, detachedSignature] = await Promise.all([readOptional(paths.manifest), readOptional(paths.manifestSignature)]);
   if (!detached || !detachedSignature) {
-    throw new SealError('ESEAL_UNSIGNED', `${label}: expected the detached seal ${paths.manifest} and its .asc beside the tarball, found ${detached ? 'no .asc' : 'none'}`, subject);
+    throw new SealError(
+      'ESEAL_UNSIGNED',
+      `${label}: expected the detached seal ${paths.manifest} and its .asc beside the tarball, found ${detached ? 'no .asc' : 'none'}`,
+      subject,
+    );
   }
   const seals = [
-    { bytes: contents.embedded.manifest, signature: contents.embedded.signature, artifact: `${tarball}!/package/.sealpack/manifest.json` },
+    {
+      bytes: contents.embedded.manifest,
+      signature: contents.embedded.signature,
+      artifact: `${tarball}!/package/.sealpack/manifest.json`,
+    },
     { bytes: detached, signature: detachedSignature.toString('utf8'), artifact: paths.manifest },
   ];
   // Loaded only here: the verifier is not needed to publish what this process just sealed.
@@ -48,13 +64,24 @@ export async function checkSealedTarball(tarball: string, contents: TarballConte
   for (const seal of seals) {
     const findings: Finding[] = [];
     if (trust && trust.keys.length > 0) {
-      const check = await checkSeal({ trust, manifest: seal.bytes, signature: seal.signature, artifact: seal.artifact, expected: { name, version } });
+      const check = await checkSeal({
+        trust,
+        manifest: seal.bytes,
+        signature: seal.signature,
+        artifact: seal.artifact,
+        expected: { name, version },
+      });
       findings.push(...check.findings);
       if (check.manifest) findings.push(...compareContents(check.manifest, contents, { ...subject, artifact: seal.artifact }));
     } else {
       const manifest = parseManifest(seal.bytes, seal.artifact);
       if (manifest.name !== name || manifest.version !== version) {
-        findings.push({ code: 'ESEAL_IDENTITY', severity: 'error', message: `${label}: ${seal.artifact} is for ${manifest.name}@${manifest.version}`, ...subject });
+        findings.push({
+          code: 'ESEAL_IDENTITY',
+          severity: 'error',
+          message: `${label}: ${seal.artifact} is for ${manifest.name}@${manifest.version}`,
+          ...subject,
+        });
       }
       findings.push(...compareContents(manifest, contents, { ...subject, artifact: seal.artifact }));
     }
@@ -62,7 +89,8 @@ export async function checkSealedTarball(tarball: string, contents: TarballConte
     if (error) throw errorOf(error);
     warnings.push(...findings.map((f) => f.message));
   }
-  if (!trust || trust.keys.length === 0) warnings.push(`${label}: no pinned keyring: checked the seal's digests, not its signatures`);
+  if (!trust || trust.keys.length === 0)
+    warnings.push(`${label}: no pinned keyring: checked the seal's digests, not its signatures`);
   return warnings;
 }
 
@@ -76,11 +104,15 @@ export function checkSignerNotRevoked(signer: Signer, trust: Trust | undefined, 
     const hard = revocation.reason === 'compromised' || revocation.reason === 'unspecified';
     if (!hard && revocation.date > now) continue;
     const date = revocation.date.toISOString().slice(0, 10);
-    throw new SealError('ESEAL_KEY_REVOKED', `signing key ${signer.fingerprint} is revoked (${revocation.reason}, ${date}): expected a valid key, found a revoked one; nothing was published`, {
-      fingerprint: signer.fingerprint,
-      expected: 'a signing key that is not revoked',
-      found: `revoked: ${revocation.reason} on ${date}`,
-    });
+    throw new SealError(
+      'ESEAL_KEY_REVOKED',
+      `signing key ${signer.fingerprint} is revoked (${revocation.reason}, ${date}): expected a valid key, found a revoked one; nothing was published`,
+      {
+        fingerprint: signer.fingerprint,
+        expected: 'a signing key that is not revoked',
+        found: `revoked: ${revocation.reason} on ${date}`,
+      },
+    );
   }
 }
 
@@ -93,7 +125,13 @@ export async function checkOwnSeal(
 ): Promise<void> {
   if (!trust || !trust.keys.some((k) => k.key.fingerprint.toUpperCase() === signer.fingerprint.toUpperCase())) return;
   const { checkSeal } = await import('@sealpack/verify');
-  const check = await checkSeal({ trust, manifest: seal.manifest, signature: seal.signature, artifact: 'registry seal', expected });
+  const check = await checkSeal({
+    trust,
+    manifest: seal.manifest,
+    signature: seal.signature,
+    artifact: 'registry seal',
+    expected,
+  });
   const error = check.findings.find((f) => f.severity === 'error');
   if (error) throw errorOf(error);
 }

@@ -35,7 +35,8 @@ export async function readWorkspace(dir: string): Promise<Workspace> {
     const json = packageJson as unknown as Record<string, unknown>;
     const deps = new Set<string>();
     for (const field of DEPENDENCY_FIELDS) {
-      for (const dep of Object.keys((json[field] as Record<string, string> | undefined) ?? {})) if (names.has(dep) && dep !== json.name) deps.add(dep);
+      for (const dep of Object.keys((json[field] as Record<string, string> | undefined) ?? {}))
+        if (names.has(dep) && dep !== json.name) deps.add(dep);
     }
     return {
       name: String(json.name),
@@ -46,7 +47,11 @@ export async function readWorkspace(dir: string): Promise<Workspace> {
       packageJson: json,
     };
   });
-  return { root: found.root.dir, tool: found.tool, packages: packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  return {
+    root: found.root.dir,
+    tool: found.tool,
+    packages: packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
 }
 
 /**
@@ -58,7 +63,9 @@ export function orderByDependencies<T extends { name: string; workspaceDependenc
   const done = new Set<string>();
   const ordered: T[] = [];
   while (ordered.length < packages.length) {
-    const ready = packages.filter((p) => !done.has(p.name) && p.workspaceDependencies.every((d) => done.has(d) || !byName.has(d)));
+    const ready = packages.filter(
+      (p) => !done.has(p.name) && p.workspaceDependencies.every((d) => done.has(d) || !byName.has(d)),
+    );
     const next = ready.length > 0 ? ready : packages.filter((p) => !done.has(p.name)).slice(0, 1);
     for (const p of next) {
       done.add(p.name);

@@ -19,7 +19,8 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const notes: string[] = [];
 
   for (const pkg of workspace.packages) {
-    if (!pkg.private && !hasGuard(pkg.packageJson)) problems.push(`${pkg.name}: no "prepublishOnly": "sealpack guard" (run \`sealpack init\`)`);
+    if (!pkg.private && !hasGuard(pkg.packageJson))
+      problems.push(`${pkg.name}: no "prepublishOnly": "sealpack guard" (run \`sealpack init\`)`);
   }
 
   let trust: Trust | undefined;
@@ -48,16 +49,22 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     try {
       await signer.sign(new Uint8Array([0]), then);
     } catch {
-      problems.push(`signing key ${signer.fingerprint}: cannot sign on ${then.toISOString().slice(0, 10)}: it expires within ${days} days; extend it (gpg --quick-set-expire) and re-pin the public key`);
+      problems.push(
+        `signing key ${signer.fingerprint}: cannot sign on ${then.toISOString().slice(0, 10)}: it expires within ${days} days; extend it (gpg --quick-set-expire) and re-pin the public key`,
+      );
     }
     if (trust && !trust.keys.some((k) => k.key.fingerprint === signer!.fingerprint)) {
-      notes.push(`signing key ${signer.fingerprint} is not pinned in ${trust.policy.keyring}: consumers of this repository's own policy cannot verify it`);
+      notes.push(
+        `signing key ${signer.fingerprint} is not pinned in ${trust.policy.keyring}: consumers of this repository's own policy cannot verify it`,
+      );
     }
   }
 
   for (const note of notes) context.err(`warning: ${note}`);
   for (const problem of problems) context.err(`problem: ${problem}`);
   const checked = workspace.packages.filter((p) => !p.private).length;
-  context.err(`sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`);
+  context.err(
+    `sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`,
+  );
   return problems.length === 0 ? 0 : 1;
 }

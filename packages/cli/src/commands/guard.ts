@@ -7,10 +7,19 @@ import type { Context } from '../main.js';
  */
 export async function run(_args: unknown[], _options: Record<string, unknown>, context: Context): Promise<number> {
   if (isSealpackPublish(context.env)) return 0;
-  const { npm_package_name: name, npm_package_version: version, npm_lifecycle_event: event, npm_config_user_agent: agent } = context.env;
+  const {
+    npm_package_name: name,
+    npm_package_version: version,
+    npm_lifecycle_event: event,
+    npm_config_user_agent: agent,
+  } = context.env;
   const label = name ? `${name}@${version ?? '?'}` : 'this package';
   const client = agent?.split(' ')[0] ?? 'the package manager';
-  context.err(`error ESEAL_UNSIGNED: ${label}: refusing an unsealed publish: expected \`sealpack publish\`, found a plain publish by ${client}${event ? ` (${event})` : ''}`);
-  context.err('hint: publish with `sealpack publish` (a monorepo: `sealpack publish -r` instead of `changeset publish`); it packs, seals, signs and publishes');
+  context.err(
+    `error ESEAL_UNSIGNED: ${label}: refusing an unsealed publish: expected \`sealpack publish\`, found a plain publish by ${client}${event ? ` (${event})` : ''}`,
+  );
+  context.err(
+    'hint: publish with `sealpack publish` (a monorepo: `sealpack publish -r` instead of `changeset publish`); it packs, seals, signs and publishes',
+  );
   return 1;
 }

@@ -50,8 +50,18 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   }
   for (const pkg of workspace.packages) {
     if (pkg.private) continue;
-    if (await addGuard(pkg.dir)) context.out(`${pkg.name}: added "prepublishOnly": "sealpack guard" to ${show(join(pkg.dir, 'package.json'))}`);
+    if (await addGuard(pkg.dir))
+      context.out(`${pkg.name}: added "prepublishOnly": "sealpack guard" to ${show(join(pkg.dir, 'package.json'))}`);
   }
-  context.out('next: `sealpack keygen --name release --email you@example.com`, then copy release.pub.asc to .sealpack/keys/release.asc');
+  const single = workspace.tool === 'root' ? workspace.packages[0] : undefined;
+  if (single && !single.private && !Array.isArray(single.packageJson.files)) {
+    // The package is the repository root: without "files", npm would ship the keyring and config.
+    context.logger.warn(
+      `${single.name} is the repository root and has no "files": add .sealpack/ and sealpack.config.json to .npmignore, or list what to ship in "files"`,
+    );
+  }
+  context.out(
+    'next: `sealpack keygen --name release --email you@example.com`, then copy release.pub.asc to .sealpack/keys/release.asc',
+  );
   return 0;
 }

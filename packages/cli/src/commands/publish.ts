@@ -8,13 +8,17 @@ import { loadSigner } from '../options.js';
 
 /** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (see publish-recursive). */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
-  if (options.recursive === true) return (await import("./publish-recursive.js")).run(args, options, context);
+  if (options.recursive === true) return (await import('./publish-recursive.js')).run(args, options, context);
   const target = resolve(context.cwd, String(args[0] ?? '.'));
   const isTarball = target.endsWith('.tgz') || (await stat(target).catch(() => undefined))?.isFile() === true;
   // The key is read (and decrypted) before anything is packed: a wrong passphrase publishes nothing.
   const signer = await loadSigner(options, context);
   const trust = await loadOwnTrust(isTarball ? context.cwd : target, context);
-  const npm = readNpmConfig({ cwd: isTarball ? context.cwd : target, env: context.env, flags: { registry: options.registry as string | undefined } });
+  const npm = readNpmConfig({
+    cwd: isTarball ? context.cwd : target,
+    env: context.env,
+    flags: { registry: options.registry as string | undefined },
+  });
   const publishOptions = {
     signer,
     npm,
