@@ -12,7 +12,8 @@ import { startRegistry, type Registry } from '../helpers/registry.js';
 import { CHANGESET, exec, PNPM10, PNPM12, sealpack, sealpackAsync, setUp, writeTree, type Setup } from './publish-helpers.js';
 
 const test = suite('e2e: sealpack publish -r (changesets monorepo)');
-const ctx = {} as { registry: Registry; setup: Setup };
+// `mono`: the workspace the first test released, reused by the pre-mode test (saves a setup).
+const ctx = {} as { registry: Registry; setup: Setup; mono: string };
 
 test.before(async () => {
   [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
@@ -86,6 +87,7 @@ async function publishedPackageJson(name: string, version: string) {
 
 test('changeset version, then publish -r: dependencies first, real versions, embedded seals match, git tags; a rerun publishes nothing', async () => {
   const root = await monorepo('@mono', [process.execPath, PNPM10]);
+  ctx.mono = root;
   // The guard `sealpack init` put in every publishable package: changeset publish (npm publish
   // underneath) is refused and publishes nothing.
   const plain = exec(process.execPath, [CHANGESET, 'publish'], root, ctx.setup.env);
@@ -185,21 +187,49 @@ test('the registry goes down in the middle (pnpm 12): every outcome reported, ex
 });
 
 test('pre mode: prerelease versions get the dist-tag from .changeset/pre.json', async () => {
-  const root = await monorepo('@pre', [process.execPath, PNPM10]);
+  // The workspace the first test published at 0.2.0 (latest).
+  const root = ctx.mono;
   const env = ctx.setup.env;
-  assert.is(sealpack(['publish', '-r', '--no-git-tag', '--key', ctx.setup.key], root, env).status, 0);
+  const tagsBefore = exec('git', ['tag', '--list'], root, env).stdout;
   assert.is(exec(process.execPath, [CHANGESET, 'pre', 'enter', 'beta'], root, env).status, 0);
-  await writeTree(root, { '.changeset/more.md': "---\n'@pre/core': patch\n---\n\nFix.\n" });
+  await writeTree(root, { '.changeset/more.md': "---\n'@mono/core': patch\n---\n\nFix.\n" });
   const version = exec(process.execPath, [CHANGESET, 'version'], root, env);
   assert.is(version.status, 0, version.stderr);
   const coreVersion = JSON.parse(await readFile(join(root, 'packages/core/package.json'), 'utf8')).version;
   assert.match(coreVersion, /-beta\.0$/);
   const result = sealpack(['publish', '-r', '--no-git-tag', '--key', ctx.setup.key], root, env);
   assert.is(result.status, 0, result.stderr + result.stdout);
-  const doc = await ctx.registry.fetchJson('@pre%2fcore');
+  assert.match(result.stdout, /@mono\/core\s+\S+-beta\.0\s+published \(beta\)/);
+  const doc = await ctx.registry.fetchJson('@mono%2fcore');
   assert.is(doc.body['dist-tags'].beta, coreVersion);
   assert.is(doc.body['dist-tags'].latest, '0.2.0', 'a prerelease never becomes latest');
-  assert.is(exec('git', ['tag', '--list'], root, env).stdout.trim(), '', '--no-git-tag');
+  assert.is(exec('git', ['tag', '--list'], root, env).stdout, tagsBefore, '--no-git-tag');
+});
+
+test('npm workspaces: packed by npm, --dry-run publishes nothing, then both publish in order', async () => {
+  const root = await tempDir('sealpack-npmws-');
+  await writeTree(root, {
+    'package.json': { name: 'npmws-root', private: true, workspaces: ['packages/*'] },
+    'package-lock.json': '{}\n',
+    'packages/lib/package.json': { name: 'npmws-lib', version: '1.0.0' },
+    'packages/lib/index.js': 'exports.lib = 1;\n',
+    'packages/cli/package.json': { name: 'npmws-cli', version: '1.0.0', dependencies: { 'npmws-lib': '^1.0.0' } },
+    'packages/cli/index.js': 'exports.cli = 1;\n',
+  });
+  await ctx.registry.writeNpmrc(root);
+  const dry = sealpack(['publish', '-r', '--dry-run', '--key', ctx.setup.key], root, ctx.setup.env);
+  assert.is(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /npmws-lib\s+1\.0\.0\s+would publish/);
+  assert.is((await ctx.registry.fetchJson('npmws-lib')).status, 404);
+  const real = sealpack(['publish', '-r', '--json', '--key', ctx.setup.key], root, ctx.setup.env);
+  assert.is(real.status, 0, real.stderr);
+  const result = JSON.parse(real.stdout);
+  assert.equal(
+    result.outcomes.map((o: { name: string; status: string }) => `${o.name} ${o.status}`),
+    ['npmws-lib published', 'npmws-cli published'],
+  );
+  const cli = await publishedPackageJson('npmws-cli', '1.0.0');
+  assert.ok(cli.contents.embedded);
 });
 
 test.run();
