@@ -37,11 +37,14 @@ export async function checkResolvedLockfile(lockfile: PnpmLockfile, context: Pnp
   const errors = verdict.findings.filter((f) => f.severity === 'error');
   if (errors.length > 0) {
     const first = errors[0]!;
-    throw new SealError(
+    const error = new SealError(
       first.code,
       `sealpack: ${verdict.summary.failed} of ${verdict.summary.checked} resolved packages failed verification; the install is stopped:\n${errors.map(line).join('\n')}`,
       { package: first.package, version: first.version },
     );
+    // pnpm prints the stack of a hook's error: for a verdict, the findings are the whole story.
+    error.stack = `${error.name}: ${error.message}`;
+    throw error;
   }
   log(`${verdict.summary.passed} resolved packages verified against their registry seals`);
   return verdict;
