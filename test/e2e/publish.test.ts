@@ -206,6 +206,25 @@ test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack 
   assert.is((await ctx.registry.fetchJson('guarded')).status, 200);
 });
 
+test("a guard in prepack lets sealpack's own pack through and stops a plain npm pack", async () => {
+  const dir = await makePackage('guard-in-prepack', '1.0.0', {
+    extra: { 'package.json': { name: 'guard-in-prepack', version: '1.0.0', scripts: { prepack: 'sealpack guard' } } },
+  });
+  const out = await tempDir('sealpack-out-');
+  const plain = exec('npm', ['pack', '--pack-destination', out], dir, ctx.setup.env);
+  assert.is.not(plain.status, 0);
+  assert.match(plain.stdout + plain.stderr, /ESEAL_UNSIGNED/);
+  const sealed = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(sealed.status, 0, sealed.stderr);
+});
+
+test('not a package folder: a usage error, exit 2', async () => {
+  const dir = await tempDir('sealpack-empty-');
+  const result = sealpack(['pack', ...keyArgs()], dir, ctx.setup.env);
+  assert.is(result.status, 2);
+  assert.match(result.stderr, /error ESEAL_CONFIG: .*expected a package folder with a package.json/);
+});
+
 test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships', async () => {
   const dir = await makePackage('pnpm-packed');
   await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -49,6 +50,9 @@ export async function packSealed(dir: string, options: PackOptions): Promise<Pac
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const outDir = resolve(options.outDir ?? dir);
+  if (!existsSync(join(dir, 'package.json'))) {
+    throw new SealError('ESEAL_CONFIG', `${dir}: expected a package folder with a package.json, found none`, { artifact: dir });
+  }
   const work = await mkdtemp(join(tmpdir(), 'sealpack-pack-'));
   try {
     const pm = options.packageManager ?? (await detectPackageManager(dir, env));
