@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
@@ -23,9 +24,10 @@ const keep = args.includes('--keep');
 
 // A fixed-seed PRNG: the same tree on every run.
 let seed = 0x5eed;
-const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 // Log-normal draws: most files are small, a few are large, as in real packages.
-const lognormal = (median, sigma) => Math.exp(Math.log(median) + sigma * Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random()));
+const lognormal = (median, sigma) =>
+  Math.exp(Math.log(median) + sigma * Math.sqrt(-2 * Math.log(random() || 1e-9)) * Math.cos(2 * Math.PI * random()));
 
 const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-installed-'));
 const consumer = join(work, 'consumer');
@@ -106,7 +108,10 @@ function hashAll(dir) {
 /** Runs the CLI in a child and reads its peak RSS from `process.resourceUsage()` at exit. */
 function runSealpack(dir) {
   const probe = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nSEALPACK_MAXRSS='+process.resourceUsage().maxRSS+'\\n'))`;
-  const child = spawnSync(process.execPath, ['--import', probe, CLI, 'verify-installed', dir, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const child = spawnSync(process.execPath, ['--import', probe, CLI, 'verify-installed', dir, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
   const verdict = JSON.parse(child.stdout);
   const rss = Number(/SEALPACK_MAXRSS=(\d+)/.exec(child.stderr)?.[1] ?? 0) * 1024;
   return { status: child.status, verdict, rss, stderr: child.stderr };
@@ -130,7 +135,12 @@ const dearmor = spawnSync('gpg', ['--batch', '--dearmor', '--output', keyring], 
 if (dearmor.status !== 0) throw new Error(`gpg --dearmor failed: ${dearmor.stderr}`);
 const c = time(() => {
   for (const dir of built.manifests) {
-    const r = spawnSync('gpgv', ['--keyring', keyring, join(dir, '.sealpack', 'manifest.json.asc'), join(dir, '.sealpack', 'manifest.json')]);
+    const r = spawnSync('gpgv', [
+      '--keyring',
+      keyring,
+      join(dir, '.sealpack', 'manifest.json.asc'),
+      join(dir, '.sealpack', 'manifest.json'),
+    ]);
     if (r.status !== 0) throw new Error(`gpgv failed for ${dir}: ${r.stderr}`);
   }
 });

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
@@ -31,7 +32,11 @@ for (let i = 0; i < N; i++) {
   const version = `1.${i % 10}.${i % 3}`;
   const tarball = hashBytes(Buffer.from(`tarball ${name}@${version}`));
   const manifest = serializeManifest(buildManifest({ name, version, tarball }));
-  const dist = { integrity: tarball.integrity, tarball: `http://x/${name}.tgz`, sealpack: { manifest: manifest.toString('utf8'), signature: await signer.sign(manifest) } };
+  const dist = {
+    integrity: tarball.integrity,
+    tarball: `http://x/${name}.tgz`,
+    sealpack: { manifest: manifest.toString('utf8'), signature: await signer.sign(manifest) },
+  };
   docs.set(name, JSON.stringify({ name, versions: { [version]: { name, version, dist } } }));
   packages[`node_modules/${name}`] = { version, resolved: dist.tarball, integrity: tarball.integrity };
 }

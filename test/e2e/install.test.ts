@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@sealpack/manifest';
 import { cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
@@ -25,9 +25,15 @@ const CLIENTS: Client[] = [
 
 async function publishPackage(name: string, files: Record<string, string | object>, sealed: boolean): Promise<void> {
   const dir = await tempDir('sealpack-pub-');
-  await writeTree(dir, { 'package.json': { name, version: '1.0.0', main: 'index.js' }, 'index.js': `module.exports = ${JSON.stringify(name)};\n`, ...files });
+  await writeTree(dir, {
+    'package.json': { name, version: '1.0.0', main: 'index.js' },
+    'index.js': `module.exports = ${JSON.stringify(name)};\n`,
+    ...files,
+  });
   await ctx.registry.writeNpmrc(dir);
-  const r = sealed ? sealpack(['publish', '--key', ctx.setup.key], dir, ctx.setup.env) : exec('npm', ['publish'], dir, ctx.setup.env);
+  const r = sealed
+    ? sealpack(['publish', '--key', ctx.setup.key], dir, ctx.setup.env)
+    : exec('npm', ['publish'], dir, ctx.setup.env);
   assert.is(r.status, 0, `${name}: ${r.stderr}`);
 }
 
@@ -37,7 +43,13 @@ test.before(async () => {
   await publishPackage(
     '@acme/widget',
     {
-      'package.json': { name: '@acme/widget', version: '1.0.0', main: 'index.js', bin: { widget: 'bin/widget.js' }, dependencies: { '@acme/util': '1.0.0' } },
+      'package.json': {
+        name: '@acme/widget',
+        version: '1.0.0',
+        main: 'index.js',
+        bin: { widget: 'bin/widget.js' },
+        dependencies: { '@acme/util': '1.0.0' },
+      },
       'bin/widget.js': '#!/usr/bin/env node\nconsole.log("widget");\n',
       [WIDGET_FILE]: 'exports.widget = () => "widget";\n',
       'README.md': '# widget\n',
@@ -65,8 +77,24 @@ async function consumer(dependencies: Record<string, string>, revocations?: obje
   return dir;
 }
 
-const verdictOf = (r: RunResult) => JSON.parse(r.stdout) as { ok: boolean; findings: { code: string; severity: string; package?: string; file?: string; expected?: string; found?: string; message: string }[]; summary: { passed: number } };
-const errorCodes = (r: RunResult) => verdictOf(r).findings.filter((f) => f.severity === 'error').map((f) => `${f.code} ${f.package}`);
+const verdictOf = (r: RunResult) =>
+  JSON.parse(r.stdout) as {
+    ok: boolean;
+    findings: {
+      code: string;
+      severity: string;
+      package?: string;
+      file?: string;
+      expected?: string;
+      found?: string;
+      message: string;
+    }[];
+    summary: { passed: number };
+  };
+const errorCodes = (r: RunResult) =>
+  verdictOf(r)
+    .findings.filter((f) => f.severity === 'error')
+    .map((f) => `${f.code} ${f.package}`);
 
 for (const client of CLIENTS) {
   test(`${client.name}: a clean install verifies; one changed byte fails naming the package, the file and both digests`, async () => {
@@ -86,7 +114,10 @@ for (const client of CLIENTS) {
     const verdict = verdictOf(ok);
     assert.is(verdict.summary.passed, 2);
     // `free` has no seal and no rule covers it: one summary warning.
-    assert.equal(verdict.findings.map((f) => `${f.severity} ${f.code}`), ['warning ESEAL_UNSIGNED']);
+    assert.equal(
+      verdict.findings.map((f) => `${f.severity} ${f.code}`),
+      ['warning ESEAL_UNSIGNED'],
+    );
 
     const original = await readFile(join(widget, WIDGET_FILE));
     await appendFile(join(widget, WIDGET_FILE), ' ');
@@ -101,7 +132,10 @@ for (const client of CLIENTS) {
     assert.is(finding!.found, hashBytes(Buffer.concat([original, Buffer.from(' ')])).integrity);
     const human = sealpack(['verify-installed'], dir, ctx.setup.env);
     assert.is(human.status, 1);
-    assert.match(human.stderr, /error ESEAL_INTEGRITY: @acme\/widget@1\.0\.0: lib\/widget\.js differs from the manifest: expected sha512-/);
+    assert.match(
+      human.stderr,
+      /error ESEAL_INTEGRITY: @acme\/widget@1\.0\.0: lib\/widget\.js differs from the manifest: expected sha512-/,
+    );
     assert.ok(noStack(human));
   });
 }
@@ -160,7 +194,10 @@ test('pnpm hook: afterAllResolved stops an install whose resolution fails, befor
   for (const pnpm of [[process.execPath, PNPM10], [PNPM12]]) {
     const dir = await consumer({ '@acme/plain': '1.0.0', '@acme/util': '1.0.0' });
     // The hook as `sealpack init --consumer` writes it, with @sealpack/pnpm from this checkout.
-    await writeFile(join(dir, '.pnpmfile.cjs'), `module.exports = { hooks: require(${JSON.stringify(join(process.cwd(), 'plugins', 'pnpm'))}).sealpackHooks({ dir: __dirname }) };\n`);
+    await writeFile(
+      join(dir, '.pnpmfile.cjs'),
+      `module.exports = { hooks: require(${JSON.stringify(join(process.cwd(), 'plugins', 'pnpm'))}).sealpackHooks({ dir: __dirname }) };\n`,
+    );
     const r = exec(pnpm[0]!, [...pnpm.slice(1), 'install'], dir, ctx.setup.env);
     assert.is.not(r.status, 0, `${pnpm.join(' ')} installed an unsealed covered package`);
     assert.match(r.stdout + r.stderr, /ESEAL_UNSIGNED: @acme\/plain@1\.0\.0/);
@@ -168,9 +205,13 @@ test('pnpm hook: afterAllResolved stops an install whose resolution fails, befor
     // No lockfile is written either way. pnpm 10 stops before fetching anything; pnpm 12 runs
     // the hook while it fetches and links, so files may land (the postinstall check catches them).
     assert.not.ok(existsSync(join(dir, 'pnpm-lock.yaml')), 'the resolution was not recorded');
-    if (pnpm[0] === process.execPath) assert.not.ok(existsSync(join(dir, 'node_modules', '@acme', 'plain')), 'nothing was installed');
+    if (pnpm[0] === process.execPath)
+      assert.not.ok(existsSync(join(dir, 'node_modules', '@acme', 'plain')), 'nothing was installed');
     // A good resolution passes through the hook.
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { '@acme/widget': '1.0.0' } }));
+    await writeFile(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, dependencies: { '@acme/widget': '1.0.0' } }),
+    );
     const good = exec(pnpm[0]!, [...pnpm.slice(1), 'install'], dir, ctx.setup.env);
     assert.is(good.status, 0, good.stdout + good.stderr);
   }

@@ -16,8 +16,10 @@ test.before(async () => {
 });
 test.after(cleanTempDirs);
 
-const codes = (verdict: { findings: { code: string; severity: string }[] }) => verdict.findings.map((f) => `${f.severity} ${f.code}`);
-const labels = (verdict: { subjects: { package?: string; version?: string }[] }) => verdict.subjects.map((s) => `${s.package}@${s.version}`).sort();
+const codes = (verdict: { findings: { code: string; severity: string }[] }) =>
+  verdict.findings.map((f) => `${f.severity} ${f.code}`);
+const labels = (verdict: { subjects: { package?: string; version?: string }[] }) =>
+  verdict.subjects.map((s) => `${s.package}@${s.version}`).sort();
 
 test('npm layout: nested, scoped, workspace links; the root and workspace sources are not packages', async () => {
   const root = await makeConsumer([alice], ALL);
@@ -84,13 +86,21 @@ test('a missing file, an extra file, an extra file inside .sealpack/, a link whe
   await symlink('/etc/passwd', join(dir, 'linked.js'));
   const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   const byCode = verdict.findings.map((f) => `${f.code} ${f.file}`).sort();
-  assert.equal(byCode, ['ESEAL_EXTRA_FILE .sealpack/hook.js', 'ESEAL_EXTRA_FILE added.js', 'ESEAL_INTEGRITY linked.js', 'ESEAL_MISSING_FILE gone.js']);
+  assert.equal(byCode, [
+    'ESEAL_EXTRA_FILE .sealpack/hook.js',
+    'ESEAL_EXTRA_FILE added.js',
+    'ESEAL_INTEGRITY linked.js',
+    'ESEAL_MISSING_FILE gone.js',
+  ]);
 });
 
 test('extraFiles allows build outputs; nested node_modules are other packages, bundled ones are checked', async () => {
   const root = await makeConsumer([alice], { ...ALL, extraFiles: ['build/**'] });
   const dir = join(root, 'node_modules', 'native');
-  await installPackage(dir, 'native', '1.0.0', { signer: alice.signer, files: { 'node_modules/bundled/index.js': 'b', 'node_modules/bundled/package.json': '{"name":"bundled","version":"1.0.0"}' } });
+  await installPackage(dir, 'native', '1.0.0', {
+    signer: alice.signer,
+    files: { 'node_modules/bundled/index.js': 'b', 'node_modules/bundled/package.json': '{"name":"bundled","version":"1.0.0"}' },
+  });
   await mkdir(join(dir, 'build', 'Release'), { recursive: true });
   await writeFile(join(dir, 'build', 'Release', 'addon.node'), 'binary');
   // npm nests a dependency that could not be hoisted: another package, verified on its own.
@@ -103,7 +113,10 @@ test('extraFiles allows build outputs; nested node_modules are other packages, b
   await writeFile(join(dir, 'node_modules', 'bundled', 'extra.js'), '!');
   verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   const found = verdict.findings.filter((f) => f.severity === 'error').map((f) => `${f.package} ${f.code} ${f.file}`);
-  assert.equal(found.sort(), ['native ESEAL_EXTRA_FILE node_modules/bundled/extra.js', 'native ESEAL_INTEGRITY node_modules/bundled/index.js']);
+  assert.equal(found.sort(), [
+    'native ESEAL_EXTRA_FILE node_modules/bundled/extra.js',
+    'native ESEAL_INTEGRITY node_modules/bundled/index.js',
+  ]);
 });
 
 test('unsigned: a covered package fails; uncovered ones give ONE warning with the count; deny fails each', async () => {
@@ -126,11 +139,17 @@ test('unsigned: a covered package fails; uncovered ones give ONE warning with th
   assert.ok(verdict.ok);
   assert.equal(codes(verdict), ['warning ESEAL_UNSIGNED']);
 
-  await writeFile(join(root, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'deny' }));
+  await writeFile(
+    join(root, '.sealpackrc.json'),
+    JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'deny' }),
+  );
   verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   assert.equal(codes(verdict), ['error ESEAL_UNSIGNED', 'error ESEAL_UNSIGNED', 'error ESEAL_UNSIGNED']);
 
-  await writeFile(join(root, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'allow' }));
+  await writeFile(
+    join(root, '.sealpackrc.json'),
+    JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'allow' }),
+  );
   verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   assert.equal(codes(verdict), []);
 });

@@ -25,12 +25,23 @@ test.after(async () => {
 const integrityOf = (name: string, version: string) => hashBytes(tarballOf(name, version)).integrity;
 
 /** A package-lock.json v3 pinning `name@version` entries under node_modules. */
-async function writePackageLock(dir: string, pins: [string, string, string?][], extra: Record<string, unknown> = {}): Promise<void> {
+async function writePackageLock(
+  dir: string,
+  pins: [string, string, string?][],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const packages: Record<string, unknown> = { '': { name: 'consumer', version: '1.0.0' } };
   for (const [name, version, integrity] of pins) {
-    packages[`node_modules/${name}`] = { version, resolved: `http://x/${name}-${version}.tgz`, integrity: integrity ?? integrityOf(name, version) };
+    packages[`node_modules/${name}`] = {
+      version,
+      resolved: `http://x/${name}-${version}.tgz`,
+      integrity: integrity ?? integrityOf(name, version),
+    };
   }
-  await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages: { ...packages, ...extra } }, null, 2));
+  await writeFile(
+    join(dir, 'package-lock.json'),
+    JSON.stringify({ name: 'consumer', lockfileVersion: 3, requires: true, packages: { ...packages, ...extra } }, null, 2),
+  );
 }
 
 async function stub(...args: Parameters<typeof startStubRegistry>): Promise<StubRegistry> {
@@ -39,7 +50,8 @@ async function stub(...args: Parameters<typeof startStubRegistry>): Promise<Stub
   return registry;
 }
 
-const brief = (verdict: { findings: { severity: string; code: string; package?: string }[] }) => verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package ?? ''}`.trim());
+const brief = (verdict: { findings: { severity: string; code: string; package?: string }[] }) =>
+  verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package ?? ''}`.trim());
 
 test('package-lock v2/v3: registry packages only (no root, workspaces, links, bundled, git); aliases by their real name', async () => {
   const dir = await tempDir();
@@ -79,7 +91,7 @@ test('pnpm-lock.yaml v9 (with a leading document) and the in-memory lockfile of 
     join(dir, 'pnpm-lock.yaml'),
     [
       '---',
-      'lockfileVersion: \'9.0\'',
+      "lockfileVersion: '9.0'",
       'importers:',
       '  .:',
       '    dependencies:',
@@ -100,9 +112,25 @@ test('pnpm-lock.yaml v9 (with a leading document) and the in-memory lockfile of 
     ].join('\n'),
   );
   const locked = await readLockedPackages(dir);
-  assert.equal(locked.map((p) => `${p.name}@${p.version} ${p.integrity}`), ['@s/b@2.0.0 sha512-b', 'a@1.0.0 sha512-a']);
-  const inMemory = lockedFromPnpm({ lockfileVersion: '9.0', packages: { 'a@1.0.0(peer@1.0.0)': { resolution: { integrity: 'sha512-a' } }, 'a@1.0.0(peer@2.0.0)': { resolution: { integrity: 'sha512-a' } }, '/old/1.0.0': { resolution: { integrity: 'sha512-o' } } } }, 'mem');
-  assert.equal(inMemory.map((p) => `${p.name}@${p.version}`), ['a@1.0.0', 'old@1.0.0']);
+  assert.equal(
+    locked.map((p) => `${p.name}@${p.version} ${p.integrity}`),
+    ['@s/b@2.0.0 sha512-b', 'a@1.0.0 sha512-a'],
+  );
+  const inMemory = lockedFromPnpm(
+    {
+      lockfileVersion: '9.0',
+      packages: {
+        'a@1.0.0(peer@1.0.0)': { resolution: { integrity: 'sha512-a' } },
+        'a@1.0.0(peer@2.0.0)': { resolution: { integrity: 'sha512-a' } },
+        '/old/1.0.0': { resolution: { integrity: 'sha512-o' } },
+      },
+    },
+    'mem',
+  );
+  assert.equal(
+    inMemory.map((p) => `${p.name}@${p.version}`),
+    ['a@1.0.0', 'old@1.0.0'],
+  );
   await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '6.0'\n");
   await rejects(() => readLockedPackages(dir), 'ESEAL_CONFIG', /lockfileVersion 9/);
 });
@@ -119,12 +147,19 @@ test('sealed packages pass; a second run asks the registry nothing (cache); unco
     { name: 'left-pad', version: '1.3.0' },
   ]);
   const dir = await makeConsumer([alice], ACME);
-  await writePackageLock(dir, [['@acme/core', '1.0.0'], ['@acme/util', '2.0.0'], ['left-pad', '1.3.0']]);
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['@acme/util', '2.0.0'],
+    ['left-pad', '1.3.0'],
+  ]);
   const cache = await tempDir('sealpack-cache-');
   const options = { trust: await trustOf(dir), registry: registry.url, cache, env: {} };
   let verdict = await verifyLockfile(dir, options);
   assert.ok(verdict.ok, JSON.stringify(verdict.findings));
-  assert.equal(verdict.subjects.map((s) => `${s.package} ${s.status}`), ['@acme/core pass', '@acme/util pass']);
+  assert.equal(
+    verdict.subjects.map((s) => `${s.package} ${s.status}`),
+    ['@acme/core pass', '@acme/util pass'],
+  );
   assert.is(registry.requests.length, 2);
   verdict = await verifyLockfile(dir, options);
   assert.ok(verdict.ok);
@@ -143,10 +178,19 @@ test('an altered lockfile integrity fails naming expected and found; a seal by a
   ]);
   const dir = await makeConsumer([alice], ACME);
   const forged = hashBytes(Buffer.from('another tarball')).integrity;
-  await writePackageLock(dir, [['@acme/core', '1.0.0', forged], ['@acme/evil', '1.0.0'], ['@acme/bare', '1.0.0']]);
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0', forged],
+    ['@acme/evil', '1.0.0'],
+    ['@acme/bare', '1.0.0'],
+  ]);
   const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
   assert.not.ok(verdict.ok);
-  assert.equal(brief(verdict), ['error ESEAL_UNSIGNED @acme/bare', 'error ESEAL_INTEGRITY @acme/core', 'error ESEAL_THRESHOLD @acme/evil', 'error ESEAL_UNKNOWN_KEY @acme/evil']);
+  assert.equal(brief(verdict), [
+    'error ESEAL_UNSIGNED @acme/bare',
+    'error ESEAL_INTEGRITY @acme/core',
+    'error ESEAL_THRESHOLD @acme/evil',
+    'error ESEAL_UNKNOWN_KEY @acme/evil',
+  ]);
   const integrity = verdict.findings[1]!;
   assert.is(integrity.expected, integrityOf('@acme/core', '1.0.0'));
   assert.is(integrity.found, forged);
@@ -159,7 +203,10 @@ test('transient errors are retried; a stopped registry gives one finding per pac
     { name: '@acme/util', version: '2.0.0', signer: alice.signer },
   ]);
   const dir = await makeConsumer([alice], ACME);
-  await writePackageLock(dir, [['@acme/core', '1.0.0'], ['@acme/util', '2.0.0']]);
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['@acme/util', '2.0.0'],
+  ]);
   const trust = await trustOf(dir);
   registry.failNext(2, 503);
   let verdict = await verifyLockfile(dir, { trust, registry: registry.url, cache: false, env: {}, backoff: 10, concurrency: 1 });
@@ -171,20 +218,36 @@ test('transient errors are retried; a stopped registry gives one finding per pac
   assert.equal(brief(verdict), ['error ESEAL_CONFIG @acme/core', 'error ESEAL_CONFIG @acme/util']);
   assert.match(verdict.findings[0]!.message, /^@acme\/core@1\.0\.0: could not read its registry metadata: ECONNREFUSED/);
   // The CLI: registry failures only → exit 2 (could not verify), not 1 (verified bad).
-  const cli = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache'], { cwd: dir, env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') } });
+  const cli = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache'], {
+    cwd: dir,
+    env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
+  });
   assert.is(cli.status, 2, cli.stderr);
   assert.match(cli.stderr, /ESEAL_CONFIG/);
 });
 
 test('scoped registries and auth tokens come from .npmrc; a seal dropped from abbreviated metadata is fetched in full', async () => {
-  const registry = await stub([{ name: '@acme/core', version: '1.0.0', signer: alice.signer }], { token: 's3cret', dropSealFromAbbreviated: true });
+  const registry = await stub([{ name: '@acme/core', version: '1.0.0', signer: alice.signer }], {
+    token: 's3cret',
+    dropSealFromAbbreviated: true,
+  });
   const dir = await makeConsumer([alice], ACME);
   const host = registry.url.replace(/^http:/, '');
-  await writeFile(join(dir, '.npmrc'), `registry=http://127.0.0.1:9/\n@acme:registry=${registry.url}\n${host}:_authToken=\${SEALPACK_TEST_TOKEN}\n`);
+  await writeFile(
+    join(dir, '.npmrc'),
+    `registry=http://127.0.0.1:9/\n@acme:registry=${registry.url}\n${host}:_authToken=\${SEALPACK_TEST_TOKEN}\n`,
+  );
   await writePackageLock(dir, [['@acme/core', '1.0.0']]);
-  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), cache: false, env: { SEALPACK_TEST_TOKEN: 's3cret', NPM_CONFIG_USERCONFIG: join(dir, 'none') } });
+  const verdict = await verifyLockfile(dir, {
+    trust: await trustOf(dir),
+    cache: false,
+    env: { SEALPACK_TEST_TOKEN: 's3cret', NPM_CONFIG_USERCONFIG: join(dir, 'none') },
+  });
   assert.ok(verdict.ok, JSON.stringify(verdict.findings));
-  assert.equal(registry.requests.map((r) => r.url), ['/@acme%2fcore', '/@acme%2fcore/1.0.0']);
+  assert.equal(
+    registry.requests.map((r) => r.url),
+    ['/@acme%2fcore', '/@acme%2fcore/1.0.0'],
+  );
 });
 
 test.run();

@@ -28,11 +28,17 @@ export async function registrySeal(name: string, version: string, tarball: Buffe
 
 export const tarballOf = (name: string, version: string) => Buffer.from(`tarball of ${name}@${version}`);
 
-export async function startStubRegistry(versions: StubVersion[], options: { token?: string; dropSealFromAbbreviated?: boolean } = {}): Promise<StubRegistry> {
+export async function startStubRegistry(
+  versions: StubVersion[],
+  options: { token?: string; dropSealFromAbbreviated?: boolean } = {},
+): Promise<StubRegistry> {
   const docs = new Map<string, { versions: Record<string, { name: string; version: string; dist: Record<string, unknown> }> }>();
   for (const v of versions) {
     const tarball = v.tarball ?? tarballOf(v.name, v.version);
-    const dist: Record<string, unknown> = { integrity: hashBytes(tarball).integrity, tarball: `http://x/${v.name}-${v.version}.tgz` };
+    const dist: Record<string, unknown> = {
+      integrity: hashBytes(tarball).integrity,
+      tarball: `http://x/${v.name}-${v.version}.tgz`,
+    };
     if (v.signer) dist.sealpack = await registrySeal(v.name, v.version, tarball, v.signer);
     const doc = docs.get(v.name) ?? { versions: {} };
     doc.versions[v.version] = { name: v.name, version: v.version, dist };
@@ -58,7 +64,9 @@ export async function startStubRegistry(versions: StubVersion[], options: { toke
     if (!doc) return void res.writeHead(404).end('{"error":"not found"}');
     if (version) {
       const v = doc.versions[version];
-      return void (v ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v)) : res.writeHead(404).end('{}'));
+      return void (v
+        ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v))
+        : res.writeHead(404).end('{}'));
     }
     const abbreviated = String(req.headers.accept).startsWith('application/vnd.npm.install-v1+json');
     const body = structuredClone(doc);

@@ -33,10 +33,18 @@ export async function makeConsumer(keys: TestKey[], config: Record<string, unkno
 export const trustOf = (dir: string): Promise<Trust> => loadTrust({ cwd: dir });
 
 /** The manifest bytes (with `files`) and a signature by `signer` for a package's files. */
-export async function sealFiles(name: string, version: string, files: FileMap, signer: Signer): Promise<{ manifest: Buffer; signature: string }> {
+export async function sealFiles(
+  name: string,
+  version: string,
+  files: FileMap,
+  signer: Signer,
+): Promise<{ manifest: Buffer; signature: string }> {
   const listed = Object.keys(files)
     .sort()
-    .map((path) => ({ path, ...hashBytes(typeof files[path] === 'string' ? Buffer.from(files[path] as string) : (files[path] as Uint8Array)) }));
+    .map((path) => ({
+      path,
+      ...hashBytes(typeof files[path] === 'string' ? Buffer.from(files[path] as string) : (files[path] as Uint8Array)),
+    }));
   const manifest = Buffer.from(serializeManifest(buildManifest({ name, version, files: listed })));
   return { manifest, signature: await signer.sign(manifest) };
 }
@@ -52,7 +60,12 @@ async function writeFiles(dir: string, files: FileMap): Promise<void> {
  * Writes an installed package at `dir` (e.g. `root/node_modules/@a/b`): its files, and with a
  * `signer` its embedded seal. Returns the files written (without the seal).
  */
-export async function installPackage(dir: string, name: string, version: string, options: { signer?: Signer; files?: FileMap } = {}): Promise<FileMap> {
+export async function installPackage(
+  dir: string,
+  name: string,
+  version: string,
+  options: { signer?: Signer; files?: FileMap } = {},
+): Promise<FileMap> {
   const files = packageFiles(name, version, options.files);
   await writeFiles(dir, files);
   if (options.signer) {

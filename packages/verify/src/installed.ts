@@ -52,7 +52,13 @@ const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
  * listed file must match, and every file the manifest does not list is an extra unless
  * `extraFiles` allows it.
  */
-function compareInstalledFiles(manifest: Manifest, inspection: InspectResponse, paths: readonly string[], subject: Subject, allowExtra: (path: string) => boolean): Finding[] {
+function compareInstalledFiles(
+  manifest: Manifest,
+  inspection: InspectResponse,
+  paths: readonly string[],
+  subject: Subject,
+  allowExtra: (path: string) => boolean,
+): Finding[] {
   const label = `${subject.package}@${subject.version}`;
   const listed = manifest.files ?? [];
   const bundled = bundledPrefixes(listed.map((f) => f.path));
@@ -71,7 +77,14 @@ function compareInstalledFiles(manifest: Manifest, inspection: InspectResponse, 
   });
   for (const { want, found } of hashed) {
     if (!found) {
-      findings.push({ code: 'ESEAL_MISSING_FILE', severity: 'error', message: `${label}: ${want.path} is in the manifest but not installed`, ...subject, file: want.path, expected: want.integrity });
+      findings.push({
+        code: 'ESEAL_MISSING_FILE',
+        severity: 'error',
+        message: `${label}: ${want.path} is in the manifest but not installed`,
+        ...subject,
+        file: want.path,
+        expected: want.integrity,
+      });
     } else if (found.integrity !== want.integrity || found.size !== want.size) {
       findings.push({
         code: 'ESEAL_INTEGRITY',
@@ -90,7 +103,14 @@ function compareInstalledFiles(manifest: Manifest, inspection: InspectResponse, 
     // Files under the package's own node_modules belong to other packages, unless bundled.
     if (path.startsWith('node_modules/') && !isInBundle(path, bundled)) continue;
     if (allowExtra(path)) continue;
-    findings.push({ code: 'ESEAL_EXTRA_FILE', severity: 'error', message: `${label}: ${path} is installed but not in the manifest`, ...subject, file: path, rule: 'extraFiles' });
+    findings.push({
+      code: 'ESEAL_EXTRA_FILE',
+      severity: 'error',
+      message: `${label}: ${path} is installed but not in the manifest`,
+      ...subject,
+      file: path,
+      rule: 'extraFiles',
+    });
   }
   return findings;
 }
@@ -101,7 +121,7 @@ function compareInstalledFiles(manifest: Manifest, inspection: InspectResponse, 
  */
 async function isBundledInSealed(dir: string): Promise<boolean> {
   const marker = `${sep}node_modules${sep}`;
-  for (let current = dir; current.lastIndexOf(marker) > 0; ) {
+  for (let current = dir; current.lastIndexOf(marker) > 0;) {
     const ancestor = current.slice(0, current.lastIndexOf(marker));
     const bytes = readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
     if (bytes) {
@@ -192,7 +212,12 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     const findings = [...seal.findings];
     if (seal.manifest && inspection && paths) {
       const found = await inspection;
-      if (found.error) throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, { artifact: pkg.dir, package: pkg.name, version: pkg.version });
+      if (found.error)
+        throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
+          artifact: pkg.dir,
+          package: pkg.name,
+          version: pkg.version,
+        });
       findings.push(...compareInstalledFiles(seal.manifest, found, paths, subject, isExtraAllowed));
     }
     subjects.push(judgeSubject(subject, findings, seal.signers));

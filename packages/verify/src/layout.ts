@@ -88,7 +88,8 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
     // Nested node_modules hold other packages (dependencies, bundled dependencies).
     pending.push(join(real, 'node_modules'));
     // Folders without package.json are not packages (leftovers, tool folders).
-    if (identity && isInstalled(rootReal, real)) yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity };
+    if (identity && isInstalled(rootReal, real))
+      yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity };
   };
 
   while (pending.length > 0) {

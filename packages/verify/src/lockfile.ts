@@ -61,16 +61,31 @@ export async function readLockedPackages(dir: string): Promise<LockedPackage[]> 
     locked.push(...read(text, join(dir, file)));
   }
   if (found === 0) {
-    throw new SealError('ESEAL_CONFIG', `${dir}: no lockfile: expected package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml, found none`, { artifact: dir });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${dir}: no lockfile: expected package-lock.json, npm-shrinkwrap.json or pnpm-lock.yaml, found none`,
+      { artifact: dir },
+    );
   }
   return locked;
 }
 
 /** The sha512 digests of an ssri string (`sha512-… sha1-…`): what can bind a tarball to a seal. */
 const sha512Of = (integrity: string | undefined) =>
-  new Set((integrity ?? '').split(/\s+/).filter((part) => part.startsWith('sha512-')).map((part) => part.split('?')[0]));
+  new Set(
+    (integrity ?? '')
+      .split(/\s+/)
+      .filter((part) => part.startsWith('sha512-'))
+      .map((part) => part.split('?')[0]),
+  );
 
-function compareIntegrity(label: string, sealed: string, found: string | undefined, where: string, subject: Omit<Finding, 'code' | 'severity' | 'message'>): Finding | undefined {
+function compareIntegrity(
+  label: string,
+  sealed: string,
+  found: string | undefined,
+  where: string,
+  subject: Omit<Finding, 'code' | 'severity' | 'message'>,
+): Finding | undefined {
   const digests = sha512Of(found);
   if (digests.has(sealed)) return undefined;
   const shown = found ?? 'none';
@@ -92,12 +107,20 @@ function compareIntegrity(label: string, sealed: string, found: string | undefin
  * A registry failure for one package becomes that package's `ESEAL_CONFIG` finding (it could
  * not be checked); the others are still verified.
  */
-export async function verifyLockedPackages(packages: readonly LockedPackage[], dir: string, options: VerifyLockfileOptions): Promise<Verdict> {
+export async function verifyLockedPackages(
+  packages: readonly LockedPackage[],
+  dir: string,
+  options: VerifyLockfileOptions,
+): Promise<Verdict> {
   const { trust, at } = options;
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
   const cache: SealCache = options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env));
-  const client = new RegistryClient({ config: await readNpmConfig(dir, env, options.registry), retries: options.retries, backoff: options.backoff });
+  const client = new RegistryClient({
+    config: await readNpmConfig(dir, env, options.registry),
+    retries: options.retries,
+    backoff: options.backoff,
+  });
 
   // Same name, version and integrity pinned in several places: one check.
   const unique = new Map<string, LockedPackage>();
@@ -142,7 +165,12 @@ export async function verifyLockedPackages(packages: readonly LockedPackage[], d
     const findings = [...checked.findings];
     const sealed = checked.manifest?.tarball?.integrity;
     if (checked.manifest && !sealed) {
-      findings.push({ code: 'ESEAL_MALFORMED', severity: 'error', message: `${label}: the registry seal has no tarball digest: expected manifest.tarball, found none`, ...subject });
+      findings.push({
+        code: 'ESEAL_MALFORMED',
+        severity: 'error',
+        message: `${label}: the registry seal has no tarball digest: expected manifest.tarball, found none`,
+        ...subject,
+      });
     }
     if (sealed) {
       const lockfile = compareIntegrity(label, sealed, pkg.integrity, 'the lockfile', subject);
@@ -162,7 +190,10 @@ export async function verifyLockedPackages(packages: readonly LockedPackage[], d
     return result;
   });
   const extra = unsignedSummary(trust, unsignedAllowed, 'locked');
-  return makeVerdict(results.filter((r): r is SubjectResult => r !== undefined), extra ? [extra] : []);
+  return makeVerdict(
+    results.filter((r): r is SubjectResult => r !== undefined),
+    extra ? [extra] : [],
+  );
 }
 
 /** Verifies the lockfiles of `dir` (`package-lock.json` v2/v3, `npm-shrinkwrap.json`, `pnpm-lock.yaml` v9). */

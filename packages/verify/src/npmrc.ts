@@ -28,7 +28,11 @@ export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Map<string, st
     if (!line || line.startsWith(';') || line.startsWith('#') || line.startsWith('[')) continue;
     const eq = line.indexOf('=');
     if (eq < 0) continue;
-    const unquote = (s: string) => s.trim().replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+    const unquote = (s: string) =>
+      s
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/^'(.*)'$/, '$1');
     values.set(expand(unquote(line.slice(0, eq)), env), expand(unquote(line.slice(eq + 1)), env));
   }
   return values;
@@ -94,7 +98,8 @@ export function authorizationFor(config: NpmConfig, url: string): string | undef
     if (auth) return `Basic ${auth}`;
     const username = get('username');
     const password = get('_password');
-    if (username && password) return `Basic ${Buffer.from(`${username}:${Buffer.from(password, 'base64').toString('utf8')}`).toString('base64')}`;
+    if (username && password)
+      return `Basic ${Buffer.from(`${username}:${Buffer.from(password, 'base64').toString('utf8')}`).toString('base64')}`;
     if (base === `//${parsed.host}/`) return undefined;
     path = base.slice(0, -1);
   }

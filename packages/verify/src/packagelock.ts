@@ -4,7 +4,8 @@ import type { LockedPackage } from './locked.types.js';
 type Entry = { name?: string; version?: string; integrity?: string; resolved?: string; link?: boolean; inBundle?: boolean };
 
 /** A registry version (`1.2.3`, `1.0.0-rc.1`), not `file:`, `git+…` or a tarball URL. */
-export const isRegistryVersion = (version: string | undefined): version is string => !!version && /^\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/.test(version);
+export const isRegistryVersion = (version: string | undefined): version is string =>
+  !!version && /^\d+\.\d+\.\d+(?:[-+][\w.+-]*)?$/.test(version);
 
 /**
  * The registry packages of an npm `package-lock.json` or `npm-shrinkwrap.json`, versions 2
@@ -17,14 +18,22 @@ export function readPackageLock(text: string, artifact: string): LockedPackage[]
   try {
     lock = JSON.parse(text);
   } catch (error) {
-    throw new SealError('ESEAL_CONFIG', `${artifact}: expected a JSON lockfile, found unparsable text (${(error as Error).message})`, { artifact, cause: error });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${artifact}: expected a JSON lockfile, found unparsable text (${(error as Error).message})`,
+      { artifact, cause: error },
+    );
   }
   if (!lock.packages || typeof lock.packages !== 'object') {
-    throw new SealError('ESEAL_CONFIG', `${artifact}: expected lockfileVersion 2 or 3 with a "packages" map, found lockfileVersion ${lock.lockfileVersion ?? 'none'}; run npm install with npm 7 or later to upgrade it`, {
-      artifact,
-      expected: '2 or 3',
-      found: String(lock.lockfileVersion ?? 'none'),
-    });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${artifact}: expected lockfileVersion 2 or 3 with a "packages" map, found lockfileVersion ${lock.lockfileVersion ?? 'none'}; run npm install with npm 7 or later to upgrade it`,
+      {
+        artifact,
+        expected: '2 or 3',
+        found: String(lock.lockfileVersion ?? 'none'),
+      },
+    );
   }
   const locked: LockedPackage[] = [];
   for (const [key, entry] of Object.entries(lock.packages)) {

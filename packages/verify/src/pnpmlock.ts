@@ -45,13 +45,18 @@ export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): Locked
 export function readPnpmLock(text: string, artifact: string): LockedPackage[] {
   const documents = parseAllDocuments(text);
   const docs = (Array.isArray(documents) ? documents : [documents]).map((d) => {
-    if (d.errors.length) throw new SealError('ESEAL_CONFIG', `${artifact}: expected YAML, found ${d.errors[0]!.message}`, { artifact });
+    if (d.errors.length)
+      throw new SealError('ESEAL_CONFIG', `${artifact}: expected YAML, found ${d.errors[0]!.message}`, { artifact });
     return d.toJS() as PnpmLockfile | null;
   });
   const lockfile = docs.find((d) => d && (d.packages || 'importers' in d)) ?? docs[docs.length - 1];
   const version = String(lockfile?.lockfileVersion ?? 'none');
   if (!/^9\./.test(version)) {
-    throw new SealError('ESEAL_CONFIG', `${artifact}: expected lockfileVersion 9.x, found ${version}; run pnpm install with pnpm 9 or later`, { artifact, expected: '9.0', found: version });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${artifact}: expected lockfileVersion 9.x, found ${version}; run pnpm install with pnpm 9 or later`,
+      { artifact, expected: '9.0', found: version },
+    );
   }
   return lockedFromPnpm(lockfile!, artifact);
 }

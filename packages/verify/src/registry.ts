@@ -15,7 +15,18 @@ export interface RegistryClientOptions {
 }
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
-const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ABORT_ERR', 'TimeoutError']);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ABORT_ERR',
+  'TimeoutError',
+]);
 
 type VersionDoc = { dist?: { integrity?: unknown; sealpack?: { manifest?: unknown; signature?: unknown } } };
 type Packument = { versions?: Record<string, VersionDoc> };
@@ -75,14 +86,25 @@ export class RegistryClient {
     try {
       const versions = await this.versionsOf(name, base);
       const seal = versions.get(version);
-      if (!seal) throw new SealError('ESEAL_CONFIG', `${name}@${version}: the registry ${registry} has no such version`, { package: name, version, expected: version, found: [...versions.keys()].slice(-5).join(', ') || 'no versions' });
+      if (!seal)
+        throw new SealError('ESEAL_CONFIG', `${name}@${version}: the registry ${registry} has no such version`, {
+          package: name,
+          version,
+          expected: version,
+          found: [...versions.keys()].slice(-5).join(', ') || 'no versions',
+        });
       if (seal.sealpack) return seal;
       // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
       return sealOf(await this.fetchJson<VersionDoc>(`${base}/${encodeURIComponent(version)}`, 'application/json')) ?? seal;
     } catch (error) {
       if (error instanceof SealError) throw error;
       const what = error instanceof HttpError ? `HTTP ${error.status} from ${error.url}` : `${networkCode(error)} from ${base}`;
-      throw new SealError('ESEAL_CONFIG', `${name}@${version}: could not read its registry metadata: ${what}`, { package: name, version, artifact: base, cause: error });
+      throw new SealError('ESEAL_CONFIG', `${name}@${version}: could not read its registry metadata: ${what}`, {
+        package: name,
+        version,
+        artifact: base,
+        cause: error,
+      });
     }
   }
 
@@ -114,7 +136,8 @@ export class RegistryClient {
         await response.body?.cancel();
         throw new HttpError(response.status, url);
       } catch (error) {
-        const transient = error instanceof HttpError ? error.status >= 500 || error.status === 429 : TRANSIENT.has(networkCode(error));
+        const transient =
+          error instanceof HttpError ? error.status >= 500 || error.status === 429 : TRANSIENT.has(networkCode(error));
         if (!transient || attempt >= retries) throw error;
         await sleep(backoff * 2 ** attempt * (0.75 + Math.random() * 0.5));
       }

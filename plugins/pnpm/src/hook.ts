@@ -26,7 +26,11 @@ const line = (f: Finding) => `${f.severity} ${f.code}: ${f.message}`;
  * seals; resolves when it passes, throws a `SealError` listing every error otherwise, which
  * makes pnpm abort the install before any package is fetched or any script runs.
  */
-export async function checkResolvedLockfile(lockfile: PnpmLockfile, context: PnpmHookContext = {}, options: PnpmHookOptions = {}): Promise<Verdict> {
+export async function checkResolvedLockfile(
+  lockfile: PnpmLockfile,
+  context: PnpmHookContext = {},
+  options: PnpmHookOptions = {},
+): Promise<Verdict> {
   const dir = options.dir ?? process.cwd();
   const trust = await loadTrust({ cwd: dir, configFile: options.config });
   const log = (message: string) => context.log?.(`sealpack: ${message}`);

@@ -29,9 +29,14 @@ module.exports = { hooks };
 
 /** NAME for `.sealpack/keys/NAME.asc` from a key file name: `release-bot.pub.asc` → `release-bot`. */
 function keyNameOf(file: string): string {
-  const name = basename(file).replace(/\.(asc|gpg|pgp|key)$/i, '').replace(/\.(pub|public)$/i, '');
+  const name = basename(file)
+    .replace(/\.(asc|gpg|pgp|key)$/i, '')
+    .replace(/\.(pub|public)$/i, '');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new SealError('ESEAL_CONFIG', `--key: expected a file named like NAME.pub.asc with a file-safe NAME, found ${basename(file)}`);
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `--key: expected a file named like NAME.pub.asc with a file-safe NAME, found ${basename(file)}`,
+    );
   }
   return name;
 }
@@ -42,7 +47,9 @@ async function pinKey(root: string, file: string, context: Context): Promise<voi
   try {
     armored = await readFile(file, 'utf8');
   } catch (error) {
-    throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+    throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
+      cause: error,
+    });
   }
   // readPublicKey refuses private key material (ESEAL_CONFIG) and anything unreadable.
   const key = await readPublicKey(armored, file);
@@ -54,7 +61,11 @@ async function pinKey(root: string, file: string, context: Context): Promise<voi
       context.err(`${relative(context.cwd, target)} already pins ${key.fingerprint}`);
       return;
     }
-    throw new SealError('ESEAL_CONFIG', `${target} already exists with another key: expected it absent or identical, found other contents; remove it first to replace it`, { artifact: target, fingerprint: key.fingerprint });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${target} already exists with another key: expected it absent or identical, found other contents; remove it first to replace it`,
+      { artifact: target, fingerprint: key.fingerprint },
+    );
   }
   await mkdir(join(root, '.sealpack', 'keys'), { recursive: true });
   await writeFile(target, armored.endsWith('\n') ? armored : `${armored}\n`);
@@ -67,7 +78,9 @@ async function writePnpmfile(root: string, context: Context): Promise<void> {
   if (existsSync(path)) {
     const current = await readFile(path, 'utf8');
     if (current.includes('@sealpack/pnpm')) return;
-    context.logger.warn(`${relative(context.cwd, path)} exists: add the hooks yourself: hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname })`);
+    context.logger.warn(
+      `${relative(context.cwd, path)} exists: add the hooks yourself: hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname })`,
+    );
     return;
   }
   await writeFile(path, PNPMFILE);
@@ -80,7 +93,11 @@ async function addPostinstall(root: string, context: Context): Promise<void> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new SealError('ESEAL_CONFIG', `${path}: expected the project's package.json, found none (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${path}: expected the project's package.json, found none (${(error as NodeJS.ErrnoException).code})`,
+      { cause: error },
+    );
   }
   const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
   const scripts = (pkg.scripts ??= {});
@@ -97,7 +114,8 @@ async function addPostinstall(root: string, context: Context): Promise<void> {
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const root = resolve(context.cwd, String(args[0] ?? '.'));
   if (typeof options.key === 'string') await pinKey(root, resolve(context.cwd, options.key), context);
-  else if (!existsSync(join(root, '.sealpack', 'keys'))) context.logger.warn('no key pinned: run again with --key PUBLISHER.pub.asc');
+  else if (!existsSync(join(root, '.sealpack', 'keys')))
+    context.logger.warn('no key pinned: run again with --key PUBLISHER.pub.asc');
   await writePnpmfile(root, context);
   await addPostinstall(root, context);
   context.err('next: add @sealpack/cli and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
