@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const VERDACCIO = fileURLToPath(new URL('../../node_modules/verdaccio/bin/verdaccio', import.meta.url));
@@ -94,14 +94,28 @@ async function waitUntilUp(url: string, child: ChildProcess, output: () => strin
   throw new Error(`verdaccio did not answer on ${url} within 30 s:\n${output()}`);
 }
 
+// Verdaccio runs inside this wrapper, which exits when its stdin closes: the test process
+// holds the other end, so even a test process killed with SIGKILL (no exit handler runs)
+// takes its Verdaccio with it.
+const WRAPPER = `process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
+require(${JSON.stringify(VERDACCIO)});
+`;
+
 async function startProcess(config: string, url: string): Promise<ChildProcess> {
   let output = '';
-  const child = spawn(process.execPath, [VERDACCIO, '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const wrapper = join(dirname(config), 'verdaccio-wrapper.cjs');
+  await writeFile(wrapper, WRAPPER);
+  const child = spawn(process.execPath, [wrapper, '--config', config], {
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production', VERDACCIO_HANDLE_KILL_SIGNALS: 'true' },
   });
   live.add(child);
   child.once('exit', () => live.delete(child));
+  // A suite that forgets stop() must not hang the test run: nothing here keeps it alive.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
   child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
   child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
   try {
