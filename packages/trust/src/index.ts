@@ -1,1 +1,13 @@
-export {};
+export { DEFAULT_KEYRING, DEFAULT_REVOCATIONS, DEFAULT_UNSIGNED, DEFAULT_MIN_RSA_BITS, DEFAULT_HASHES } from './constants.js';
+export type { UnsignedMode, Channel, TrustRule, PolicyException, Policy } from './policy.types.js';
+export { policySchema } from './schema.js';
+export { loadPolicy } from './policy.js';
+export { readKeyring } from './keyring.js';
+export type { PinnedKey } from './keyring.js';
+export { readRevocations } from './revocation.js';
+export type { Revocation } from './revocation.js';
+export { loadTrust } from './trust.js';
+export type { Trust } from './trust.js';
+export { channelOf } from './channel.js';
+export { sealRequirement, judgeSignatures } from './judgement.js';
+export type { SealRequirement, SignerInfo, SignatureJudgement } from './judgement.js';

@@ -1,0 +1,363 @@
+import picomatch from 'picomatch';
+import semver from 'semver';
+import { compareFindings, type Finding } from '@sealpack/diagnostics';
+import type { SignatureCheck } from '@sealpack/openpgp';
+import { channelOf } from './channel.js';
+import { CLOCK_SKEW_MS, DEFAULT_THRESHOLD } from './constants.js';
+import type { PinnedKey } from './keyring.js';
+import type { PolicyException, TrustRule } from './policy.types.js';
+import { parsePackageSpec } from './policy.js';
+import type { Revocation } from './revocation.js';
+import type { Trust } from './trust.js';
+import { formatDate } from './validate.js';
+
+export interface SealRequirement {
+  /** True when an explicit trust rule covers the package (and no exception applies). */
+  required: boolean;
+  /** The rule that covers the package: `trust[i]`, or `trust (implicit)`; absent when none does. */
+  rule?: string;
+  /** The exception that applies to this version at that time, if any. */
+  exception?: PolicyException;
+}
+
+export interface SignerInfo {
+  fingerprint: string;
+  keyName: string;
+  /** When its (first counted) signature was made. */
+  created: Date;
+}
+
+export interface SignatureJudgement {
+  passed: boolean;
+  findings: Finding[];
+  /** Distinct pinned keys whose signatures passed every check, in scope of the rule. */
+  signers: SignerInfo[];
+  threshold: number;
+  rule: string;
+}
+
+const IMPLICIT = 'trust (implicit)';
+const NONE_MATCHED = 'trust (no rule matched: every pinned key)';
+
+const matchers = new Map<string, (name: string) => boolean>();
+function matches(glob: string, name: string): boolean {
+  let match = matchers.get(glob);
+  if (!match) {
+    match = picomatch(glob);
+    matchers.set(glob, match);
+  }
+  return match(name);
+}
+
+interface AppliedRule {
+  rule: TrustRule;
+  label: string;
+  matched: boolean;
+}
+
+/** The first trust rule (config order) whose globs match the package name. */
+function ruleFor(trust: Trust, name: string): AppliedRule {
+  const index = trust.policy.trust.findIndex((rule) => rule.packages.some((glob) => matches(glob, name)));
+  const rule = trust.policy.trust[index];
+  if (rule) return { rule, label: rule.implicit ? IMPLICIT : `trust[${index}]`, matched: true };
+  // A sealed package no rule covers is still judged, by every pinned key, so a seal is never ignored.
+  const keys = trust.keys.map((k) => k.name);
+  return { rule: { packages: ['**'], keys, threshold: DEFAULT_THRESHOLD, implicit: true }, label: NONE_MATCHED, matched: false };
+}
+
+/** The first exception that covers `name@version` and has not expired at `at`. */
+function exceptionFor(trust: Trust, name: string, version: string, at: Date): PolicyException | undefined {
+  return trust.policy.exceptions.find((exception) => {
+    const spec = parsePackageSpec(exception.package);
+    return (
+      spec !== undefined &&
+      spec.name === name &&
+      semver.satisfies(version, spec.range, { includePrerelease: true }) &&
+      at.getTime() < exception.expires.getTime()
+    );
+  });
+}
+
+/**
+ * Whether `name@version` must be sealed: yes when an explicit trust rule covers it, unless an
+ * exception applies at `at`. No under the implicit rule or no rule: the caller applies
+ * `policy.unsigned`.
+ */
+export function sealRequirement(trust: Trust, name: string, version: string, at: Date = new Date()): SealRequirement {
+  const applied = ruleFor(trust, name);
+  const exception = exceptionFor(trust, name, version, at);
+  const required = applied.matched && !applied.rule.implicit && exception === undefined;
+  return {
+    required,
+    ...(applied.matched ? { rule: applied.label } : {}),
+    ...(exception ? { exception } : {}),
+  };
+}
+
+interface AlgorithmProblem {
+  rule: string;
+  expected: string;
+  found: string;
+}
+
+// Names as @sealpack/openpgp reports them (v4 EdDSA-legacy and v6 Ed25519 are both `ed25519`).
+// DSA, ElGamal, encryption-only and unknown algorithms are refused.
+const ACCEPTED_CURVE_ALGORITHMS = new Set(['ed25519', 'ed448', 'ecdsa', 'mldsa-ed25519']);
+
+/** Why a key's algorithm or size is refused by policy, or undefined when it is accepted. */
+export function algorithmProblem(algorithm: string, bits: number | undefined, minRsaBits: number): AlgorithmProblem | undefined {
+  const name = algorithm.toLowerCase();
+  if (name.startsWith('rsa')) {
+    if (bits !== undefined && bits >= minRsaBits) return undefined;
+    return {
+      rule: 'algorithms.minRsaBits',
+      expected: `RSA of at least ${minRsaBits} bits`,
+      found: `RSA ${bits ?? 'of unknown size'}${bits === undefined ? '' : ' bits'}`,
+    };
+  }
+  if (ACCEPTED_CURVE_ALGORITHMS.has(name)) return undefined;
+  return { rule: 'algorithms', expected: 'RSA, ECDSA or EdDSA', found: algorithm };
+}
+
+interface Failure {
+  code: Finding['code'];
+  /** Stays an error even when the threshold is met. */
+  serious: boolean;
+  what: string;
+  expected: string;
+  found: string;
+  rule?: string;
+}
+
+/** Hard revocations (compromised, unspecified) apply whatever the date; soft ones from their date on. */
+function revocationFor(check: SignatureCheck, revocations: readonly Revocation[]): (Revocation & { hard: boolean }) | undefined {
+  const fingerprints = new Set(
+    [check.primaryFingerprint, check.signingKeyFingerprint].filter((f) => f !== undefined).map((f) => f.toUpperCase()),
+  );
+  const all = [
+    ...revocations.filter((r) => fingerprints.has(r.fingerprint)),
+    ...check.keyRevocations.map((r) => ({ ...r, fingerprint: check.primaryFingerprint ?? '', source: 'key' as const })),
+  ].map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
+  const byDate = (a: Revocation, b: Revocation): number => a.date.getTime() - b.date.getTime();
+  return (
+    all.filter((r) => r.hard).sort(byDate)[0] ??
+    all.filter((r) => !r.hard && check.created.getTime() >= r.date.getTime()).sort(byDate)[0]
+  );
+}
+
+/** The earliest expiry of the signing key and of the pinned primary key it belongs to. */
+function expiryOf(check: SignatureCheck, pinned: PinnedKey): Date | null {
+  const candidates = [check.keyExpires, pinned.key.expires];
+  const subkey = pinned.key.subkeys.find((s) => s.fingerprint === check.signingKeyFingerprint);
+  if (subkey) candidates.push(subkey.expires);
+  const dates = candidates.filter((d): d is Date => d instanceof Date);
+  return dates.length === 0 ? null : new Date(Math.min(...dates.map((d) => d.getTime())));
+}
+
+interface Context {
+  trust: Trust;
+  rule: TrustRule;
+  ruleLabel: string;
+  at: Date;
+}
+
+/** The first rule one signature breaks (DESIGN.md order), or undefined when it counts. */
+function failureOf(
+  context: Context,
+  check: SignatureCheck,
+  pinned: PinnedKey | undefined,
+  sig: string,
+  fingerprint: string,
+): Failure | undefined {
+  const { trust, rule, ruleLabel, at } = context;
+  const { hashes, minRsaBits } = trust.policy.algorithms;
+  const made = formatDate(check.created);
+  if (!pinned) {
+    return {
+      code: 'ESEAL_UNKNOWN_KEY',
+      serious: false,
+      what: `${sig} is not from a pinned key`,
+      expected: `a key pinned in ${trust.policy.keyring}`,
+      found: fingerprint,
+    };
+  }
+  if (!check.valid) {
+    return {
+      code: 'ESEAL_BAD_SIGNATURE',
+      serious: true,
+      what: `${sig} does not verify`,
+      expected: 'a valid signature',
+      found: check.reason ?? 'an invalid signature',
+    };
+  }
+  const weak: AlgorithmProblem[] = [];
+  if (!hashes.includes(check.hash.toLowerCase())) {
+    weak.push({ rule: 'algorithms.hashes', expected: `hash ${hashes.join(', ')}`, found: `hash ${check.hash}` });
+  }
+  const algorithm = algorithmProblem(check.algorithm, check.bits, minRsaBits);
+  if (algorithm) weak.push(algorithm);
+  if (weak.length > 0) {
+    return {
+      code: 'ESEAL_WEAK_ALGORITHM',
+      serious: false,
+      what: `${sig} uses an algorithm the policy refuses`,
+      expected: weak.map((w) => w.expected).join('; '),
+      found: weak.map((w) => w.found).join('; '),
+      rule: weak[0]!.rule,
+    };
+  }
+  const revoked = revocationFor(check, trust.revocations);
+  if (revoked) {
+    const comment = revoked.comment ? ` (${JSON.stringify(revoked.comment)})` : '';
+    const revocation = `revoked (${revoked.reason}) on ${formatDate(revoked.date)}${comment}`;
+    return {
+      code: 'ESEAL_KEY_REVOKED',
+      serious: revoked.hard,
+      what: revoked.hard
+        ? `${sig}: the key was ${revocation}, which refuses every signature by it`
+        : `${sig} was made ${made}, after the key was ${revocation}`,
+      expected: revoked.hard ? 'a key not revoked' : `a signature made before ${formatDate(revoked.date)}`,
+      found: `revoked (${revoked.reason}) on ${formatDate(revoked.date)}`,
+    };
+  }
+  const expires = expiryOf(check, pinned);
+  if (expires && check.created.getTime() >= expires.getTime()) {
+    return {
+      code: 'ESEAL_KEY_EXPIRED',
+      serious: false,
+      what: `${sig} was made after the key expired`,
+      expected: `a signature made before ${formatDate(expires)}`,
+      found: `a signature made ${made}`,
+    };
+  }
+  if (check.created.getTime() > at.getTime() + CLOCK_SKEW_MS) {
+    return {
+      code: 'ESEAL_BAD_SIGNATURE',
+      serious: true,
+      what: `${sig} is dated in the future`,
+      expected: `a signature made before ${formatDate(at)}`,
+      found: `a signature made ${made}`,
+    };
+  }
+  if (!rule.keys.includes(pinned.name)) {
+    return {
+      code: 'ESEAL_KEY_SCOPE',
+      serious: false,
+      what: `${sig}: the key is not trusted for this package by ${ruleLabel}`,
+      expected: `one of ${rule.keys.length > 0 ? rule.keys.join(', ') : '(no keys)'}`,
+      found: pinned.name,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Judges the signature checks of one seal against the trust: per signature (in this order)
+ * unknown key, bad signature, weak algorithm, revoked key, expired key, future date, key out of
+ * the rule's scope; then whether enough distinct keys signed. When the threshold is met,
+ * problems with other signatures are warnings, except a bad signature and a hard revocation.
+ * An exception in force turns every error into a warning. Pure: no I/O, `at` defaults to now;
+ * the same checks in any order give the same judgement.
+ */
+export function judgeSignatures(input: {
+  trust: Trust;
+  name: string;
+  version: string;
+  checks: readonly SignatureCheck[];
+  artifact: string;
+  at?: Date;
+}): SignatureJudgement {
+  const { trust, name, version, artifact } = input;
+  const at = input.at ?? new Date();
+  const label = `${name}@${version}`;
+  const { rule, label: ruleLabel } = ruleFor(trust, name);
+  const channel = channelOf(version);
+  const threshold = trust.policy.channels[channel]?.threshold ?? rule.threshold;
+  const byFingerprint = new Map(trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
+  const context: Context = { trust, rule, ruleLabel, at };
+  const subject = { artifact, package: name, version };
+
+  const findings: Finding[] = [];
+  const failures: { failure: Failure; fingerprint: string; keyName?: string }[] = [];
+  const signers = new Map<string, SignerInfo>();
+  // Per key, the earliest signature that counts although its key has expired since.
+  const expired = new Map<string, { check: SignatureCheck; expires: Date; keyName: string }>();
+
+  for (const check of input.checks) {
+    const fingerprint = (check.primaryFingerprint ?? check.issuerFingerprint ?? check.issuerKeyId).toUpperCase();
+    const pinned = check.primaryFingerprint === undefined ? undefined : byFingerprint.get(check.primaryFingerprint.toUpperCase());
+    const sig = `signature #${check.index + 1} by ${pinned ? `${pinned.name} (${fingerprint})` : `key ${fingerprint}`}`;
+    const failure = failureOf(context, check, pinned, sig, fingerprint);
+    if (failure) {
+      failures.push({ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) });
+      continue;
+    }
+    if (!pinned) continue;
+    const earlier = signers.get(fingerprint);
+    if (!earlier || check.created < earlier.created)
+      signers.set(fingerprint, { fingerprint, keyName: pinned.name, created: check.created });
+    // Made while the key was valid: it counts, with a warning that the key has expired since.
+    const expires = expiryOf(check, pinned);
+    const seen = expired.get(fingerprint);
+    if (expires && expires.getTime() <= at.getTime() && (!seen || check.index < seen.check.index)) {
+      expired.set(fingerprint, { check, expires, keyName: pinned.name });
+    }
+  }
+  for (const [fingerprint, { check, expires, keyName }] of expired) {
+    const expected = `a key valid at ${formatDate(at)}`;
+    const found = `expired on ${formatDate(expires)}`;
+    findings.push({
+      code: 'ESEAL_KEY_EXPIRED',
+      severity: 'warning',
+      message: `${label}: signature #${check.index + 1} by ${keyName} (${fingerprint}) was made while the key was valid, but it has expired since: expected ${expected}, found ${found}`,
+      ...subject,
+      fingerprint,
+      keyName,
+      rule: ruleLabel,
+      expected,
+      found,
+    });
+  }
+
+  // DECISION: once enough keys signed, other signatures' problems are warnings, except a bad
+  // signature and a hard revocation: a compromised key's signature next to a good one is a red flag.
+  const met = signers.size >= threshold;
+  for (const { failure, fingerprint, keyName } of failures) {
+    findings.push({
+      code: failure.code,
+      severity: met && !failure.serious ? 'warning' : 'error',
+      message: `${label}: ${failure.what}: expected ${failure.expected}, found ${failure.found}`,
+      ...subject,
+      fingerprint,
+      ...(keyName === undefined ? {} : { keyName }),
+      rule: failure.rule ?? ruleLabel,
+      expected: failure.expected,
+      found: failure.found,
+    });
+  }
+  if (!met) {
+    const names = [...signers.values()].map((s) => s.keyName);
+    const source = trust.policy.channels[channel] ? `channels.${channel}.threshold` : ruleLabel;
+    findings.push({
+      code: 'ESEAL_THRESHOLD',
+      severity: 'error',
+      message: `${label}: not enough valid signers (${channel} version, ${source}): expected ${threshold} distinct key(s), found ${signers.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
+      ...subject,
+      rule: ruleLabel,
+      expected: String(threshold),
+      found: String(signers.size),
+    });
+  }
+
+  let passed = !findings.some((f) => f.severity === 'error');
+  const exception = passed ? undefined : exceptionFor(trust, name, version, at);
+  if (exception) {
+    const note = ` (allowed by the exception for ${exception.package} until ${formatDate(exception.expires)}: ${exception.reason})`;
+    for (const [i, finding] of findings.entries()) {
+      if (finding.severity === 'error') findings[i] = { ...finding, severity: 'warning', message: finding.message + note };
+    }
+    passed = true;
+  }
+  const ordered = [...signers.values()].sort((a, b) => (a.keyName < b.keyName ? -1 : a.keyName > b.keyName ? 1 : 0));
+  return { passed, findings: findings.sort(compareFindings), signers: ordered, threshold, rule: ruleLabel };
+}

@@ -1,0 +1,311 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import picomatch from 'picomatch';
+import semver from 'semver';
+import { SealError } from '@sealpack/diagnostics';
+import {
+  DEFAULT_HASHES,
+  DEFAULT_KEYRING,
+  DEFAULT_MIN_RSA_BITS,
+  DEFAULT_REVOCATIONS,
+  DEFAULT_THRESHOLD,
+  DEFAULT_UNSIGNED,
+} from './constants.js';
+import { listKeyFiles } from './keyring.js';
+import type { Channel, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
+import { policySchema } from './schema.js';
+import { datesToStrings, formatDate, formatPath, parseDate, validate } from './validate.js';
+
+/** Where a config file is looked for in each folder, in this order (DESIGN.md, "Policy"). */
+export const SEARCH_PLACES: readonly string[] = [
+  'package.json',
+  '.sealpackrc',
+  '.sealpackrc.json',
+  '.sealpackrc.yaml',
+  '.sealpackrc.yml',
+  '.sealpackrc.js',
+  '.sealpackrc.cjs',
+  '.sealpackrc.mjs',
+  'sealpack.config.js',
+  'sealpack.config.cjs',
+  'sealpack.config.mjs',
+  'sealpack.config.ts',
+  'sealpack.config.json',
+];
+
+/** The config file as written, before defaults (what the schema describes). */
+interface RawConfig {
+  keyring?: string;
+  revocations?: string;
+  trust?: { packages: string | string[]; keys: string | string[]; threshold?: number }[];
+  unsigned?: UnsignedMode;
+  algorithms?: { minRsaBits?: number; hashes?: string[] };
+  channels?: Partial<Record<Channel, { threshold: number }>>;
+  exceptions?: { package: string; reason: string; risk?: string; approvedBy?: string; expires?: string }[];
+  extraFiles?: string[];
+}
+
+const CHANNELS: readonly Channel[] = ['production', 'rc', 'prerelease'];
+// npm's rule for new package names: lowercase, URL-safe, an optional scope.
+const PACKAGE_NAME = /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*$/;
+
+const asArray = (value: string | string[]): string[] => (typeof value === 'string' ? [value] : value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function configError(file: string | null, problems: string[], cause?: unknown): never {
+  const where = file ?? 'the configuration';
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new SealError('ESEAL_CONFIG', `invalid sealpack config ${where}: ${problems[0]}${more}`, { details: problems, cause });
+}
+
+/** `name@range` split at its last `@` (a scope's `@` comes first); undefined when it is not one. */
+export function parsePackageSpec(spec: string): { name: string; range: string } | undefined {
+  const at = spec.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const name = spec.slice(0, at);
+  const range = spec.slice(at + 1);
+  if (!PACKAGE_NAME.test(name) || semver.validRange(range) === null) return undefined;
+  return { name, range };
+}
+
+interface Found {
+  filepath: string;
+  config: unknown;
+}
+
+/** Why a config file could not be loaded, as one line (loaders put a header and code frames in the message). */
+function loadProblem(filepath: string, error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return `${filepath}: not found`;
+  if (e.code === 'ERR_MODULE_NOT_FOUND' && /'typescript'/.test(e.message) && filepath.endsWith('.ts')) {
+    return `${filepath}: loading a .ts config needs the typescript package (install it, or use sealpack.config.mjs)`;
+  }
+  const message = String(e.message ?? error)
+    .replace(/^(?:JSON|YAML|TypeScript) Error in [^\n]*:\n/, '')
+    .split('\n')
+    .find((line) => line.trim() !== '');
+  return `${filepath}: cannot be loaded: ${message ?? String(error)}`;
+}
+
+// cosmiconfig 9 only searches the start folder unless given a stop folder, and its "global"
+// strategy also reads ~/.config/sealpack: a consumer's trust must come from its repository, so
+// sealpack walks up itself and asks cosmiconfig about one folder at a time.
+function explorer() {
+  return cosmiconfig('sealpack', { searchPlaces: [...SEARCH_PLACES], searchStrategy: 'none', cache: false });
+}
+
+async function searchConfig(cwd: string, warnings: string[]): Promise<Found | null> {
+  const search = explorer();
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    let result;
+    try {
+      result = await search.search(dir);
+    } catch (error) {
+      const filepath = (error as { filepath?: string }).filepath ?? dir;
+      configError(filepath, [loadProblem(filepath, error)], error);
+    }
+    if (result) {
+      const ignored = await otherConfigFiles(dir, basename(result.filepath));
+      if (ignored.length > 0) {
+        warnings.push(
+          `${dir}: several sealpack config files: using ${basename(result.filepath)}, ignoring ${ignored.join(', ')}`,
+        );
+      }
+      return { filepath: result.filepath, config: result.config };
+    }
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+async function otherConfigFiles(dir: string, used: string): Promise<string[]> {
+  const others: string[] = [];
+  for (const place of SEARCH_PLACES) {
+    if (place === used) continue;
+    if (place === 'package.json') {
+      const text = await readFile(join(dir, place), 'utf8').catch(() => undefined);
+      try {
+        if (text !== undefined && isObject(JSON.parse(text)) && 'sealpack' in JSON.parse(text))
+          others.push('the "sealpack" key of package.json');
+      } catch {
+        // A broken package.json without our key is not ours to report.
+      }
+    } else if (
+      await stat(join(dir, place)).then(
+        (s) => s.isFile() && s.size > 0,
+        () => false,
+      )
+    ) {
+      others.push(place);
+    }
+  }
+  return others;
+}
+
+async function loadConfigFile(file: string): Promise<Found> {
+  let result;
+  try {
+    result = await explorer().load(file);
+  } catch (error) {
+    configError(file, [loadProblem(file, error)], error);
+  }
+  if (result === null) configError(file, [`${file}: has no "sealpack" key`]);
+  // An empty file is a config with every default.
+  return { filepath: result.filepath, config: result.isEmpty ? {} : result.config };
+}
+
+/** With no config file, the pinned files' folder decides: the parent of the nearest `.sealpack/` up from cwd. */
+async function findBase(cwd: string): Promise<string> {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (
+      await stat(join(dir, '.sealpack')).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )
+    )
+      return dir;
+    if (dirname(dir) === dir) return resolve(cwd);
+  }
+}
+
+/**
+ * Finds and reads the sealpack config (cosmiconfig, from `cwd` upward; or exactly `configFile`),
+ * validates it against `policySchema`, applies defaults and checks what the schema cannot
+ * (rule keys must be pinned names, exceptions must be `name@range` and end). Paths are resolved
+ * from the config file's folder. Problems: ESEAL_CONFIG with every `path: message` line in
+ * `details`; things that are allowed but probably not meant come back as `warnings`.
+ */
+export async function loadPolicy(options: { cwd: string; configFile?: string }): Promise<{ policy: Policy; warnings: string[] }> {
+  const warnings: string[] = [];
+  const found =
+    options.configFile !== undefined
+      ? await loadConfigFile(resolve(options.cwd, options.configFile))
+      : await searchConfig(options.cwd, warnings);
+  const configPath = found?.filepath ?? null;
+  const base = found ? dirname(found.filepath) : await findBase(options.cwd);
+  const data = datesToStrings(found?.config ?? {});
+
+  const problems = validate(policySchema, data);
+  const raw = (isObject(data) ? data : {}) as RawConfig;
+  const keyring = resolve(base, typeof raw.keyring === 'string' && raw.keyring !== '' ? raw.keyring : DEFAULT_KEYRING);
+  let pinned: string[] = [];
+  try {
+    pinned = ((await listKeyFiles(keyring)) ?? []).map((k) => k.name);
+  } catch (error) {
+    problems.push(`keyring: ${(error as SealError).details.split('\n')[0] || (error as Error).message}`);
+  }
+  // The checks below also run on a config that failed the schema, guarding each value, so that
+  // one run reports every problem.
+  const checked = checkRules(raw, pinned, keyring, problems);
+  const exceptions = checkExceptions(raw, problems, warnings);
+  if (problems.length > 0) configError(configPath, problems);
+
+  // DECISION: with no trust rule, the implicit rule says which keys may sign (every pinned key)
+  // but does not make sealing mandatory: an unsealed package under it follows `unsigned`. Only
+  // a rule someone wrote makes a seal required (see sealRequirement).
+  const implicit: TrustRule = { packages: ['**'], keys: pinned, threshold: DEFAULT_THRESHOLD, implicit: true };
+  const trust = checked.length > 0 ? checked : [implicit];
+  const hashes = [...(raw.algorithms?.hashes ?? DEFAULT_HASHES)];
+  const minRsaBits = raw.algorithms?.minRsaBits ?? DEFAULT_MIN_RSA_BITS;
+  if (hashes.includes('sha1')) warnings.push('algorithms.hashes: sha1 is accepted: SHA-1 signatures can be forged');
+  if (minRsaBits < DEFAULT_MIN_RSA_BITS) {
+    warnings.push(`algorithms.minRsaBits: ${minRsaBits} accepts RSA keys smaller than the default ${DEFAULT_MIN_RSA_BITS} bits`);
+  }
+  const channels: Policy['channels'] = {};
+  for (const channel of CHANNELS) {
+    const threshold = raw.channels?.[channel]?.threshold;
+    if (threshold === undefined) continue;
+    channels[channel] = { threshold };
+    trust.forEach((rule, i) => {
+      if (rule.keys.length >= threshold) return;
+      const which = rule.implicit ? 'the implicit trust rule (every pinned key)' : `trust[${i}]`;
+      warnings.push(
+        `channels.${channel}.threshold: ${threshold} is more than the ${rule.keys.length} key(s) of ${which}: ${channel} versions of its packages cannot pass`,
+      );
+    });
+  }
+  const policy: Policy = {
+    configPath,
+    keyring,
+    revocations: resolve(base, raw.revocations ?? DEFAULT_REVOCATIONS),
+    trust,
+    unsigned: raw.unsigned ?? DEFAULT_UNSIGNED,
+    algorithms: { minRsaBits, hashes },
+    channels,
+    exceptions,
+    extraFiles: [...(raw.extraFiles ?? [])],
+  };
+  return { policy, warnings };
+}
+
+function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, problems: string[]): TrustRule[] {
+  if (!Array.isArray(raw.trust)) return [];
+  const rules: TrustRule[] = [];
+  raw.trust.forEach((rule, i) => {
+    if (!isObject(rule)) return;
+    const keys = typeof rule.keys === 'string' || Array.isArray(rule.keys) ? asArray(rule.keys) : [];
+    keys.forEach((name, j) => {
+      if (typeof name !== 'string' || pinned.includes(name)) return;
+      const path = typeof rule.keys === 'string' ? formatPath(['trust', i, 'keys']) : formatPath(['trust', i, 'keys', j]);
+      problems.push(`${path}: "${name}" is not a pinned key (no ${join(keyring, `${name}.asc`)})`);
+    });
+    const threshold = typeof rule.threshold === 'number' ? rule.threshold : DEFAULT_THRESHOLD;
+    if (keys.length > 0 && threshold > keys.length) {
+      problems.push(
+        `${formatPath(['trust', i, 'threshold'])}: ${threshold} is more than the ${keys.length} key(s) the rule names`,
+      );
+    }
+    const packages = typeof rule.packages === 'string' || Array.isArray(rule.packages) ? asArray(rule.packages) : [];
+    for (const glob of packages) {
+      if (typeof glob !== 'string' || glob === '') continue;
+      try {
+        picomatch(glob);
+      } catch (error) {
+        problems.push(
+          `${formatPath(['trust', i, 'packages'])}: ${JSON.stringify(glob)} is not a valid glob: ${(error as Error).message}`,
+        );
+      }
+    }
+    rules.push({ packages, keys, threshold, implicit: false });
+  });
+  return rules;
+}
+
+function checkExceptions(raw: RawConfig, problems: string[], warnings: string[]): PolicyException[] {
+  if (!Array.isArray(raw.exceptions)) return [];
+  const now = Date.now();
+  const exceptions: PolicyException[] = [];
+  raw.exceptions.forEach((entry, i) => {
+    if (!isObject(entry) || typeof entry.package !== 'string') return;
+    if (parsePackageSpec(entry.package) === undefined) {
+      problems.push(
+        `${formatPath(['exceptions', i, 'package'])}: must be name@range (e.g. "legacy@1.x"), found ${JSON.stringify(entry.package)}`,
+      );
+      return;
+    }
+    if (entry.expires === undefined) {
+      warnings.push(`exceptions[${i}]: ${entry.package} has no expires: it does not apply (an exception must end)`);
+      return;
+    }
+    if (typeof entry.expires !== 'string') return;
+    const expires = parseDate(entry.expires);
+    if (expires === undefined) {
+      // A string the pattern accepts but the calendar does not (2027-02-30); other strings the schema reported.
+      if (/^\d{4}-\d{2}-\d{2}/.test(entry.expires))
+        problems.push(`${formatPath(['exceptions', i, 'expires'])}: not a real date: ${JSON.stringify(entry.expires)}`);
+      return;
+    }
+    // Kept: verification can be asked about another time (`at`), which decides whether it applies.
+    if (expires.getTime() <= now)
+      warnings.push(`exceptions[${i}]: ${entry.package} expired on ${formatDate(expires)}: it does not apply`);
+    exceptions.push({
+      package: entry.package,
+      reason: entry.reason,
+      ...(entry.risk === undefined ? {} : { risk: entry.risk }),
+      ...(entry.approvedBy === undefined ? {} : { approvedBy: entry.approvedBy }),
+      expires,
+    });
+  });
+  return exceptions;
+}

@@ -1,0 +1,40 @@
+export type UnsignedMode = 'allow' | 'warn' | 'deny';
+export type Channel = 'production' | 'rc' | 'prerelease';
+export type RevocationReason = 'compromised' | 'superseded' | 'retired' | 'unspecified';
+
+export interface TrustRule {
+  /** picomatch globs matched against the package name (the config accepts a string or an array). */
+  packages: string[];
+  /** Pinned key names (`NAME` of `.sealpack/keys/NAME.asc`) allowed to sign these packages. */
+  keys: string[];
+  /** How many distinct keys must sign. */
+  threshold: number;
+  /** True for the rule made when the config has no trust rule: it names signers but does not make seals mandatory. */
+  implicit: boolean;
+}
+
+export interface PolicyException {
+  /** `name@range`, the range a semver range (prereleases included). */
+  package: string;
+  reason: string;
+  risk?: string;
+  approvedBy?: string;
+  /** The exception applies while the verification time is before this instant. */
+  expires: Date;
+}
+
+export interface Policy {
+  /** The config file used, or null when none was found. */
+  configPath: string | null;
+  /** Absolute path of the keyring folder. */
+  keyring: string;
+  /** Absolute path of the revocation list. */
+  revocations: string;
+  /** Trust rules in config order; the first whose globs match a package applies. */
+  trust: TrustRule[];
+  unsigned: UnsignedMode;
+  algorithms: { minRsaBits: number; hashes: string[] };
+  channels: Partial<Record<Channel, { threshold: number }>>;
+  exceptions: PolicyException[];
+  extraFiles: string[];
+}

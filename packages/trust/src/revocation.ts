@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { SealError } from '@sealpack/diagnostics';
+import type { PinnedKey } from './keyring.js';
+import type { RevocationReason } from './policy.types.js';
+import { revocationsSchema } from './schema.js';
+import { formatPath, parseDate, validate } from './validate.js';
+
+export interface Revocation {
+  /** Uppercase hex, 40 (v4) or 64 (v6) digits: a primary key or a subkey. */
+  fingerprint: string;
+  reason: RevocationReason;
+  date: Date;
+  comment?: string;
+  /** `list`: the pinned revocation list; `key`: a revocation signature inside a pinned key file. */
+  source: 'list' | 'key';
+}
+
+/**
+ * A fingerprint as people paste it (gpg prints groups of four separated by spaces, any case)
+ * in the one form sealpack compares: uppercase hex, no spaces. Undefined when it is not one.
+ */
+export function normalizeFingerprint(text: string): string | undefined {
+  const hex = text.replace(/\s+/g, '').toUpperCase();
+  return /^(?:[0-9A-F]{40}|[0-9A-F]{64})$/.test(hex) ? hex : undefined;
+}
+
+/**
+ * Reads the pinned revocation list (a JSON array of `{ fingerprint, reason?, date, comment? }`).
+ * A missing or empty file is an empty list; anything malformed is ESEAL_CONFIG with every
+ * problem as a `path: message` line (`[0].fingerprint: …`).
+ */
+export async function readRevocations(path: string): Promise<Revocation[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    return fail(path, [`(root): cannot be read (${code ?? String(error)})`], error);
+  }
+  if (text.trim() === '') return [];
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return fail(path, [`(root): not valid JSON: ${(error as Error).message}`], error);
+  }
+  const problems = validate(revocationsSchema, data);
+  if (problems.length > 0) return fail(path, problems);
+  const entries = data as { fingerprint: string; reason?: RevocationReason; date: string; comment?: string }[];
+  const revocations: Revocation[] = [];
+  entries.forEach((entry, i) => {
+    const fingerprint = normalizeFingerprint(entry.fingerprint);
+    const date = parseDate(entry.date);
+    if (fingerprint === undefined) {
+      const hint = /^[0-9A-Fa-f]{16}$/.test(entry.fingerprint.replace(/\s+/g, '')) ? ' (a key ID is not enough)' : '';
+      problems.push(
+        `${formatPath([i, 'fingerprint'])}: must be a 40 or 64 hex digit fingerprint${hint}, found ${JSON.stringify(entry.fingerprint)}`,
+      );
+    }
+    if (date === undefined) problems.push(`${formatPath([i, 'date'])}: not a real date: ${JSON.stringify(entry.date)}`);
+    if (fingerprint === undefined || date === undefined) return;
+    revocations.push({
+      fingerprint,
+      // DESIGN.md: a revocation with no reason is hard, like OpenPGP's "no reason specified".
+      reason: entry.reason ?? 'unspecified',
+      date,
+      ...(entry.comment === undefined ? {} : { comment: entry.comment }),
+      source: 'list',
+    });
+  });
+  if (problems.length > 0) return fail(path, problems);
+  return revocations;
+}
+
+function fail(path: string, problems: string[], cause?: unknown): never {
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  throw new SealError('ESEAL_CONFIG', `invalid revocation list ${path}: ${problems[0]}${more}`, { details: problems, cause });
+}
+
+/** Revocation signatures found inside pinned key files, as revocations (subkeys under their own fingerprint). */
+export function keyRevocations(keys: readonly PinnedKey[]): Revocation[] {
+  const out: Revocation[] = [];
+  for (const { key } of keys) {
+    for (const [fingerprint, revocations] of [
+      [key.fingerprint, key.revocations] as const,
+      ...key.subkeys.map((subkey) => [subkey.fingerprint, subkey.revocations] as const),
+    ]) {
+      for (const r of revocations) {
+        out.push({
+          fingerprint: fingerprint.toUpperCase(),
+          reason: r.reason,
+          date: r.date,
+          ...(r.comment === undefined ? {} : { comment: r.comment }),
+          source: 'key',
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import { readKeyring, type PinnedKey } from './keyring.js';
+import { loadPolicy } from './policy.js';
+import type { Policy } from './policy.types.js';
+import { keyRevocations, readRevocations, type Revocation } from './revocation.js';
+import { algorithmProblem } from './judgement.js';
+import { formatDate } from './validate.js';
+
+/** Everything a verification is judged against: the policy, the pinned keys and every known revocation. */
+export interface Trust {
+  policy: Policy;
+  keys: PinnedKey[];
+  /** The revocation list's entries, then the revocation signatures found in key files. */
+  revocations: Revocation[];
+  warnings: string[];
+}
+
+const compareRevocations = (a: Revocation, b: Revocation): number =>
+  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : a.date.getTime() - b.date.getTime();
+
+/**
+ * Loads the policy, the pinned keyring and the revocation list (merged with revocation
+ * signatures inside key files). Throws ESEAL_CONFIG for anything invalid; returns warnings
+ * for what is allowed but will make verifications fail or warn.
+ */
+export async function loadTrust(options: { cwd: string; configFile?: string }): Promise<Trust> {
+  const { policy, warnings } = await loadPolicy(options);
+  const keys = await readKeyring(policy.keyring);
+  const listed = await readRevocations(policy.revocations);
+  const revocations = [...listed.sort(compareRevocations), ...keyRevocations(keys).sort(compareRevocations)];
+  if (keys.length === 0) warnings.push(`no pinned keys in ${policy.keyring}: no seal can be verified`);
+  const now = new Date();
+  for (const { name, key } of keys) {
+    const label = `${name} (${key.fingerprint})`;
+    const revoked = revocations.filter((r) => r.fingerprint === key.fingerprint);
+    for (const r of revoked)
+      warnings.push(
+        `key ${label} is revoked (${r.reason}, ${formatDate(r.date)}, from the ${r.source === 'list' ? 'revocation list' : 'key file'})`,
+      );
+    if (key.expires && key.expires <= now) {
+      warnings.push(`key ${label} expired on ${formatDate(key.expires)}: signatures it made before stay valid, later ones fail`);
+    }
+    const weak = algorithmProblem(key.algorithm, key.bits, policy.algorithms.minRsaBits);
+    if (weak)
+      warnings.push(`key ${label}: ${weak.found} is refused by ${weak.rule} (${weak.expected}): its signatures will fail`);
+  }
+  return { policy, keys, revocations, warnings };
+}

@@ -1,0 +1,50 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as trust from '@sealpack/trust';
+import { ROOT } from '../helpers/index.js';
+
+const test = suite('trust: public API');
+
+test('exported names are pinned', () => {
+  assert.equal(Object.keys(trust).sort(), [
+    'DEFAULT_HASHES',
+    'DEFAULT_KEYRING',
+    'DEFAULT_MIN_RSA_BITS',
+    'DEFAULT_REVOCATIONS',
+    'DEFAULT_UNSIGNED',
+    'channelOf',
+    'judgeSignatures',
+    'loadPolicy',
+    'loadTrust',
+    'policySchema',
+    'readKeyring',
+    'readRevocations',
+    'sealRequirement',
+  ]);
+});
+
+test('defaults are the secure ones of DESIGN.md', () => {
+  assert.is(trust.DEFAULT_KEYRING, '.sealpack/keys');
+  assert.is(trust.DEFAULT_REVOCATIONS, '.sealpack/revocations.json');
+  assert.is(trust.DEFAULT_UNSIGNED, 'warn');
+  assert.is(trust.DEFAULT_MIN_RSA_BITS, 3072);
+  assert.equal([...trust.DEFAULT_HASHES], ['sha256', 'sha384', 'sha512']);
+});
+
+test('the committed schema.json is policySchema, and package.json publishes it', async () => {
+  const dir = join(ROOT, 'packages', 'trust');
+  const file = JSON.parse(await readFile(join(dir, 'schema.json'), 'utf8'));
+  assert.equal(file, JSON.parse(JSON.stringify(trust.policySchema)));
+  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  assert.ok(pkg.files.includes('schema.json'));
+});
+
+test('policySchema cannot be changed by a caller', () => {
+  assert.throws(() => {
+    (trust.policySchema as Record<string, unknown>).additionalProperties = true;
+  });
+});
+
+test.run();

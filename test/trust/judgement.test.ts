@@ -1,0 +1,467 @@
+// judgeSignatures and sealRequirement are pure: hand-made SignatureCheck objects cover each
+// rule; one suite at the end runs real keys and real signatures through loadTrust.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Finding } from '@sealpack/diagnostics';
+import {
+  appendSignatures,
+  generateKey,
+  readSigningKey,
+  verifySignatures,
+  type KeyInfo,
+  type SignatureCheck,
+} from '@sealpack/openpgp';
+import {
+  channelOf,
+  DEFAULT_HASHES,
+  judgeSignatures,
+  loadTrust,
+  sealRequirement,
+  type PinnedKey,
+  type Policy,
+  type Revocation,
+  type Trust,
+} from '@sealpack/trust';
+import { cleanTempDirs, tempDir } from '../helpers/index.js';
+
+const ALICE = 'A'.repeat(40);
+const BOB = 'B'.repeat(40);
+const CAROL = 'C'.repeat(40);
+const STRANGER = 'D'.repeat(40);
+const AT = new Date('2025-06-15T00:00:00Z');
+const MADE = new Date('2025-03-01T00:00:00Z');
+
+function pinned(name: string, fingerprint: string, extra: Partial<KeyInfo> = {}): PinnedKey {
+  return {
+    name,
+    file: `/repo/.sealpack/keys/${name}.asc`,
+    key: {
+      fingerprint,
+      keyId: fingerprint.slice(-16),
+      version: 4,
+      algorithm: 'ed25519',
+      created: new Date('2024-01-01T00:00:00Z'),
+      expires: null,
+      revocations: [],
+      userIds: [`${name} <${name}@example.com>`],
+      subkeys: [],
+      ...extra,
+    },
+  };
+}
+
+function makeTrust(policy: Partial<Policy> = {}, options: { keys?: PinnedKey[]; revocations?: Revocation[] } = {}): Trust {
+  return {
+    policy: {
+      configPath: '/repo/.sealpackrc.json',
+      keyring: '/repo/.sealpack/keys',
+      revocations: '/repo/.sealpack/revocations.json',
+      trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 1, implicit: false }],
+      unsigned: 'warn',
+      algorithms: { minRsaBits: 3072, hashes: [...DEFAULT_HASHES] },
+      channels: {},
+      exceptions: [],
+      extraFiles: [],
+      ...policy,
+    },
+    keys: options.keys ?? [pinned('alice', ALICE), pinned('bob', BOB), pinned('carol', CAROL)],
+    revocations: options.revocations ?? [],
+    warnings: [],
+  };
+}
+
+function check(fingerprint: string | undefined, extra: Partial<SignatureCheck> = {}): SignatureCheck {
+  const fpr = fingerprint ?? STRANGER;
+  return {
+    index: 0,
+    created: MADE,
+    version: 4,
+    issuerKeyId: fpr.slice(-16),
+    issuerFingerprint: fpr,
+    ...(fingerprint === undefined ? {} : { primaryFingerprint: fingerprint, signingKeyFingerprint: fingerprint }),
+    algorithm: 'ed25519',
+    hash: 'sha512',
+    valid: true,
+    keyExpires: null,
+    keyRevocations: [],
+    ...extra,
+  };
+}
+
+const judge = (trust: Trust, checks: SignatureCheck[], name = '@acme/widget', version = '1.4.0', at = AT) =>
+  judgeSignatures({ trust, name, version, checks, artifact: 'widget-1.4.0.tgz', at });
+const codes = (findings: Finding[]) => findings.map((f) => `${f.severity}:${f.code}`);
+
+const test = suite('trust: judgeSignatures');
+
+test('one good signature by a key of the rule passes', () => {
+  const result = judge(makeTrust(), [check(ALICE)]);
+  assert.equal(result, {
+    passed: true,
+    findings: [],
+    signers: [{ fingerprint: ALICE, keyName: 'alice', created: MADE }],
+    threshold: 1,
+    rule: 'trust[0]',
+  });
+});
+
+test('unknown key: a finding naming everything, then the threshold', () => {
+  const result = judge(makeTrust(), [check(undefined, { reason: 'no given key matches' })]);
+  assert.is(result.passed, false);
+  assert.equal(codes(result.findings), ['error:ESEAL_THRESHOLD', 'error:ESEAL_UNKNOWN_KEY']);
+  const unknown = result.findings.find((f) => f.code === 'ESEAL_UNKNOWN_KEY')!;
+  assert.equal(
+    { ...unknown, message: undefined },
+    {
+      code: 'ESEAL_UNKNOWN_KEY',
+      severity: 'error',
+      message: undefined,
+      artifact: 'widget-1.4.0.tgz',
+      package: '@acme/widget',
+      version: '1.4.0',
+      fingerprint: STRANGER,
+      rule: 'trust[0]',
+      expected: 'a key pinned in /repo/.sealpack/keys',
+      found: STRANGER,
+    },
+  );
+  assert.match(unknown.message, /^@acme\/widget@1\.4\.0: .*expected a key pinned in \/repo\/\.sealpack\/keys, found D{40}$/);
+  const threshold = result.findings.find((f) => f.code === 'ESEAL_THRESHOLD')!;
+  assert.equal([threshold.expected, threshold.found, threshold.rule], ['1', '0', 'trust[0]']);
+  assert.match(threshold.message, /^@acme\/widget@1\.4\.0: .*expected 1 distinct key\(s\), found 0$/);
+});
+
+test('a pinned fingerprint the verifier reports but the trust does not hold is unknown too', () => {
+  const result = judge(makeTrust(), [check(STRANGER)]);
+  assert.ok(codes(result.findings).includes('error:ESEAL_UNKNOWN_KEY'));
+});
+
+test('bad signature, with the reason; checked before algorithms', () => {
+  const result = judge(makeTrust(), [check(ALICE, { valid: false, reason: 'digest mismatch', hash: 'sha1' })]);
+  const bad = result.findings.find((f) => f.code === 'ESEAL_BAD_SIGNATURE')!;
+  assert.equal(codes(result.findings), ['error:ESEAL_BAD_SIGNATURE', 'error:ESEAL_THRESHOLD']);
+  assert.equal([bad.keyName, bad.fingerprint, bad.found], ['alice', ALICE, 'digest mismatch']);
+});
+
+test('weak algorithms: SHA-1, RSA-2048, RSA of unknown size, DSA; RSA-3072 and ECDSA pass', () => {
+  const trust = makeTrust();
+  const weak = (extra: Partial<SignatureCheck>) => {
+    const result = judge(trust, [check(ALICE, extra)]);
+    assert.equal(codes(result.findings), ['error:ESEAL_THRESHOLD', 'error:ESEAL_WEAK_ALGORITHM'], JSON.stringify(extra));
+    return result.findings.find((f) => f.code === 'ESEAL_WEAK_ALGORITHM')!;
+  };
+  const sha1 = weak({ hash: 'sha1' });
+  assert.equal([sha1.rule, sha1.expected, sha1.found], ['algorithms.hashes', 'hash sha256, sha384, sha512', 'hash sha1']);
+  const rsa = weak({ algorithm: 'rsa', bits: 2048 });
+  assert.equal([rsa.rule, rsa.expected, rsa.found], ['algorithms.minRsaBits', 'RSA of at least 3072 bits', 'RSA 2048 bits']);
+  weak({ algorithm: 'rsa' });
+  assert.is(weak({ algorithm: 'dsa', bits: 3072 }).found, 'dsa');
+  weak({ algorithm: 'elgamal' });
+  const both = weak({ algorithm: 'rsa', bits: 2048, hash: 'sha1' });
+  assert.is(both.found, 'hash sha1; RSA 2048 bits');
+  assert.is(judge(trust, [check(ALICE, { algorithm: 'rsa', bits: 3072 })]).passed, true);
+  assert.is(judge(trust, [check(ALICE, { algorithm: 'ecdsa', hash: 'sha256' })]).passed, true);
+  const lowered = makeTrust({ algorithms: { minRsaBits: 2048, hashes: ['sha1', 'sha256'] } });
+  assert.is(judge(lowered, [check(ALICE, { algorithm: 'rsa', bits: 2048, hash: 'sha1' })]).passed, true);
+});
+
+const revoked = (
+  reason: Revocation['reason'],
+  date: string,
+  fingerprint = ALICE,
+  source: Revocation['source'] = 'list',
+): Revocation => ({
+  fingerprint,
+  reason,
+  date: new Date(date),
+  ...(reason === 'compromised' ? { comment: 'laptop stolen' } : {}),
+  source,
+});
+
+test('hard revocations (compromised, unspecified) refuse every signature, whatever its date', () => {
+  for (const reason of ['compromised', 'unspecified'] as const) {
+    // Revoked months after the signature was made: still refused.
+    const trust = makeTrust({}, { revocations: [revoked(reason, '2025-10-01T00:00:00Z')] });
+    const result = judge(trust, [check(ALICE)]);
+    assert.equal(codes(result.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD'], reason);
+    const finding = result.findings[0]!;
+    assert.match(finding.message, new RegExp(`revoked \\(${reason}\\) on 2025-10-01T00:00:00Z`));
+    assert.is(finding.found, `revoked (${reason}) on 2025-10-01T00:00:00Z`);
+  }
+  const trust = makeTrust({}, { revocations: [revoked('compromised', '2025-10-01T00:00:00Z')] });
+  assert.match(judge(trust, [check(ALICE)]).findings[0]!.message, /laptop stolen/);
+});
+
+test('soft revocations (superseded, retired) refuse signatures made on or after their date only', () => {
+  for (const reason of ['superseded', 'retired'] as const) {
+    const trust = makeTrust({}, { revocations: [revoked(reason, '2025-03-01T00:00:00Z')] });
+    assert.is(judge(trust, [check(ALICE, { created: new Date('2025-02-28T23:59:59Z') })]).passed, true, `${reason} before`);
+    const at = judge(trust, [check(ALICE, { created: new Date('2025-03-01T00:00:00Z') })]);
+    assert.equal(codes(at.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD'], `${reason} on the date`);
+    assert.is(at.findings[0]!.expected, 'a signature made before 2025-03-01T00:00:00Z');
+    assert.is(judge(trust, [check(ALICE, { created: new Date('2025-04-01T00:00:00Z') })]).passed, false, `${reason} after`);
+  }
+});
+
+test('revocations from key files count the same, on the primary or on the signing subkey', () => {
+  const fromCheck = judge(makeTrust(), [
+    check(ALICE, { keyRevocations: [{ reason: 'compromised', date: new Date('2030-01-01T00:00:00Z') }] }),
+  ]);
+  assert.is(fromCheck.passed, false);
+  const SUB = 'E'.repeat(40);
+  const trust = makeTrust({}, { revocations: [revoked('retired', '2025-01-01T00:00:00Z', SUB, 'key')] });
+  const bySubkey = judge(trust, [check(ALICE, { signingKeyFingerprint: SUB })]);
+  assert.equal(codes(bySubkey.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']);
+  assert.is(bySubkey.findings[0]!.fingerprint, ALICE);
+  assert.is(judge(trust, [check(ALICE)]).passed, true, 'the primary itself is not revoked');
+});
+
+test('expiry: made after it fails; made before it counts, with a warning once it has passed', () => {
+  const expires = new Date('2025-02-01T00:00:00Z');
+  const after = judge(makeTrust(), [check(ALICE, { keyExpires: expires })]);
+  assert.equal(codes(after.findings), ['error:ESEAL_KEY_EXPIRED', 'error:ESEAL_THRESHOLD']);
+  assert.is(after.findings[0]!.expected, 'a signature made before 2025-02-01T00:00:00Z');
+  const before = judge(makeTrust(), [check(ALICE, { keyExpires: new Date('2025-05-01T00:00:00Z') })]);
+  assert.is(before.passed, true);
+  assert.equal(codes(before.findings), ['warning:ESEAL_KEY_EXPIRED']);
+  assert.match(
+    before.findings[0]!.message,
+    /made while the key was valid, but it has expired since: expected a key valid at 2025-06-15T00:00:00Z, found expired on 2025-05-01T00:00:00Z$/,
+  );
+  assert.equal(
+    before.signers.map((s) => s.keyName),
+    ['alice'],
+  );
+  // Not yet expired at verification time: nothing to say.
+  assert.equal(judge(makeTrust(), [check(ALICE, { keyExpires: new Date('2026-01-01T00:00:00Z') })]).findings, []);
+  // The pinned key's own expiry counts even if the check does not carry it.
+  const keys = [pinned('alice', ALICE, { expires }), pinned('bob', BOB)];
+  assert.is(judge(makeTrust({}, { keys }), [check(ALICE)]).passed, false);
+});
+
+test('a signature dated more than 5 minutes after the verification time is bad', () => {
+  const future = judge(makeTrust(), [check(ALICE, { created: new Date(AT.getTime() + 6 * 60_000) })]);
+  assert.equal(codes(future.findings), ['error:ESEAL_BAD_SIGNATURE', 'error:ESEAL_THRESHOLD']);
+  assert.match(future.findings[0]!.message, /dated in the future/);
+  assert.is(judge(makeTrust(), [check(ALICE, { created: new Date(AT.getTime() + 4 * 60_000) })]).passed, true, 'clock skew');
+});
+
+test('a pinned key outside the rule: ESEAL_KEY_SCOPE; the first matching rule wins', () => {
+  const result = judge(makeTrust(), [check(CAROL)]);
+  assert.equal(codes(result.findings), ['error:ESEAL_KEY_SCOPE', 'error:ESEAL_THRESHOLD']);
+  assert.equal(
+    [result.findings[0]!.keyName, result.findings[0]!.expected, result.findings[0]!.found],
+    ['carol', 'one of alice, bob', 'carol'],
+  );
+  const trust = makeTrust({
+    trust: [
+      { packages: ['@acme/special'], keys: ['carol'], threshold: 1, implicit: false },
+      { packages: ['@acme/*', 'lodash'], keys: ['alice'], threshold: 1, implicit: false },
+    ],
+  });
+  const special = judge(trust, [check(CAROL)], '@acme/special');
+  assert.equal([special.passed, special.rule], [true, 'trust[0]']);
+  const widget = judge(trust, [check(CAROL)], '@acme/widget');
+  assert.equal([widget.passed, widget.rule], [false, 'trust[1]']);
+  assert.is(judge(trust, [check(ALICE)], 'lodash').rule, 'trust[1]');
+});
+
+test('threshold counts distinct keys: two signatures by one key count once', () => {
+  const trust = makeTrust({ trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, implicit: false }] });
+  const same = judge(trust, [check(ALICE), check(ALICE, { index: 1 })]);
+  assert.is(same.passed, false);
+  assert.equal(codes(same.findings), ['error:ESEAL_THRESHOLD']);
+  assert.equal([same.findings[0]!.expected, same.findings[0]!.found], ['2', '1']);
+  assert.match(same.findings[0]!.message, /expected 2 distinct key\(s\), found 1 \(alice\)$/);
+  const two = judge(trust, [check(BOB, { index: 1 }), check(ALICE)]);
+  assert.equal([two.passed, two.threshold, two.signers.map((s) => s.keyName)], [true, 2, ['alice', 'bob']]);
+});
+
+test('threshold met: other signatures warn, except a bad signature or a hard revocation', () => {
+  const good = check(ALICE);
+  const trust = makeTrust(
+    {},
+    { revocations: [revoked('compromised', '2020-01-01T00:00:00Z', BOB), revoked('superseded', '2020-01-01T00:00:00Z', CAROL)] },
+  );
+  const unknown = judge(trust, [good, check(undefined, { index: 1 })]);
+  assert.equal([unknown.passed, codes(unknown.findings)], [true, ['warning:ESEAL_UNKNOWN_KEY']]);
+  const scope = judge(trust, [good, check(CAROL, { index: 1, created: new Date('2019-01-01T00:00:00Z') })]);
+  assert.equal([scope.passed, codes(scope.findings)], [true, ['warning:ESEAL_KEY_SCOPE']]);
+  const soft = judge(trust, [good, check(CAROL, { index: 1 })]);
+  assert.equal([soft.passed, codes(soft.findings)], [true, ['warning:ESEAL_KEY_REVOKED']]);
+  const weak = judge(trust, [good, check(ALICE, { index: 1, hash: 'sha1' })]);
+  assert.equal([weak.passed, codes(weak.findings)], [true, ['warning:ESEAL_WEAK_ALGORITHM']]);
+  const bad = judge(trust, [good, check(ALICE, { index: 1, valid: false })]);
+  assert.equal([bad.passed, codes(bad.findings)], [false, ['error:ESEAL_BAD_SIGNATURE']]);
+  const hard = judge(trust, [good, check(BOB, { index: 1 })]);
+  assert.equal([hard.passed, codes(hard.findings)], [false, ['error:ESEAL_KEY_REVOKED']]);
+});
+
+test('channels: the version decides the threshold; unset channels use the rule', () => {
+  assert.equal(['1.0.0', '1.0.0-rc.1', '2.0.0-rc1', '1.0.0-beta.2', '1.0.0-0.rc.1', '1.0.0+build'].map(channelOf), [
+    'production',
+    'rc',
+    'rc',
+    'prerelease',
+    'prerelease',
+    'production',
+  ]);
+  const trust = makeTrust({ channels: { production: { threshold: 2 }, rc: { threshold: 1 } } });
+  const signed = [check(ALICE)];
+  const production = judge(trust, signed, '@acme/widget', '1.4.0');
+  assert.equal([production.passed, production.threshold], [false, 2]);
+  assert.match(production.findings[0]!.message, /production version, channels\.production\.threshold/);
+  assert.equal(judge(trust, signed, '@acme/widget', '1.4.0-rc.2').threshold, 1);
+  assert.equal(judge(trust, signed, '@acme/widget', '1.4.0-alpha.1').threshold, 1, 'prerelease: the rule threshold');
+  assert.is(judge(trust, [check(ALICE), check(BOB, { index: 1 })], '@acme/widget', '1.4.0').passed, true);
+  assert.throws(
+    () => channelOf('not-a-version'),
+    (e: Error & { code: string }) => e.code === 'ESEAL_MALFORMED',
+  );
+});
+
+test('exceptions: in force they turn failures into warnings naming them; expired or other versions do not', () => {
+  const exception = { package: '@acme/widget@1.x', reason: 'vendor re-keying', expires: new Date('2025-07-01T00:00:00Z') };
+  const trust = makeTrust({ exceptions: [exception] });
+  const active = judge(trust, [check(undefined)]);
+  assert.is(active.passed, true);
+  assert.equal(codes(active.findings), ['warning:ESEAL_THRESHOLD', 'warning:ESEAL_UNKNOWN_KEY']);
+  for (const finding of active.findings) {
+    assert.match(
+      finding.message,
+      /\(allowed by the exception for @acme\/widget@1\.x until 2025-07-01T00:00:00Z: vendor re-keying\)$/,
+    );
+  }
+  // A prerelease of the range is covered (includePrerelease).
+  assert.is(judge(trust, [check(undefined)], '@acme/widget', '1.5.0-rc.1').passed, true);
+  assert.is(judge(trust, [check(undefined)], '@acme/widget', '2.0.0').passed, false, 'other version');
+  assert.is(judge(trust, [check(undefined)], '@acme/widget', '1.4.0', exception.expires).passed, false, 'expired');
+  assert.is(judge(trust, [check(undefined)], '@acme/widgets', '1.4.0').passed, false, 'other name');
+});
+
+test('no explicit rule matches: judged against every pinned key', () => {
+  const result = judge(makeTrust(), [check(CAROL)], 'lodash', '4.17.21');
+  assert.equal([result.passed, result.rule], [true, 'trust (no rule matched: every pinned key)']);
+});
+
+test('findings come in the same order whatever the order of the checks', () => {
+  const trust = makeTrust({}, { revocations: [revoked('compromised', '2020-01-01T00:00:00Z', BOB)] });
+  const checks = [
+    check(undefined, { index: 0 }),
+    check(BOB, { index: 1 }),
+    check(ALICE, { index: 2, valid: false }),
+    check(CAROL, { index: 3 }),
+  ];
+  const forward = judge(trust, checks);
+  const backward = judge(trust, [...checks].reverse());
+  assert.equal(forward, backward);
+  assert.equal(codes(forward.findings), [
+    'error:ESEAL_BAD_SIGNATURE',
+    'error:ESEAL_KEY_REVOKED',
+    'error:ESEAL_KEY_SCOPE',
+    'error:ESEAL_THRESHOLD',
+    'error:ESEAL_UNKNOWN_KEY',
+  ]);
+});
+
+test('two counted signatures by one key: the earliest is reported, whatever the order', () => {
+  const expires = new Date('2025-05-01T00:00:00Z');
+  const early = check(ALICE, { index: 1, created: new Date('2025-01-01T00:00:00Z'), keyExpires: expires });
+  const late = check(ALICE, { index: 0, created: new Date('2025-02-01T00:00:00Z'), keyExpires: expires });
+  const forward = judge(makeTrust(), [early, late]);
+  assert.equal(forward, judge(makeTrust(), [late, early]));
+  assert.equal(forward.signers, [{ fingerprint: ALICE, keyName: 'alice', created: early.created }]);
+  assert.equal(codes(forward.findings), ['warning:ESEAL_KEY_EXPIRED']);
+});
+
+test.run();
+
+const requirement = suite('trust: sealRequirement');
+
+requirement('an explicit rule makes the seal required; the implicit rule and no rule do not', () => {
+  const explicit = makeTrust();
+  assert.equal(sealRequirement(explicit, '@acme/widget', '1.0.0', AT), { required: true, rule: 'trust[0]' });
+  assert.equal(sealRequirement(explicit, 'lodash', '4.17.21', AT), { required: false });
+  const implicit = makeTrust({ trust: [{ packages: ['**'], keys: ['alice', 'bob', 'carol'], threshold: 1, implicit: true }] });
+  assert.equal(sealRequirement(implicit, '@acme/widget', '1.0.0', AT), { required: false, rule: 'trust (implicit)' });
+  // Under the implicit rule, a seal that is there is still judged, by every pinned key.
+  const judged = judge(implicit, [check(CAROL)]);
+  assert.equal([judged.passed, judged.rule], [true, 'trust (implicit)']);
+});
+
+requirement('an exception in force lifts the requirement, and is returned', () => {
+  const exception = { package: '@acme/widget@>=1.0.0 <1.5.0', reason: 'r', expires: new Date('2025-07-01T00:00:00Z') };
+  const trust = makeTrust({ exceptions: [exception] });
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', AT), { required: false, rule: 'trust[0]', exception });
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.5.0', AT), { required: true, rule: 'trust[0]' });
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', new Date('2025-07-01T00:00:00Z')), {
+    required: true,
+    rule: 'trust[0]',
+  });
+});
+
+requirement.run();
+
+// Real keys, real config, real signatures: what packages/verify does, end to end through trust.
+const real = suite('trust: real keys through loadTrust and judgeSignatures');
+real.after(cleanTempDirs);
+
+real('two maintainers, a production threshold of 2, a retired key, an exception without expires', async () => {
+  const date = new Date('2024-01-01T00:00:00Z');
+  const [alice, bob, old] = await Promise.all(['alice', 'bob', 'old'].map((name) => generateKey({ name, date })));
+  const dir = await tempDir('sealpack-trust-real-');
+  await mkdir(join(dir, '.sealpack', 'keys'), { recursive: true });
+  await mkdir(join(dir, 'app'));
+  await writeFile(join(dir, '.sealpack', 'keys', 'alice.asc'), alice!.publicKey);
+  await writeFile(join(dir, '.sealpack', 'keys', 'bob.asc'), bob!.publicKey);
+  await writeFile(join(dir, '.sealpack', 'keys', 'old.asc'), old!.publicKey);
+  await writeFile(
+    join(dir, '.sealpack', 'revocations.json'),
+    JSON.stringify([{ fingerprint: old!.fingerprint, reason: 'retired', date: '2025-01-01T00:00:00Z' }]),
+  );
+  await writeFile(
+    join(dir, 'sealpack.config.mjs'),
+    `export default {
+      trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob', 'old'] }],
+      channels: { production: { threshold: 2 } },
+      exceptions: [{ package: '@acme/widget@1.x', reason: 'forever' }],
+    };\n`,
+  );
+  const trust = await loadTrust({ cwd: join(dir, 'app') });
+  assert.match(trust.warnings.join('\n'), /exceptions\[0\]: @acme\/widget@1\.x has no expires: it does not apply/);
+  const data = new TextEncoder().encode('{"format":"sealpack/manifest@1"}');
+  const sign = async (key: { privateKey: string }, when: string) =>
+    (await readSigningKey(key.privateKey)).sign(data, new Date(when));
+  const keys = trust.keys.map((k) => k.key);
+  const at = new Date('2025-06-15T00:00:00Z');
+  const run = async (signature: string, version = '1.0.0') =>
+    judgeSignatures({
+      trust,
+      name: '@acme/widget',
+      version,
+      checks: await verifySignatures(data, signature, keys),
+      artifact: 'w.tgz',
+      at,
+    });
+
+  const aliceSig = await sign(alice!, '2025-03-01T00:00:00Z');
+  const one = await run(aliceSig);
+  assert.equal(
+    [one.passed, codes(one.findings)],
+    [false, ['error:ESEAL_THRESHOLD']],
+    'the exception without expires does not apply',
+  );
+  assert.is((await run(aliceSig, '1.0.0-rc.1')).passed, true, 'rc: the rule threshold of 1');
+  const both = await run(await appendSignatures(aliceSig, await sign(bob!, '2025-03-02T00:00:00Z')));
+  assert.equal([both.passed, both.signers.map((s) => s.keyName)], [true, ['alice', 'bob']]);
+  const oldBefore = await run(await appendSignatures(aliceSig, await sign(old!, '2024-12-31T00:00:00Z')));
+  assert.is(oldBefore.passed, true, 'signed by the retired key before its retirement');
+  const oldAfter = await run(await appendSignatures(aliceSig, await sign(old!, '2025-02-01T00:00:00Z')));
+  assert.equal([oldAfter.passed, codes(oldAfter.findings)], [false, ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']]);
+  assert.is(sealRequirement(trust, '@acme/widget', '1.0.0', at).required, true);
+  assert.is(sealRequirement(trust, 'left-pad', '1.0.0', at).required, false);
+});
+
+real.run();
