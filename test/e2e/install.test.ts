@@ -217,20 +217,39 @@ test('pnpm hook: afterAllResolved stops an install whose resolution fails, befor
   }
 });
 
-test('the npm CI recipe: verify-lockfile && npm ci --ignore-scripts && verify-installed && npm rebuild', async () => {
-  const dir = await consumer({ '@acme/widget': '1.0.0' });
-  assert.is(exec('npm', ['install', '--package-lock-only', '--no-audit'], dir, ctx.setup.env).status, 0);
-  const steps: [string, string[]][] = [
-    [process.execPath, [join(process.cwd(), 'packages', 'cli', 'dist', 'bin.js'), 'verify-lockfile']],
-    ['npm', ['ci', '--ignore-scripts', '--no-audit']],
-    [process.execPath, [join(process.cwd(), 'packages', 'cli', 'dist', 'bin.js'), 'verify-installed']],
-    ['npm', ['rebuild']],
-  ];
-  for (const [cmd, args] of steps) {
-    const r = exec(cmd, args, dir, ctx.setup.env);
-    assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-  }
-});
+const CLI_BIN = join(process.cwd(), 'packages', 'cli', 'dist', 'bin.js');
+const RECIPES: [string, [string, string[]][]][] = [
+  [
+    'npm: verify-lockfile && npm ci --ignore-scripts && verify-installed && npm rebuild',
+    [
+      ['npm', ['install', '--package-lock-only', '--no-audit']],
+      [process.execPath, [CLI_BIN, 'verify-lockfile']],
+      ['npm', ['ci', '--ignore-scripts', '--no-audit']],
+      [process.execPath, [CLI_BIN, 'verify-installed']],
+      ['npm', ['rebuild']],
+    ],
+  ],
+  [
+    'pnpm: verify-lockfile && pnpm install --frozen-lockfile --ignore-scripts && verify-installed && pnpm rebuild',
+    [
+      [process.execPath, [PNPM10, 'install', '--lockfile-only']],
+      [process.execPath, [CLI_BIN, 'verify-lockfile']],
+      [process.execPath, [PNPM10, 'install', '--frozen-lockfile', '--ignore-scripts']],
+      [process.execPath, [CLI_BIN, 'verify-installed']],
+      [process.execPath, [PNPM10, 'rebuild']],
+    ],
+  ],
+];
+for (const [name, steps] of RECIPES) {
+  test(`the CI recipe, ${name}`, async () => {
+    const dir = await consumer({ '@acme/widget': '1.0.0' });
+    for (const [cmd, args] of steps) {
+      const r = exec(cmd, args, dir, ctx.setup.env);
+      assert.is(r.status, 0, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    }
+    assert.ok(existsSync(join(dir, 'node_modules', '@acme', 'widget', WIDGET_FILE)));
+  });
+}
 
 test('the registry stopped: verify-lockfile reports each package, exit 2, no crash; cached seals still verify', async () => {
   const dir = await consumer({ '@acme/widget': '1.0.0' });

@@ -1,46 +1,126 @@
-// Real GnuPG in a throwaway GNUPGHOME: the other implementation our seals must agree with.
-import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+// A throwaway GnuPG home for interop tests: real gpg/gpgv 2.2, batch mode, no passphrases.
+import * as assert from 'uvu/assert';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempDir } from './index.js';
+import { run, tempDir, type RunResult } from '../helpers/index.js';
 
-export interface GpgResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type Reason = 'unspecified' | 'compromised' | 'superseded' | 'retired';
+// gpg's revocation menu numbers its answers differently from the OpenPGP reason codes
+// (0 none, 1 superseded, 2 compromised, 3 retired) it writes into the signature.
+const MENU: Record<Reason, number> = { unspecified: 0, compromised: 1, superseded: 2, retired: 3 };
 
-export interface Gpg {
-  home: string;
-  run(args: string[], input?: string): GpgResult;
-  /** Fingerprint of the first key whose user ID matches `uid`. */
-  fingerprint(uid: string): string;
-  /** `gpg --verify` with status lines: true only on GOODSIG and VALIDSIG (never the exit code alone). */
-  verifies(signature: string, data: string): boolean;
-}
+// The description is read up to an empty line.
+const answer = (comment: string): string => (comment ? `${comment}\n\n` : '\n');
 
-export async function createGpg(): Promise<Gpg> {
-  const home = await tempDir('sealpack-gnupg-');
-  await writeFile(join(home, 'gpg.conf'), 'no-auto-key-retrieve\nno-greeting\n');
-  const run = (args: string[], input?: string): GpgResult => {
-    const result = spawnSync('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
-      input,
-      encoding: 'utf8',
+export class Gpg {
+  private constructor(readonly home: string) {}
+
+  static async create(): Promise<Gpg> {
+    const home = await tempDir('sealpack-gpg-');
+    await chmod(home, 0o700);
+    return new Gpg(home);
+  }
+
+  /** Runs gpg; fails the test on a non-zero exit unless `allowFailure`. */
+  run(args: string[], options: { input?: string; batch?: boolean; allowFailure?: boolean } = {}): RunResult {
+    const base = ['--homedir', this.home, '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', ''];
+    // --gen-revoke and --edit-key refuse --batch; they read answers from --command-fd.
+    if (options.batch !== false) base.push('--batch');
+    const result = run('gpg', [...base, ...args], { input: options.input ?? '' });
+    if (!options.allowFailure) assert.is(result.status, 0, `gpg ${args.join(' ')}\n${result.stderr}`);
+    return result;
+  }
+
+  /** Generates a key with --quick-gen-key and returns its primary fingerprint. */
+  generate(userId: string, algo: string, usage: string, expire = '0', extra: string[] = []): string {
+    this.run([...extra, '--quick-gen-key', userId, algo, usage, expire]);
+    return this.fingerprints(userId)[0]!;
+  }
+
+  /** Primary then subkey fingerprints of the key(s) matching `id`. */
+  fingerprints(id: string): string[] {
+    const out = this.run(['--with-colons', '--list-keys', id]).stdout;
+    return out
+      .split('\n')
+      .filter((line) => line.startsWith('fpr:'))
+      .map((line) => line.split(':')[9]!);
+  }
+
+  exportPublic(id: string): string {
+    return this.run(['--armor', '--export', id]).stdout;
+  }
+
+  exportSecret(id: string): string {
+    return this.run(['--armor', '--export-secret-keys', id]).stdout;
+  }
+
+  importKey(armored: string): void {
+    this.run(['--import'], { input: armored });
+  }
+
+  /** Revokes a whole key with --gen-revoke and imports the certificate. */
+  revoke(fingerprint: string, reason: Reason, comment: string): void {
+    const certificate = join(this.home, `${fingerprint}.rev.asc`);
+    this.run(['--command-fd', '0', '--output', certificate, '--gen-revoke', fingerprint], {
+      batch: false,
+      input: `y\n${MENU[reason]}\n${answer(comment)}y\n`,
     });
-    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-  };
-  return {
-    home,
-    run,
-    fingerprint(uid) {
-      const out = run(['--with-colons', '--list-keys', uid]).stdout;
-      const fpr = /^fpr:+([0-9A-F]+):/m.exec(out)?.[1];
-      if (!fpr) throw new Error(`gpg has no key for ${uid}: ${out}`);
-      return fpr;
-    },
-    verifies(signature, data) {
-      const out = run(['--status-fd', '1', '--verify', signature, data]).stdout;
-      return /^\[GNUPG:\] GOODSIG /m.test(out) && /^\[GNUPG:\] VALIDSIG /m.test(out);
-    },
-  };
+    this.run(['--import', certificate]);
+  }
+
+  /** Revokes subkey number `index` (1-based) with --edit-key. */
+  revokeSubkey(fingerprint: string, index: number, reason: Reason, comment: string): void {
+    this.run(['--command-fd', '0', '--edit-key', fingerprint], {
+      batch: false,
+      input: `key ${index}\nrevkey\ny\n${MENU[reason]}\n${answer(comment)}y\nsave\n`,
+    });
+  }
+
+  async signDetached(id: string, data: Uint8Array, extra: string[] = []): Promise<string> {
+    const file = join(this.home, 'data.bin');
+    await writeFile(file, data);
+    const out = `${file}.${Math.random().toString(36).slice(2)}.asc`;
+    this.run([...extra, '--local-user', id, '--armor', '--output', out, '--detach-sign', file]);
+    return readFile(out, 'utf8');
+  }
+
+  /** gpg --verify with --status-fd 1: the status lines, for GOODSIG/VALIDSIG checks. */
+  async verify(signature: string, data: Uint8Array): Promise<string> {
+    const [sig, file] = [join(this.home, 'v.asc'), join(this.home, 'v.bin')];
+    await writeFile(sig, signature);
+    await writeFile(file, data);
+    return this.run(['--status-fd', '1', '--verify', sig, file], { allowFailure: true }).stdout;
+  }
+
+  /** gpgv against a keyring holding only `publicKey`. */
+  async gpgv(publicKey: string, signature: string, data: Uint8Array): Promise<string> {
+    const [asc, ring, sig, file] = ['k.asc', 'k.gpg', 'g.asc', 'g.bin'].map((name) => join(this.home, name)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    await writeFile(asc, publicKey);
+    this.run(['--yes', '--output', ring, '--dearmor', asc]);
+    await writeFile(sig, signature);
+    await writeFile(file, data);
+    return run('gpgv', ['--homedir', this.home, '--keyring', ring, '--status-fd', '1', sig, file]).stdout;
+  }
+
+  /** Stops the gpg-agent this home started (only that one). */
+  stop(): void {
+    run('gpgconf', ['--homedir', this.home, '--kill', 'all']);
+  }
+}
+
+/** The fingerprint of a VALIDSIG status line, and its last field (the primary key's). */
+export function validSig(status: string): { fingerprint: string; primary: string } | undefined {
+  const line = status.split('\n').find((l) => l.startsWith('[GNUPG:] VALIDSIG '));
+  if (!line) return undefined;
+  const fields = line.trim().split(' ');
+  return { fingerprint: fields[2]!, primary: fields.at(-1)! };
+}
+
+export function goodSigs(status: string): number {
+  return status.split('\n').filter((l) => l.startsWith('[GNUPG:] GOODSIG ')).length;
 }

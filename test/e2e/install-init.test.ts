@@ -1,0 +1,81 @@
+// `sealpack init --consumer`: pins a public key (never a private one), writes the pnpm hook
+// and the postinstall check; idempotent.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKey } from '@sealpack/openpgp';
+import { cleanTempDirs, run, runCli, tempDir } from '../helpers/index.js';
+
+const test = suite('e2e: init --consumer');
+const ctx = {} as { publicKey: string; privateKey: string; fingerprint: string };
+
+test.before(async () => {
+  const key = await generateKey({ name: 'release-bot', email: 'bot@example.test' });
+  Object.assign(ctx, key);
+});
+test.after(cleanTempDirs);
+
+async function project(pkg: object = { name: 'app', version: '1.0.0', private: true }): Promise<string> {
+  const dir = await tempDir('sealpack-init-consumer-');
+  await writeFile(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  await writeFile(join(dir, 'release-bot.pub.asc'), ctx.publicKey);
+  await writeFile(join(dir, 'release-bot.key.asc'), ctx.privateKey);
+  return dir;
+}
+
+test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a second run changes nothing', async () => {
+  const dir = await project({ name: 'app', version: '1.0.0', scripts: { postinstall: 'node setup.js' } });
+  const first = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
+  assert.is(first.status, 0, first.stderr);
+  assert.match(first.stdout, new RegExp(`pinned ${ctx.fingerprint}`));
+  assert.is(
+    await readFile(join(dir, '.sealpack', 'keys', 'release-bot.asc'), 'utf8'),
+    ctx.publicKey.endsWith('\n') ? ctx.publicKey : `${ctx.publicKey}\n`,
+  );
+  const pnpmfile = await readFile(join(dir, '.pnpmfile.cjs'), 'utf8');
+  assert.match(pnpmfile, /require\('@sealpack\/pnpm'\)\.sealpackHooks\(\{ dir: __dirname \}\)/);
+  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+  assert.is(pkg.scripts.postinstall, 'sealpack verify-installed && node setup.js');
+
+  const before = await Promise.all(['package.json', '.pnpmfile.cjs'].map((f) => readFile(join(dir, f), 'utf8')));
+  const second = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
+  assert.is(second.status, 0, second.stderr);
+  const after = await Promise.all(['package.json', '.pnpmfile.cjs'].map((f) => readFile(join(dir, f), 'utf8')));
+  assert.equal(after, before);
+
+  // The hook file loads even before @sealpack/pnpm is installed (a fresh clone's first install).
+  const loaded = run(
+    process.execPath,
+    ['-e', "const m = require('./.pnpmfile.cjs'); if (typeof m.hooks !== 'object') process.exit(3)"],
+    { cwd: dir },
+  );
+  assert.is(loaded.status, 0, loaded.stderr);
+  assert.match(loaded.stderr, /@sealpack\/pnpm is not installed yet/);
+});
+
+test('refuses a private key: exit 2, ESEAL_CONFIG, nothing pinned', async () => {
+  const dir = await project();
+  const r = runCli(['init', '--consumer', '--key', 'release-bot.key.asc'], { cwd: dir });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /ESEAL_CONFIG/);
+  assert.match(r.stderr, /private/i);
+  assert.not.ok(existsSync(join(dir, '.sealpack', 'keys')));
+});
+
+test('refuses to replace a pinned key with another one', async () => {
+  const dir = await project();
+  assert.is(runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir }).status, 0);
+  const other = await generateKey({ name: 'release-bot', email: 'impostor@example.test' });
+  await writeFile(join(dir, 'release-bot.pub.asc'), other.publicKey);
+  const r = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /already exists with another key/);
+  assert.is(
+    await readFile(join(dir, '.sealpack', 'keys', 'release-bot.asc'), 'utf8'),
+    ctx.publicKey.endsWith('\n') ? ctx.publicKey : `${ctx.publicKey}\n`,
+  );
+});
+
+test.run();
