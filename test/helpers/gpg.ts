@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, tempDir, type RunResult } from '../helpers/index.js';
+import { run, tempDir, type RunResult } from './index.js';
 
 export type Reason = 'unspecified' | 'compromised' | 'superseded' | 'retired';
 // gpg's revocation menu numbers its answers differently from the OpenPGP reason codes

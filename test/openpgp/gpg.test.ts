@@ -11,7 +11,7 @@ import {
   type GeneratedKey,
 } from '@sealpack/openpgp';
 import { cleanTempDirs, rejects } from '../helpers/index.js';
-import { Gpg, goodSigs, validSig } from './gpg.js';
+import { Gpg, goodSigs, validSig } from '../helpers/gpg.js';
 
 const test = suite('openpgp: interop with GnuPG');
 
