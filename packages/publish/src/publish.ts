@@ -92,7 +92,8 @@ async function publishTarball(tarball: string, options: PublishOptions, checkSea
   if (checkSeal) for (const warning of await checkSealedTarball(tarball, contents, options.trust)) logger.warn(warning);
   checkSignerNotRevoked(options.signer, options.trust);
 
-  const tag = options.tag ?? pkg.publishConfig?.tag;
+  // npm's order: --tag, publishConfig.tag, then the `tag` setting of .npmrc.
+  const tag = options.tag ?? pkg.publishConfig?.tag ?? (typeof options.npm.tag === 'string' ? options.npm.tag : undefined);
   if (!tag && isPrerelease(pkg.version)) {
     throw new SealError(
       'ESEAL_CONFIG',
