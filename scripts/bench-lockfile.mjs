@@ -78,4 +78,5 @@ const passed = JSON.parse(warm.out).summary.passed;
 console.log(`lockfile: ${N} sealed packages (package-lock.json v3), local registry`);
 console.log(`cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s, ${coldRequests} requests`);
 console.log(`warm run: ${(warm.ms / 1000).toFixed(2)} s (target <= 1 s), ${requests - coldRequests} requests, ${passed} passed`);
-rmSync(work, { recursive: true, force: true });
+if (!args.includes("--keep")) rmSync(work, { recursive: true, force: true });
+else console.log(work, registry);
