@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { appendFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyInstalled } from '@sealpack/verify';
-import { hashBytes } from '@sealpack/manifest';
-import { cleanTempDirs } from '../helpers/index.js';
+import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
+import { cleanTempDirs, rejects } from '../helpers/index.js';
 import { installPackage, link, makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
 
 const test = suite('verifyInstalled');
@@ -177,6 +177,24 @@ test('a dangling link and a folder without package.json are skipped, not crashes
   const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   assert.equal(labels(verdict), ['a@1.0.0']);
   assert.ok(verdict.ok);
+});
+
+test('a folder with nothing installed is an input error, not "0 checked"', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const trust = await trustOf(root);
+  await rejects(() => verifyInstalled(root, { trust }), 'ESEAL_CONFIG', /nothing installed/);
+});
+
+test('an embedded manifest without "files" cannot vouch for files on disk', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const dir = join(root, 'node_modules', 'a');
+  await installPackage(dir, 'a', '1.0.0');
+  const manifest = serializeManifest(buildManifest({ name: 'a', version: '1.0.0', tarball: hashBytes(Buffer.from('x')) }));
+  await mkdir(join(dir, '.sealpack'));
+  await writeFile(join(dir, '.sealpack', 'manifest.json'), manifest);
+  await writeFile(join(dir, '.sealpack', 'manifest.json.asc'), await alice.signer.sign(manifest));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(codes(verdict), ['error ESEAL_MALFORMED']);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
@@ -210,7 +210,16 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       at,
     });
     const findings = [...seal.findings];
-    if (seal.manifest && inspection && paths) {
+    if (seal.manifest && !seal.manifest.files) {
+      // A registry-style manifest (tarball digest only) says nothing about files on disk.
+      findings.push({
+        code: 'ESEAL_MALFORMED',
+        severity: 'error',
+        message: `${pkg.name}@${pkg.version}: the embedded manifest lists no files: expected "files", found only a tarball digest`,
+        ...subject,
+        file: EMBEDDED_MANIFEST_PATH,
+      });
+    } else if (seal.manifest && inspection && paths) {
       const found = await inspection;
       if (found.error)
         throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
@@ -223,11 +232,23 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     subjects.push(judgeSubject(subject, findings, seal.signers));
   };
 
+  // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
+  if (!existsSync(join(dir, 'node_modules'))) {
+    throw new SealError('ESEAL_CONFIG', `${dir}: nothing installed: expected ${join(dir, 'node_modules')}, found none`, {
+      artifact: dir,
+    });
+  }
   // Packages in flight are bounded: each holds its manifest and file list, nothing more.
+  let shown = 0;
   try {
     await forEachLimit(findInstalledPackages(dir), concurrency, async (pkg) => {
       await verifyOne(pkg);
-      logger.progress?.(`sealpack: verified ${++seen} installed packages`);
+      seen++;
+      // A terminal redraw per package would cost more than some packages take to verify.
+      if (logger.progress && Date.now() - shown > 100) {
+        shown = Date.now();
+        logger.progress(`sealpack: verified ${seen} installed packages`);
+      }
     });
   } finally {
     await hasher.close();

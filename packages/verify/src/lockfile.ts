@@ -130,6 +130,7 @@ export async function verifyLockedPackages(
   }
   const unsignedAllowed: string[] = [];
   let done = 0;
+  let shown = 0;
 
   const verifyOne = async (pkg: LockedPackage): Promise<SubjectResult | undefined> => {
     const subject = { artifact: pkg.artifact, package: pkg.name, version: pkg.version };
@@ -186,7 +187,11 @@ export async function verifyLockedPackages(
 
   const results = await mapLimit([...unique.values()], options.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY, async (pkg) => {
     const result = await verifyOne(pkg);
-    logger.progress?.(`sealpack: checked ${++done}/${unique.size} locked packages`);
+    done++;
+    if (logger.progress && Date.now() - shown > 100) {
+      shown = Date.now();
+      logger.progress(`sealpack: checked ${done}/${unique.size} locked packages`);
+    }
     return result;
   });
   const extra = unsignedSummary(trust, unsignedAllowed, 'locked');
