@@ -8,6 +8,7 @@
 // then prints the medians and b - a. Target for (d): under 50 ms per package.
 // Usage: node scripts/bench-publish.mjs [--packages N]   (build first: tsc -b)
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -49,8 +50,9 @@ try {
     const dir = join(work, name);
     mkdirSync(join(dir, 'lib'), { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'lib/index.js' }, null, 2));
-    for (let i = 0; i < 12; i++) writeFileSync(join(dir, 'lib', `m${i}.js`), `// module ${i}\n`.repeat(200));
-    writeFileSync(join(dir, 'lib', 'index.js'), 'module.exports = 1;\n');
+    // Random text: the tarball is about as big as the files, as for minified code.
+    for (let i = 0; i < 12; i++)
+      writeFileSync(join(dir, 'lib', `m${i}.js`), `module.exports = '${randomBytes(2400).toString('base64')}';\n`);
     writeFileSync(join(dir, '.npmrc'), registry.npmrc);
     return dir;
   };
