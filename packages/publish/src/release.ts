@@ -74,10 +74,9 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
   const published = list.filter((o) => o.status === 'published');
   let gitTags: string[] = [];
   if (!options.dryRun && options.gitTag !== false && published.length > 0) {
-    const tags = await createGitTags(
-      published.map((o) => `${o.name}@${o.version}`),
-      workspace.root,
-    );
+    // As changesets names them: `v1.2.3` for a single-package repository, `name@version` in a workspace.
+    const tagOf = (o: ReleaseOutcome) => (workspace.tool === 'root' ? `v${o.version}` : `${o.name}@${o.version}`);
+    const tags = await createGitTags(published.map(tagOf), workspace.root);
     gitTags = tags.created;
     for (const tag of tags.failed) logger.warn(`could not create the git tag ${tag}`);
   }
