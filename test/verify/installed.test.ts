@@ -197,4 +197,18 @@ test('an embedded manifest without "files" cannot vouch for files on disk', asyn
   assert.equal(codes(verdict), ['error ESEAL_MALFORMED']);
 });
 
+test('a store outside the project (pnpm global virtual store): dependencies are found as siblings', async () => {
+  const root = await makeConsumer([alice], ALL);
+  const store = await makeConsumer([alice], ALL);
+  const at = (id: string, name: string) => join(store, 'links', id, 'node_modules', name);
+  await installPackage(at('a', 'a'), 'a', '1.0.0', { signer: alice.signer });
+  await installPackage(at('b', '@s/b'), '@s/b', '2.0.0', { signer: alice.signer });
+  // a's dependency b is linked beside a; only a is linked from the project.
+  await link(at('b', '@s/b'), join(store, 'links', 'a', 'node_modules', '@s', 'b'));
+  await link(at('a', 'a'), join(root, 'node_modules', 'a'));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(labels(verdict), ['@s/b@2.0.0', 'a@1.0.0']);
+  assert.ok(verdict.ok);
+});
+
 test.run();

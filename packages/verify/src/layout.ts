@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 
 /** One installed package, found once however many links lead to it. */
 export interface InstalledPackage {
@@ -56,6 +56,14 @@ const isInstalled = (root: string, real: string) => {
   return (inside ? rel : real).split(sep).includes('node_modules');
 };
 
+/** `/x/node_modules` for `/x/node_modules/a` and `/x/node_modules/@s/a`; undefined elsewhere. */
+function containingNodeModules(real: string): string | undefined {
+  const parent = dirname(real);
+  if (basename(parent) === 'node_modules') return parent;
+  const grand = dirname(parent);
+  return basename(parent).startsWith('@') && basename(grand) === 'node_modules' ? grand : undefined;
+}
+
 /**
  * Finds every installed package under `root` in the layouts npm, pnpm (`.pnpm` virtual
  * store, hoisted or isolated) and yarn's node-modules linker write. Each real folder is
@@ -87,6 +95,10 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
     const identity = readIdentity(real);
     // Nested node_modules hold other packages (dependencies, bundled dependencies).
     pending.push(join(real, 'node_modules'));
+    // So does the folder holding the package: in a store layout (pnpm's global virtual store,
+    // `.pnpm/<id>/node_modules`) a package's dependencies are its siblings there.
+    const holder = containingNodeModules(real);
+    if (holder) pending.push(holder);
     // Folders without package.json are not packages (leftovers, tool folders).
     if (identity && isInstalled(rootReal, real))
       yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity };
