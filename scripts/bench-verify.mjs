@@ -19,7 +19,7 @@ const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 
 // Deterministic pseudo-random sizes: most files small, a few large, as in real packages.
 let seed = 42;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const fileSize = () => Math.floor(rand() < 0.8 ? 200 + rand() * 4000 : 4000 + rand() * 60000);
 
 try {
@@ -42,7 +42,10 @@ try {
     const src = join(work, 'src', name);
     const files = ['package.json'];
     mkdirSync(join(src, 'package', 'lib'), { recursive: true });
-    writeFileSync(join(src, 'package', 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'lib/index.js' }, null, 2));
+    writeFileSync(
+      join(src, 'package', 'package.json'),
+      JSON.stringify({ name, version: '1.0.0', main: 'lib/index.js' }, null, 2),
+    );
     const n = 10 + Math.floor(rand() * 41) - 1;
     for (let f = 0; f < n; f++) {
       const path = `lib/file-${f}.js`;
@@ -51,13 +54,18 @@ try {
     }
     const tgz = join(work, 'tgz', `${name}-1.0.0.tgz`);
     mkdirSync(dirname(tgz), { recursive: true });
-    await create({ gzip: true, file: tgz, cwd: src, portable: true }, files.map((p) => `package/${p}`));
+    await create(
+      { gzip: true, file: tgz, cwd: src, portable: true },
+      files.map((p) => `package/${p}`),
+    );
     await signTarball(tgz, { signer });
     tarballs.push(tgz);
     totalFiles += files.length;
   }
   for (const t of tarballs) totalBytes += (await import('node:fs')).statSync(t).size;
-  console.log(`made ${count} sealed tarballs (${totalFiles} files, ${(totalBytes / 1e6).toFixed(1)} MB gzip) in ${(ms(makeStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `made ${count} sealed tarballs (${totalFiles} files, ${(totalBytes / 1e6).toFixed(1)} MB gzip) in ${(ms(makeStart) / 1000).toFixed(1)} s`,
+  );
 
   const sealStart = process.hrtime.bigint();
   const verify = spawnSync(process.execPath, [cli, 'verify', ...tarballs], { cwd: consumer, encoding: 'utf8' });
@@ -71,8 +79,12 @@ try {
   }
   const gpgvMs = ms(gpgvStart);
 
-  console.log(`sealpack verify (one process, all checks): ${sealpackMs.toFixed(0)} ms  (${(sealpackMs / count).toFixed(2)} ms/tarball)`);
-  console.log(`gpgv loop (one process per tarball, signature only): ${gpgvMs.toFixed(0)} ms  (${(gpgvMs / count).toFixed(2)} ms/tarball)`);
+  console.log(
+    `sealpack verify (one process, all checks): ${sealpackMs.toFixed(0)} ms  (${(sealpackMs / count).toFixed(2)} ms/tarball)`,
+  );
+  console.log(
+    `gpgv loop (one process per tarball, signature only): ${gpgvMs.toFixed(0)} ms  (${(gpgvMs / count).toFixed(2)} ms/tarball)`,
+  );
   console.log(`ratio gpgv/sealpack: ${(gpgvMs / sealpackMs).toFixed(2)}x (target >= 2x)`);
 } finally {
   rmSync(work, { recursive: true, force: true });

@@ -11,7 +11,9 @@ const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
 const work = mkdtempSync(join(tmpdir(), 'sealpack-demo-'));
 
 function step(title, cwd, command, args, env = {}) {
-  process.stdout.write(`\n$ ${[command === process.execPath ? 'sealpack' : command, ...(command === process.execPath ? args.slice(1) : args)].join(' ')}\n`);
+  process.stdout.write(
+    `\n$ ${[command === process.execPath ? 'sealpack' : command, ...(command === process.execPath ? args.slice(1) : args)].join(' ')}\n`,
+  );
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
   process.stdout.write(result.stdout + result.stderr);
   process.stdout.write(`(${title}: exit ${result.status})\n`);
@@ -23,15 +25,25 @@ try {
   const maintainer = join(work, 'maintainer');
   const pkg = join(maintainer, 'hello-sealed');
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'hello-sealed', version: '1.0.0', main: 'index.js', license: 'MIT' }, null, 2) + '\n');
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'hello-sealed', version: '1.0.0', main: 'index.js', license: 'MIT' }, null, 2) + '\n',
+  );
   writeFileSync(join(pkg, 'index.js'), "module.exports = () => 'hello, sealed world';\n");
 
-  sealpack('generate an Ed25519 signing key', maintainer, ['keygen', '--name', 'release-bot', '--email', 'release@example.com', '--out', 'keys'], {
-    SEALPACK_PASSPHRASE: 'demo passphrase',
-  });
+  sealpack(
+    'generate an Ed25519 signing key',
+    maintainer,
+    ['keygen', '--name', 'release-bot', '--email', 'release@example.com', '--out', 'keys'],
+    {
+      SEALPACK_PASSPHRASE: 'demo passphrase',
+    },
+  );
   step('pack with npm', pkg, 'npm', ['pack', '--silent', '--pack-destination', maintainer]);
   const tarball = join(maintainer, 'hello-sealed-1.0.0.tgz');
-  sealpack('seal the tarball', maintainer, ['sign', tarball, '--key', 'keys/release-bot.key.asc'], { SEALPACK_PASSPHRASE: 'demo passphrase' });
+  sealpack('seal the tarball', maintainer, ['sign', tarball, '--key', 'keys/release-bot.key.asc'], {
+    SEALPACK_PASSPHRASE: 'demo passphrase',
+  });
 
   const consumer = join(work, 'consumer');
   mkdirSync(join(consumer, '.sealpack', 'keys'), { recursive: true });

@@ -34,8 +34,15 @@ test('SealError carries code, details and becomes a finding', () => {
 });
 
 test('findings sort deterministically, errors before warnings', () => {
-  const f = (code: Finding['code'], severity: Finding['severity'], artifact = 'a'): Finding => ({ code, severity, message: code, artifact });
-  const sorted = [f('ESEAL_UNSIGNED', 'warning'), f('ESEAL_INTEGRITY', 'error', 'b'), f('ESEAL_THRESHOLD', 'error')].sort(compareFindings);
+  const f = (code: Finding['code'], severity: Finding['severity'], artifact = 'a'): Finding => ({
+    code,
+    severity,
+    message: code,
+    artifact,
+  });
+  const sorted = [f('ESEAL_UNSIGNED', 'warning'), f('ESEAL_INTEGRITY', 'error', 'b'), f('ESEAL_THRESHOLD', 'error')].sort(
+    compareFindings,
+  );
   assert.equal(
     sorted.map((x) => `${x.artifact}:${x.code}`),
     ['a:ESEAL_THRESHOLD', 'a:ESEAL_UNSIGNED', 'b:ESEAL_INTEGRITY'],

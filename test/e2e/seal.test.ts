@@ -77,14 +77,26 @@ function verifiesFiles(gpg: Gpg, signature: string, data: string): boolean {
 
 /** Replaces a tarball's manifest signature with one gpg makes (as `uid`, with extra gpg args). */
 function gpgSignManifest(tgz: string, uid: string, extra: string[] = []) {
-  const r = ctx.gpg.run([...extra, '--local-user', uid, '--yes', '--armor', '--output', `${tgz}.manifest.json.asc`, '--detach-sign', `${tgz}.manifest.json`]);
+  const r = ctx.gpg.run([
+    ...extra,
+    '--local-user',
+    uid,
+    '--yes',
+    '--armor',
+    '--output',
+    `${tgz}.manifest.json.asc`,
+    '--detach-sign',
+    `${tgz}.manifest.json`,
+  ]);
   assert.is(r.status, 0, r.stderr);
 }
 
 test.before(async () => {
   ctx.dir = await tempDir();
   ctx.keys = join(ctx.dir, 'keys');
-  const made = runCli(['keygen', '--name', 'alice', '--email', 'alice@example.com', '--out', ctx.keys], { env: { SEALPACK_PASSPHRASE: PASS } });
+  const made = runCli(['keygen', '--name', 'alice', '--email', 'alice@example.com', '--out', ctx.keys], {
+    env: { SEALPACK_PASSPHRASE: PASS },
+  });
   assert.is(made.status, 0, made.stderr);
   const bob = runCli(['keygen', '--name', 'bob', '--out', ctx.keys, '--expires', 'never'], { env: { SEALPACK_PASSPHRASE: '' } });
   assert.is(bob.status, 0, bob.stderr);
@@ -118,7 +130,10 @@ test('sign writes the three detached files; verify passes against the pinned key
   for (const suffix of ['.asc', '.manifest.json', '.manifest.json.asc']) assert.ok(existsSync(path + suffix), suffix);
   const manifest = JSON.parse(await readFile(`${path}.manifest.json`, 'utf8'));
   assert.is(manifest.format, 'sealpack/manifest@1');
-  assert.equal(manifest.files.map((f: { path: string }) => f.path), ['index.js', 'lib/util.js', 'package.json']);
+  assert.equal(
+    manifest.files.map((f: { path: string }) => f.path),
+    ['index.js', 'lib/util.js', 'package.json'],
+  );
   const home = await consumer({ alice: ctx.alicePub });
   const result = verify(home, path);
   assert.is(result.status, 0, result.stderr + result.stdout);
@@ -237,13 +252,21 @@ test('the revocation list: compromised fails whatever the date; superseded only 
   const verdict = JSON.parse(verify(await consumer({ alice: ctx.alicePub }), path).stdout);
   const alice = verdict.subjects[0].signers[0].fingerprint as string;
   const future = '2999-01-01T00:00:00Z';
-  const hard = verify(await consumer({ alice: ctx.alicePub }, undefined, [{ fingerprint: alice, reason: 'compromised', date: future }]), path);
+  const hard = verify(
+    await consumer({ alice: ctx.alicePub }, undefined, [{ fingerprint: alice, reason: 'compromised', date: future }]),
+    path,
+  );
   assert.is(hard.status, 1);
   assert.ok(hard.errors.includes('ESEAL_KEY_REVOKED'));
-  const softLater = verify(await consumer({ alice: ctx.alicePub }, undefined, [{ fingerprint: alice, reason: 'superseded', date: future }]), path);
+  const softLater = verify(
+    await consumer({ alice: ctx.alicePub }, undefined, [{ fingerprint: alice, reason: 'superseded', date: future }]),
+    path,
+  );
   assert.is(softLater.status, 0, softLater.stdout);
   const softEarlier = verify(
-    await consumer({ alice: ctx.alicePub }, undefined, [{ fingerprint: alice.toLowerCase(), reason: 'retired', date: '2020-01-01T00:00:00Z' }]),
+    await consumer({ alice: ctx.alicePub }, undefined, [
+      { fingerprint: alice.toLowerCase(), reason: 'retired', date: '2020-01-01T00:00:00Z' },
+    ]),
     path,
   );
   assert.is(softEarlier.status, 1);
@@ -259,7 +282,18 @@ test('expiry is judged at signature time: made after expiry fails, made before p
   const home = await consumer({ erin: pinned });
 
   const inTime = await tarball('pkg', '5.0.0');
-  const signedInTime = gpg.run(['--faked-system-time', '20200101T120000!', '--local-user', fpr, '--yes', '--armor', '--output', `${inTime}.manifest.json.asc`, '--detach-sign', `${inTime}.manifest.json`]);
+  const signedInTime = gpg.run([
+    '--faked-system-time',
+    '20200101T120000!',
+    '--local-user',
+    fpr,
+    '--yes',
+    '--armor',
+    '--output',
+    `${inTime}.manifest.json.asc`,
+    '--detach-sign',
+    `${inTime}.manifest.json`,
+  ]);
   assert.is(signedInTime.status, 0, signedInTime.stderr);
   const ok = verify(home, inTime);
   assert.is(ok.status, 0, ok.stdout);
@@ -269,7 +303,18 @@ test('expiry is judged at signature time: made after expiry fails, made before p
   // old copy, which says the key expired on 2020-01-02.
   assert.is(gpg.run(['--faked-system-time', '20200101T130000!', '--quick-set-expire', fpr, '0']).status, 0);
   const late = await tarball('pkg', '5.0.1');
-  const signedLate = gpg.run(['--faked-system-time', '20200105T000000!', '--local-user', fpr, '--yes', '--armor', '--output', `${late}.manifest.json.asc`, '--detach-sign', `${late}.manifest.json`]);
+  const signedLate = gpg.run([
+    '--faked-system-time',
+    '20200105T000000!',
+    '--local-user',
+    fpr,
+    '--yes',
+    '--armor',
+    '--output',
+    `${late}.manifest.json.asc`,
+    '--detach-sign',
+    `${late}.manifest.json`,
+  ]);
   assert.is(signedLate.status, 0, signedLate.stderr);
   const expired = verify(home, late);
   assert.is(expired.status, 1);
@@ -314,7 +359,10 @@ test('tampering: a flipped byte in the tarball, the manifest or the signature fa
   await flip(`${manifest}.manifest.json`, (b) => b.indexOf('"pkg"') + 2); // still valid JSON, other bytes
   const manifestFlip = verify(home, manifest);
   assert.is(manifestFlip.status, 1);
-  assert.ok(manifestFlip.errors.includes('ESEAL_BAD_SIGNATURE') || manifestFlip.errors.includes('ESEAL_IDENTITY'), manifestFlip.stdout);
+  assert.ok(
+    manifestFlip.errors.includes('ESEAL_BAD_SIGNATURE') || manifestFlip.errors.includes('ESEAL_IDENTITY'),
+    manifestFlip.stdout,
+  );
 
   const signature = await tarball();
   const armored = await readFile(`${signature}.manifest.json.asc`, 'utf8');
@@ -324,7 +372,10 @@ test('tampering: a flipped byte in the tarball, the manifest or the signature fa
   await writeFile(`${signature}.manifest.json.asc`, lines.join('\n'));
   const sigFlip = verify(home, signature);
   assert.is(sigFlip.status, 1);
-  assert.ok(sigFlip.errors.some((c) => c === 'ESEAL_BAD_SIGNATURE' || c === 'ESEAL_MALFORMED'), sigFlip.stdout);
+  assert.ok(
+    sigFlip.errors.some((c) => c === 'ESEAL_BAD_SIGNATURE' || c === 'ESEAL_MALFORMED'),
+    sigFlip.stdout,
+  );
 });
 
 test('unknown key, key scope, identity, unsigned and malformed tarballs fail with their codes', async () => {
@@ -371,7 +422,10 @@ test('a tarball with a path traversal entry or a symlink is refused, and nothing
 
 test('bad input exits 2 with ESEAL_CONFIG: bad policy, private key in keyring, missing file, usage', async () => {
   const path = await tarball();
-  const badPolicy = await consumer({ alice: ctx.alicePub }, { unsigned: 'sometimes', trust: [{ packages: '*', keys: ['alice'], threshold: 0 }] });
+  const badPolicy = await consumer(
+    { alice: ctx.alicePub },
+    { unsigned: 'sometimes', trust: [{ packages: '*', keys: ['alice'], threshold: 0 }] },
+  );
   const policy = runCli(['verify', path], { cwd: badPolicy });
   assert.is(policy.status, 2);
   assert.match(policy.stderr, /ESEAL_CONFIG/);

@@ -27,6 +27,9 @@ export async function makeTarball(out: string, files: FileMap, root = 'package')
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, files[path]!);
   }
-  await create({ gzip: true, file: out, cwd: src, portable: true, mtime: new Date('1985-10-26T08:15:00Z') }, paths.map((p) => `${root}/${p}`));
+  await create(
+    { gzip: true, file: out, cwd: src, portable: true, mtime: new Date('1985-10-26T08:15:00Z') },
+    paths.map((p) => `${root}/${p}`),
+  );
   return out;
 }

@@ -30,7 +30,7 @@ cli
   .action(main(load('verify')));
 
 cli
-  .command('pack [dir]', 'Pack with the project\'s package manager, embed the seal, sign; write the detached seal')
+  .command('pack [dir]', "Pack with the project's package manager, embed the seal, sign; write the detached seal")
   .option('--out <dir>', 'Where the tarball and its seal go', { default: '.' })
   .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
   .option('--json', 'Print one JSON document on stdout')
@@ -66,9 +66,7 @@ cli
   .option('--no-cache', 'Ask the registry even for seals already cached')
   .action(main(load('verify-lockfile')));
 
-cli
-  .command('guard', 'For prepublishOnly: refuse a publish that does not go through sealpack')
-  .action(main(load('guard')));
+cli.command('guard', 'For prepublishOnly: refuse a publish that does not go through sealpack').action(main(load('guard')));
 
 cli
   .command('init [dir]', 'Set a repository up: keyring folder, config skeleton, the guard (or --consumer hooks)')

@@ -9,7 +9,10 @@ export function parseAt(value: unknown): Date | undefined {
   if (value === undefined) return undefined;
   const date = new Date(String(value));
   if (Number.isNaN(date.getTime())) {
-    throw new SealError('ESEAL_CONFIG', `--at: expected an ISO date such as 2026-10-01 or 2026-10-01T12:00:00Z, found ${String(value)}`);
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `--at: expected an ISO date such as 2026-10-01 or 2026-10-01T12:00:00Z, found ${String(value)}`,
+    );
   }
   return date;
 }
@@ -21,7 +24,11 @@ export function parseExpiry(value: unknown, now = new Date()): Date | undefined 
   const text = String(value ?? '').trim();
   if (text === 'never' || text === '0') return undefined;
   const match = /^(\d+)([dwmy])$/.exec(text);
-  if (!match) throw new SealError('ESEAL_CONFIG', `--expires: expected a duration such as 2y, 18m, 90d or never, found ${text || 'nothing'}`);
+  if (!match)
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `--expires: expected a duration such as 2y, 18m, 90d or never, found ${text || 'nothing'}`,
+    );
   return new Date(now.getTime() + Number(match[1]) * UNITS[match[2]!]! * 86_400_000);
 }
 
@@ -46,10 +53,15 @@ export async function loadSigner(options: Record<string, unknown>, context: Cont
     try {
       armored = await readFile(file, 'utf8');
     } catch (error) {
-      throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, { cause: error });
+      throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
+        cause: error,
+      });
     }
     return readSigningKey(armored, passphrase, file);
   }
   if (context.env.SEALPACK_KEY) return readSigningKey(context.env.SEALPACK_KEY, passphrase, 'SEALPACK_KEY');
-  throw new SealError('ESEAL_CONFIG', 'no signing key: expected --key FILE or the SEALPACK_KEY environment variable, found neither');
+  throw new SealError(
+    'ESEAL_CONFIG',
+    'no signing key: expected --key FILE or the SEALPACK_KEY environment variable, found neither',
+  );
 }

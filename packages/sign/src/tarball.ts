@@ -1,12 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
-import {
-  buildManifest,
-  parseManifest,
-  readTarball,
-  serializeManifest,
-  type ManifestSource,
-} from '@sealpack/manifest';
+import { buildManifest, parseManifest, readTarball, serializeManifest, type ManifestSource } from '@sealpack/manifest';
 import { appendSignatures, type Signer } from '@sealpack/openpgp';
 import { writeFileAtomic } from './atomic.js';
 import { sealPaths } from './paths.js';

@@ -65,7 +65,12 @@ export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
     return { manifest, findings, signers: [] };
   }
   try {
-    const checks = await verifySignatures(input.manifest, input.signature, trust.keys.map((k) => k.key), `${artifact}.asc`);
+    const checks = await verifySignatures(
+      input.manifest,
+      input.signature,
+      trust.keys.map((k) => k.key),
+      `${artifact}.asc`,
+    );
     const judgement = judgeSignatures({ trust, name: expected.name, version: expected.version, checks, artifact, at: input.at });
     findings.push(...judgement.findings);
     return { manifest, findings, signers: judgement.signers };

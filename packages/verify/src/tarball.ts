@@ -25,7 +25,11 @@ async function readOptional(path: string): Promise<Buffer | undefined> {
 }
 
 /** Compares the digests a manifest promises with what the tarball holds. */
-export function compareContents(manifest: Manifest, contents: TarballContents, subject: Omit<Finding, 'code' | 'severity' | 'message'>): Finding[] {
+export function compareContents(
+  manifest: Manifest,
+  contents: TarballContents,
+  subject: Omit<Finding, 'code' | 'severity' | 'message'>,
+): Finding[] {
   const label = `${subject.package}@${subject.version}`;
   const findings: Finding[] = [];
   if (manifest.tarball) {
@@ -56,10 +60,22 @@ export function compareContents(manifest: Manifest, contents: TarballContents, s
       });
     }
     for (const path of diff.missing) {
-      findings.push({ code: 'ESEAL_MISSING_FILE', severity: 'error', message: `${label}: ${path} is in the manifest but not in the package`, ...subject, file: path });
+      findings.push({
+        code: 'ESEAL_MISSING_FILE',
+        severity: 'error',
+        message: `${label}: ${path} is in the manifest but not in the package`,
+        ...subject,
+        file: path,
+      });
     }
     for (const path of diff.extra) {
-      findings.push({ code: 'ESEAL_EXTRA_FILE', severity: 'error', message: `${label}: ${path} is in the package but not in the manifest`, ...subject, file: path });
+      findings.push({
+        code: 'ESEAL_EXTRA_FILE',
+        severity: 'error',
+        message: `${label}: ${path} is in the package but not in the manifest`,
+        ...subject,
+        file: path,
+      });
     }
   }
   return findings;

@@ -14,7 +14,8 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
     throw new SealError('ESEAL_CONFIG', `--name: expected a file-safe key name such as release-bot, found ${name || 'nothing'}`);
   }
   const algorithm = ALGORITHMS[String(options.algo)];
-  if (!algorithm) throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
+  if (!algorithm)
+    throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
   const out = resolve(context.cwd, String(options.out ?? '.'));
   await mkdir(out, { recursive: true });
   const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
