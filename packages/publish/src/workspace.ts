@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
 
 export interface WorkspacePackage {
   name: string;
@@ -28,7 +29,16 @@ const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependen
  */
 export async function readWorkspace(dir: string): Promise<Workspace> {
   const { getPackages } = await import('@manypkg/get-packages');
-  const found = await getPackages(dir);
+  let found: Awaited<ReturnType<typeof getPackages>>;
+  try {
+    found = await getPackages(dir);
+  } catch (error) {
+    // No package.json up the tree, a workspace package without a name…
+    throw new SealError('ESEAL_CONFIG', `${dir}: cannot read the workspace: ${(error as Error).message}`, {
+      artifact: dir,
+      cause: error,
+    });
+  }
   const list = found.tool === 'root' ? [found.root] : found.packages;
   const names = new Set(list.map((p) => p.packageJson.name));
   const packages = list.map(({ dir: pkgDir, packageJson }): WorkspacePackage => {

@@ -1,14 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { publishDirectory, publishSealedTarball, readNpmConfig } from '@sealpack/publish';
+import { publishDirectory, publishSealedTarball, publishWorkspace, readNpmConfig, type ReleaseOutcome } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
 
-/** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (see publish-recursive). */
+/** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (runRecursive below). */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
-  if (options.recursive === true) return (await import('./publish-recursive.js')).run(args, options, context);
+  if (options.recursive === true) return runRecursive(args, options, context);
   const target = resolve(context.cwd, String(args[0] ?? '.'));
   const isTarball = target.endsWith('.tgz') || (await stat(target).catch(() => undefined))?.isFile() === true;
   // The key is read (and decrypted) before anything is packed: a wrong passphrase publishes nothing.
@@ -43,7 +43,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
  * refused and a given tarball's signatures are checked. A repository without sealpack
  * config still publishes (with a warning from the seal check).
  */
-export async function loadOwnTrust(cwd: string, context: Context): Promise<Trust | undefined> {
+async function loadOwnTrust(cwd: string, context: Context): Promise<Trust | undefined> {
   try {
     const trust = await loadTrust({ cwd });
     return trust;
@@ -52,4 +52,55 @@ export async function loadOwnTrust(cwd: string, context: Context): Promise<Trust
     context.logger.warn(`cannot load the keyring and policy: ${(error as Error).message}`);
     return undefined;
   }
+}
+
+const LABELS: Record<ReleaseOutcome['status'], string> = {
+  published: 'published',
+  exists: 'already in registry',
+  failed: 'FAILED',
+  skipped: 'skipped',
+};
+
+/** `sealpack publish -r`: the workspace, dependencies first; a table of every package's outcome. */
+async function runRecursive(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  const dir = resolve(context.cwd, String(args[0] ?? '.'));
+  const signer = await loadSigner(options, context);
+  const trust = await loadOwnTrust(dir, context);
+  const registry = options.registry as string | undefined;
+  const result = await publishWorkspace(dir, {
+    signer,
+    trust,
+    npmFor: ({ dir: pkgDir, root }) => readNpmConfig({ cwd: pkgDir, root, env: context.env, flags: { registry } }),
+    tag: options.tag as string | undefined,
+    access: options.access as string | undefined,
+    otp: options.otp === undefined ? undefined : String(options.otp),
+    dryRun: options.dryRun === true,
+    // cac turns --no-git-tag into gitTag: false.
+    gitTag: options.gitTag !== false,
+    env: context.env,
+    logger: context.logger,
+  });
+  if (options.json === true) {
+    context.out(JSON.stringify(result, null, 2));
+  } else {
+    context.out(formatTable(result.outcomes, result.dryRun));
+    for (const tag of result.gitTags) context.out(`git tag ${tag}`);
+  }
+  const count = (status: ReleaseOutcome['status']) => result.outcomes.filter((o) => o.status === status).length;
+  context.err(
+    `sealpack publish -r: ${result.dryRun ? 'dry run: ' : ''}${count('published')} published, ${count('exists')} already in registry, ${count('failed')} failed, ${count('skipped')} skipped`,
+  );
+  return result.ok ? 0 : 1;
+}
+
+function formatTable(outcomes: ReleaseOutcome[], dryRun: boolean): string {
+  const rows = [['package', 'version', 'outcome'], ...outcomes.map((o) => [o.name, o.version, describe(o, dryRun)])];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`).join('\n');
+}
+
+function describe(outcome: ReleaseOutcome, dryRun: boolean): string {
+  const label = outcome.status === 'published' && dryRun ? 'would publish' : LABELS[outcome.status];
+  const tag = outcome.status === 'published' && outcome.tag ? ` (${outcome.tag})` : '';
+  return `${label}${tag}${outcome.reason ? `: ${outcome.reason}` : ''}`;
 }
