@@ -2,9 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { addGuard, readWorkspace } from '@sealpack/publish';
-import type { CommandModule, Context } from '../main.js';
-
-const CONSUMER_MODULE = './init-consumer.js';
+import type { Context } from '../main.js';
 
 // Every name cosmiconfig searches (DESIGN.md, "Policy"): any of them means a config exists.
 const CONFIG_FILES = [
@@ -26,9 +24,8 @@ const SKELETON = { keyring: '.sealpack/keys', revocations: '.sealpack/revocation
 
 /** `sealpack init [DIR]`: keyring folder, config skeleton, the guard in every publishable package. Idempotent. */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
-  // init --consumer is its own command module (issue 4); the specifier is a variable so this
-  // file compiles whether or not that module has landed yet.
-  if (options.consumer) return ((await import(CONSUMER_MODULE)) as CommandModule).run(args, options, context);
+  // init --consumer is its own command module (issue 4): a consumer's set-up shares nothing with this one.
+  if (options.consumer) return (await import('./init-consumer.js')).run(args, options, context);
   const workspace = await readWorkspace(resolve(context.cwd, String(args[0] ?? '.')));
   const root = workspace.root;
   const show = (path: string) => relative(context.cwd, path) || '.';
