@@ -125,6 +125,24 @@ test('keygen writes a private and a public key; the private one is encrypted wit
   assert.not.ok(existsSync(`${path}.manifest.json`), 'a failed sign writes nothing');
 });
 
+test('the signing key can come from SEALPACK_KEY; keygen --v6 warns that GnuPG before 2.5 cannot check it', async () => {
+  const path = await tarball('pkg', '1.2.0', { sign: false });
+  const env = { SEALPACK_KEY: await readFile(join(ctx.keys, 'bob.key.asc'), 'utf8') };
+  assert.is(runCli(['sign', path], { env }).status, 0);
+  assert.is(verify(await consumer({ bob: ctx.bobPub }), path).status, 0);
+  const none = runCli(['sign', path], { env: { SEALPACK_KEY: '' } });
+  assert.is(none.status, 2);
+  assert.match(none.stderr, /ESEAL_CONFIG.*SEALPACK_KEY/);
+
+  const dir = await tempDir();
+  const v6 = runCli(['keygen', '--name', 'six', '--v6', '--out', dir], { env: { SEALPACK_PASSPHRASE: '' } });
+  assert.is(v6.status, 0, v6.stderr);
+  assert.match(v6.stderr, /GnuPG/);
+  const v6Path = await tarball('pkg', '1.3.0', { sign: false });
+  assert.is(runCli(['sign', v6Path, '--key', join(dir, 'six.key.asc')]).status, 0);
+  assert.is(verify(await consumer({ six: await readFile(join(dir, 'six.pub.asc'), 'utf8') }), v6Path).status, 0);
+});
+
 test('sign writes the three detached files; verify passes against the pinned key', async () => {
   const path = await tarball();
   for (const suffix of ['.asc', '.manifest.json', '.manifest.json.asc']) assert.ok(existsSync(path + suffix), suffix);
@@ -298,6 +316,10 @@ test('expiry is judged at signature time: made after expiry fails, made before p
   const ok = verify(home, inTime);
   assert.is(ok.status, 0, ok.stdout);
   assert.ok(ok.warnings.includes('ESEAL_KEY_EXPIRED'), ok.stdout);
+  // As of a moment when the key was still valid, there is nothing to warn about.
+  const then = verify(home, inTime, '--at', '2020-01-01T18:00:00Z');
+  assert.is(then.status, 0, then.stdout);
+  assert.equal(then.warnings, []);
 
   // gpg will not sign with an expired key, so extend it first: the consumer still pins the
   // old copy, which says the key expired on 2020-01-02.
