@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +36,8 @@ export function createSealCache(dir: string): SealCache {
     async get(registry, name, version) {
       const key = keyOf(registry, name, version);
       try {
-        const entry = JSON.parse(await readFile(fileFor(key), 'utf8')) as { key?: string; seal?: VersionSeal };
+        // Synchronous: a warm run reads a thousand small files, each far cheaper than a thread-pool hop.
+        const entry = JSON.parse(readFileSync(fileFor(key), 'utf8')) as { key?: string; seal?: VersionSeal };
         // A hash collision or a hand-edited file: refetch rather than guess.
         return entry.key === key && typeof entry.seal?.sealpack?.manifest === 'string' ? entry.seal : undefined;
       } catch {
