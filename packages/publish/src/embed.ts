@@ -51,6 +51,8 @@ export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], a
     parts.push(header, Buffer.from(entry.bytes), Buffer.alloc(padding(entry.bytes.length)));
   }
   parts.push(Buffer.alloc(2 * BLOCK));
+  // Level 9, as npm's pacote forces: it avoids zlib's platform-specific fast paths, whose
+  // output differs from machine to machine.
   const out = gzipSync(Buffer.concat(parts), { level: 9 });
   // The gzip header's OS byte is the platform zlib was built for (3 on Unix, 10 on
   // Windows): pin it so the bytes do not depend on where `sealpack pack` ran.
