@@ -111,8 +111,14 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   assert.is(verified.status, 0, verified.stderr);
 });
 
-test('publish DIR packs, seals and publishes in one step, with --tag', async () => {
+test("publish DIR packs, seals and publishes in one step, with --tag, to the scope's registry", async () => {
   const dir = await makePackage('@scoped/one-step', '2.0.0');
+  // The default registry is dead: only `@scoped:registry` reaches Verdaccio.
+  const { url, port, token } = ctx.registry;
+  await writeFile(
+    join(dir, '.npmrc'),
+    `registry=http://127.0.0.1:9/\n@scoped:registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`,
+  );
   const result = sealpack(['publish', '--tag', 'next', ...keyArgs()], dir, ctx.setup.env);
   assert.is(result.status, 0, result.stderr);
   const doc = await ctx.registry.fetchJson('@scoped%2fone-step');
