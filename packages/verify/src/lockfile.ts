@@ -37,7 +37,7 @@ export interface VerifyLockfileOptions {
 export const DEFAULT_REGISTRY_CONCURRENCY = 16;
 
 /** npm's lockfiles, in the order npm prefers them, then pnpm's. */
-const LOCKFILES: [string, (text: string, artifact: string) => LockedPackage[]][] = [
+const LOCKFILES: [string, (text: string, artifact: string) => LockedPackage[] | Promise<LockedPackage[]>][] = [
   ['npm-shrinkwrap.json', readPackageLock],
   ['package-lock.json', readPackageLock],
   ['pnpm-lock.yaml', readPnpmLock],
@@ -58,7 +58,7 @@ export async function readLockedPackages(dir: string): Promise<LockedPackage[]> 
       throw error;
     }
     found++;
-    locked.push(...read(text, join(dir, file)));
+    locked.push(...(await read(text, join(dir, file))));
   }
   if (found === 0) {
     throw new SealError(

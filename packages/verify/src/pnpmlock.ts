@@ -1,4 +1,3 @@
-import { parseAllDocuments } from 'yaml';
 import { SealError } from '@sealpack/diagnostics';
 import type { LockedPackage } from './locked.types.js';
 import { isRegistryVersion } from './packagelock.js';
@@ -42,7 +41,9 @@ export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): Locked
 }
 
 /** Reads `pnpm-lock.yaml` text (version 9; a leading document, as newer pnpm versions write, is skipped). */
-export function readPnpmLock(text: string, artifact: string): LockedPackage[] {
+export async function readPnpmLock(text: string, artifact: string): Promise<LockedPackage[]> {
+  // Loaded on demand: the YAML parser is a sixth of the start-up of commands that never read YAML.
+  const { parseAllDocuments } = await import('yaml');
   const documents = parseAllDocuments(text);
   const docs = (Array.isArray(documents) ? documents : [documents]).map((d) => {
     if (d.errors.length)
