@@ -206,6 +206,9 @@ test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack 
     assert.is.not(r.status, 0, `${pnpm.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout + r.stderr, /ESEAL_UNSIGNED/);
   }
+  // A dry run uploads nothing: the guard lets a maintainer preview it.
+  const dry = exec('npm', ['publish', '--dry-run'], dir, ctx.setup.env);
+  assert.is(dry.status, 0, dry.stderr);
   assert.is((await ctx.registry.fetchJson('guarded')).status, 404, 'nothing was published');
   const sealed = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
   assert.is(sealed.status, 0, sealed.stderr);

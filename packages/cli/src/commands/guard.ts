@@ -7,6 +7,8 @@ import type { Context } from '../main.js';
  */
 export async function run(_args: unknown[], _options: Record<string, unknown>, context: Context): Promise<number> {
   if (isSealpackPublish(context.env)) return 0;
+  // `npm publish --dry-run` uploads nothing: let maintainers preview what npm would ship.
+  if (context.env.npm_config_dry_run === 'true') return 0;
   const {
     npm_package_name: name,
     npm_package_version: version,
