@@ -55,6 +55,20 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
   const workspace = await readWorkspace(dir);
   const publishable = workspace.packages.filter((p) => !p.private && p.name && p.version);
   const preTag = await readPreModeTag(workspace.root);
+  // Ask the registries about every package at once (a few hundred ms each on a real
+  // registry); publishing itself stays sequential, dependencies first.
+  const npmFor = new Map(publishable.map((p) => [p.name, options.npmFor({ dir: p.dir, root: workspace.root })]));
+  const checks = new Map(
+    await mapLimit(publishable, CHECK_CONCURRENCY, async (pkg) => {
+      const npm = npmFor.get(pkg.name)!;
+      const registry = registryFor(pkg.name, npm, pkg.packageJson.publishConfig as { registry?: string } | undefined);
+      const state = await isPublished(pkg, registry, npm).then(
+        (exists): RegistryState => ({ registry, npm, exists }),
+        (error: Error): RegistryState => ({ registry, npm, error }),
+      );
+      return [pkg.name, state] as const;
+    }),
+  );
   const outcomes = new Map<string, ReleaseOutcome>();
   for (const pkg of orderByDependencies(publishable)) {
     const blocked = pkg.workspaceDependencies.find((d) => ['failed', 'skipped'].includes(outcomes.get(d)?.status ?? ''));
@@ -68,7 +82,7 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
       });
       continue;
     }
-    outcomes.set(pkg.name, await releaseOne(pkg, workspace.root, tag, options, logger));
+    outcomes.set(pkg.name, await releaseOne(pkg, checks.get(pkg.name)!, tag, options, logger));
   }
   const list = [...outcomes.values()];
   const published = list.filter((o) => o.status === 'published');
@@ -88,18 +102,40 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
   };
 }
 
+const CHECK_CONCURRENCY = 8;
+
+interface RegistryState {
+  registry: string;
+  npm: NpmOptions;
+  exists?: boolean;
+  error?: Error;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 async function releaseOne(
   pkg: WorkspacePackage,
-  root: string,
+  state: RegistryState,
   tag: string | undefined,
   options: ReleaseOptions,
   logger: Logger,
 ): Promise<ReleaseOutcome> {
-  const npm = options.npmFor({ dir: pkg.dir, root });
-  const registry = registryFor(pkg.name, npm, pkg.packageJson.publishConfig as { registry?: string } | undefined);
+  const { registry, npm } = state;
   const base = { name: pkg.name, version: pkg.version, registry };
   try {
-    if (await isPublished(pkg, registry, npm)) return { ...base, status: 'exists' };
+    if (state.error) throw state.error;
+    if (state.exists) return { ...base, status: 'exists' };
     const result = await publishDirectory(pkg.dir, {
       signer: options.signer,
       npm,
