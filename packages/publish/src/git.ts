@@ -42,7 +42,12 @@ async function existingTags(names: string[], cwd: string): Promise<Set<string>> 
  * Creates the annotated tag `name@version` per published package, as `changeset publish`
  * does; existing tags are kept (a rerun after a partial release). Returns the tags made.
  */
-export async function createGitTags(tags: string[], cwd: string): Promise<{ created: string[]; failed: string[] }> {
+export async function createGitTags(
+  tags: string[],
+  cwd: string,
+): Promise<{ created: string[]; failed: string[]; checkout: boolean }> {
+  // Not a git checkout (a release from an exported tree): nothing to tag, nothing failed.
+  if ((await git(['rev-parse', '--git-dir'], cwd)) === undefined) return { created: [], failed: [], checkout: false };
   const existing = await existingTags(tags, cwd);
   const created: string[] = [];
   const failed: string[] = [];
@@ -51,5 +56,5 @@ export async function createGitTags(tags: string[], cwd: string): Promise<{ crea
     if ((await git(['tag', '-a', tag, '-m', tag], cwd)) !== undefined) created.push(tag);
     else failed.push(tag);
   }
-  return { created, failed };
+  return { created, failed, checkout: true };
 }

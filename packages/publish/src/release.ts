@@ -93,6 +93,7 @@ export async function publishWorkspace(dir: string, options: ReleaseOptions): Pr
     const tags = await createGitTags(published.map(tagOf), workspace.root);
     gitTags = tags.created;
     for (const tag of tags.failed) logger.warn(`could not create the git tag ${tag}`);
+    if (!tags.checkout) logger.info(`${workspace.root} is not a git checkout: no git tags made`);
   }
   return {
     ok: list.every((o) => o.status === 'published' || o.status === 'exists'),
