@@ -103,9 +103,9 @@ function hashAll(dir) {
 }
 
 /** Runs the CLI in a child and reads its peak RSS from `process.resourceUsage()` at exit. */
-function runSealpack(dir) {
+function runSealpack(dir, nodeArgs = []) {
   const probe = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nSEALPACK_MAXRSS='+process.resourceUsage().maxRSS+'\\n'))`;
-  const child = spawnSync(process.execPath, ['--import', probe, CLI, 'verify-installed', dir, '--json'], {
+  const child = spawnSync(process.execPath, [...nodeArgs, '--import', probe, CLI, 'verify-installed', dir, '--json'], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
@@ -119,13 +119,27 @@ console.log(`tree: ${N} sealed packages, ${built.files} files, ${(built.bytes / 
 
 // Warm the page cache once so that (a) and (b) both read from memory.
 hashAll(join(consumer, 'node_modules'));
-const a = time(() => hashAll(join(consumer, 'node_modules')));
-const b = time(() => runSealpack(consumer));
-if (b.result.status !== 0 || !b.result.verdict.ok) {
-  console.error(b.result.stderr.slice(-2000));
-  throw new Error(`sealpack verify-installed failed (exit ${b.result.status})`);
+// (a) and (b) alternate three times and the fastest of each counts: on a shared machine the
+// minimum is the run least disturbed by other processes.
+const as = [];
+const bs = [];
+for (let run = 0; run < 3; run++) {
+  as.push(time(() => hashAll(join(consumer, 'node_modules'))));
+  const b = time(() => runSealpack(consumer));
+  if (b.result.status !== 0 || !b.result.verdict.ok) {
+    console.error(b.result.stderr.slice(-2000));
+    throw new Error(`sealpack verify-installed failed (exit ${b.result.status})`);
+  }
+  bs.push(b);
 }
+const fastest = (runs) => runs.reduce((best, r) => (r.ms < best.ms ? r : best));
+const a = fastest(as);
+const b = fastest(bs);
+const all = (runs) => runs.map((r) => (r.ms / 1000).toFixed(2)).join(', ');
 const quarter = runSealpack(small);
+// Peak RSS includes garbage V8 has not collected yet: with the heap capped, the whole tree
+// still verifies, so what it needs does not grow with the tree.
+const capped = runSealpack(consumer, ['--max-old-space-size=32']);
 
 const keyring = join(work, 'keyring.gpg');
 const dearmor = spawnSync('gpg', ['--batch', '--dearmor', '--output', keyring], { input: built.publicKey });
@@ -143,9 +157,14 @@ const c = time(() => {
 });
 
 const mb = (n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-console.log(`(a) read + sha512 of every file, node crypto: ${ms(a.ms)} (${a.result} files)`);
-console.log(`(b) sealpack verify-installed (CLI, one process): ${ms(b.ms)} (${b.result.verdict.summary.passed} packages passed)`);
+console.log(`(a) read + sha512 of every file, node crypto: ${ms(a.ms)} (${a.result} files; runs ${all(as)})`);
+console.log(
+  `(b) sealpack verify-installed (CLI, one process): ${ms(b.ms)} (${b.result.verdict.summary.passed} packages passed; runs ${all(bs)})`,
+);
 console.log(`(c) gpgv once per package over its manifest:     ${ms(c.ms)}`);
 console.log(`b/a = ${(b.ms / a.ms).toFixed(2)} (target <= 2)   c/b = ${(c.ms / b.ms).toFixed(2)} (target >= 4)`);
 console.log(`sealpack peak RSS: ${mb(b.result.rss)} on ${N} packages, ${mb(quarter.rss)} on ${quarter.verdict.summary.passed}`);
+console.log(
+  `with a 32 MB V8 heap cap: ${capped.status === 0 ? `${capped.verdict.summary.passed} packages passed` : `failed (exit ${capped.status})`}, peak RSS ${mb(capped.rss)}`,
+);
 if (!keep) rmSync(work, { recursive: true, force: true });
