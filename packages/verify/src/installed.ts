@@ -138,16 +138,6 @@ async function isBundledInSealed(dir: string): Promise<boolean> {
   return false;
 }
 
-/** The file paths a manifest lists, read leniently (the strict parse is checkSeal's); undefined when unreadable. */
-function listedPaths(bytes: Buffer): string[] | undefined {
-  try {
-    const files = (JSON.parse(bytes.toString('utf8')) as { files?: { path?: unknown }[] }).files;
-    return Array.isArray(files) ? files.map((f) => String(f?.path)) : [];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Folder name of an installed package from how it was reached: `node_modules/@a/b` → `@a/b`. */
 function nameFromPath(via: string): string {
   const parts = via.split('/');
@@ -196,11 +186,6 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       return;
     }
     const signature = readOptional(join(pkg.dir, EMBEDDED_SIGNATURE_PATH))?.toString('utf8');
-    // Hash on a worker while the main thread checks the signature: the paths come from the
-    // same bytes the signature covers, and are compared only if those bytes verify and parse.
-    const paths = listedPaths(manifestBytes);
-    const inspection = paths ? hasher.inspect(pkg.dir, paths) : undefined;
-    inspection?.catch(() => {});
     const seal = await checkSeal({
       trust,
       manifest: manifestBytes,
@@ -210,7 +195,8 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       at,
     });
     const findings = [...seal.findings];
-    if (seal.manifest && !seal.manifest.files) {
+    const listed = seal.manifest?.files;
+    if (seal.manifest && !listed) {
       // A registry-style manifest (tarball digest only) says nothing about files on disk.
       findings.push({
         code: 'ESEAL_MALFORMED',
@@ -219,8 +205,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         ...subject,
         file: EMBEDDED_MANIFEST_PATH,
       });
-    } else if (seal.manifest && inspection && paths) {
-      const found = await inspection;
+    } else if (seal.manifest && listed) {
+      // Hashed on a worker: with many packages in flight, one package's files are hashed
+      // while the main thread checks the next one's signature.
+      const paths = listed.map((f) => f.path);
+      const found = await hasher.inspect(pkg.dir, paths);
       if (found.error)
         throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
           artifact: pkg.dir,

@@ -72,10 +72,11 @@ function containingNodeModules(real: string): string | undefined {
  * artifacts: they are not reported, but their own `node_modules` are searched.
  * Streams: holds only the set of real paths seen, never file contents. The file-system calls
  * are synchronous on purpose: each is a few microseconds on a warm tree, while an asynchronous
- * call costs a thread-pool round trip, and a tree has thousands of them.
+ * call costs a thread-pool round trip, and a tree has thousands of them; `realpathSync.native`
+ * is one realpath(3) call where the JavaScript version makes one lstat per path segment.
  */
 export async function* findInstalledPackages(root: string): AsyncGenerator<InstalledPackage> {
-  const rootReal = realpathSync(root);
+  const rootReal = realpathSync.native(root);
   const seen = new Set<string>([rootReal]);
   const searched = new Set<string>();
   // A stack of node_modules folders still to list; depth-first keeps it small.
@@ -84,7 +85,7 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
   const visit = async function* (candidate: string): AsyncGenerator<InstalledPackage> {
     let real: string;
     try {
-      real = realpathSync(candidate);
+      real = realpathSync.native(candidate);
     } catch (error) {
       // A dangling link (an optional dependency that failed, a half-removed package).
       if (isMissing(error)) return;
