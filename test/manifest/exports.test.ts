@@ -14,7 +14,9 @@ test('public API is pinned', () => {
     'hashBytes',
     'hashFile',
     'parseManifest',
+    'readDetachedSeal',
     'readTarball',
+    'sealPaths',
     'serializeManifest',
   ]);
 });
@@ -23,6 +25,27 @@ test('contract constants (DESIGN.md)', () => {
   assert.is(manifest.MANIFEST_FORMAT, 'sealpack/manifest@1');
   assert.is(manifest.EMBEDDED_MANIFEST_PATH, '.sealpack/manifest.json');
   assert.is(manifest.EMBEDDED_SIGNATURE_PATH, '.sealpack/manifest.json.asc');
+});
+
+test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc); missing parts are undefined', async () => {
+  const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'sealpack-placement-'));
+  const tgz = join(dir, 'a-1.0.0.tgz');
+  assert.equal(manifest.sealPaths(tgz), {
+    signature: `${tgz}.asc`,
+    manifest: `${tgz}.manifest.json`,
+    manifestSignature: `${tgz}.manifest.json.asc`,
+  });
+  assert.equal(await manifest.readDetachedSeal(tgz), { manifest: undefined, manifestSignature: undefined, tarballSignature: undefined });
+  await writeFile(`${tgz}.manifest.json`, '{}');
+  await writeFile(`${tgz}.manifest.json.asc`, 'sig');
+  const seal = await manifest.readDetachedSeal(tgz);
+  assert.equal(seal.manifest, Buffer.from('{}'));
+  assert.is(seal.manifestSignature, 'sig');
+  assert.is(seal.tarballSignature, undefined);
+  await rm(dir, { recursive: true });
 });
 
 test.run();

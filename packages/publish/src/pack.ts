@@ -10,9 +10,10 @@ import {
   readTarball,
   serializeManifest,
   type ManifestSource,
+  sealPaths,
 } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
-import { sealPaths, signTarball } from '@sealpack/sign';
+import { signTarball } from '@sealpack/sign';
 import { appendEntries } from './embed.js';
 import { installFiles } from './files.js';
 import { readGitSource } from './git.js';

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { SealError, type Finding } from '@sealpack/diagnostics';
-import { parseManifest, type TarballContents } from '@sealpack/manifest';
+import { parseManifest, readDetachedSeal, sealPaths, type TarballContents } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
-import { sealPaths } from '@sealpack/sign';
 import type { Trust } from '@sealpack/trust';
 
 // How many signers a release needs is the consumer's rule, met by appending approvals to
@@ -13,15 +11,6 @@ const errorOf = (finding: Finding): SealError => {
   const { code, message, severity: _severity, ...info } = finding;
   return new SealError(code, message, info);
 };
-
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /**
  * Before a tarball made by `sealpack pack` (in another job) is published: its embedded seal
@@ -46,7 +35,7 @@ export async function checkSealedTarball(
     );
   }
   const paths = sealPaths(tarball);
-  const [detached, detachedSignature] = await Promise.all([readOptional(paths.manifest), readOptional(paths.manifestSignature)]);
+  const { manifest: detached, manifestSignature: detachedSignature } = await readDetachedSeal(tarball);
   if (!detached || !detachedSignature) {
     throw new SealError(
       'ESEAL_UNSIGNED',
@@ -60,7 +49,7 @@ export async function checkSealedTarball(
       signature: contents.embedded.signature,
       artifact: `${tarball}!/package/.sealpack/manifest.json`,
     },
-    { bytes: detached, signature: detachedSignature.toString('utf8'), artifact: paths.manifest },
+    { bytes: detached, signature: detachedSignature, artifact: paths.manifest },
   ];
   // Loaded only here: the verifier is not needed to publish what this process just sealed.
   const { checkSeal, compareContents } = await import('@sealpack/verify');

@@ -1,9 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
-import { buildManifest, parseManifest, readTarball, serializeManifest, type ManifestSource } from '@sealpack/manifest';
+import {
+  buildManifest,
+  parseManifest,
+  readDetachedSeal,
+  readTarball,
+  sealPaths,
+  serializeManifest,
+  type ManifestSource,
+} from '@sealpack/manifest';
 import { appendSignatures, type Signer } from '@sealpack/openpgp';
 import { writeFileAtomic } from './atomic.js';
-import { sealPaths } from './paths.js';
 
 export interface SignTarballOptions {
   signer: Signer;
@@ -18,15 +25,6 @@ export interface SignedTarball {
   written: string[];
   /** True when an existing seal for the same tarball bytes got one more signature. */
   appended: boolean;
-}
-
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /**
@@ -51,12 +49,12 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   let manifestBytes = serializeManifest(
     buildManifest({ name, version, tarball: contents.tarball, files: contents.files, source: options.source }),
   );
-  const existingBytes = await readOptional(paths.manifest);
+  const existing = await readDetachedSeal(tarball);
   let appended = false;
-  if (existingBytes) {
-    const existing = safeParse(existingBytes, paths.manifest);
-    if (existing?.tarball?.integrity === contents.tarball.integrity) {
-      manifestBytes = existingBytes;
+  if (existing.manifest) {
+    const parsed = safeParse(existing.manifest, paths.manifest);
+    if (parsed?.tarball?.integrity === contents.tarball.integrity) {
+      manifestBytes = existing.manifest;
       appended = true;
     } else {
       logger.warn(`${name}@${version}: ${paths.manifest} sealed other bytes; replacing it and dropping its signatures`);
@@ -67,12 +65,10 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
     options.signer.sign(bytes),
     options.signer.sign(manifestBytes),
   ]);
-  const merge = async (path: string, added: string): Promise<string> => {
-    const previous = appended ? await readOptional(path) : undefined;
-    return previous ? appendSignatures(previous.toString('utf8'), added) : added;
-  };
-  const tarballArmor = await merge(paths.signature, tarballSignature);
-  const manifestArmor = await merge(paths.manifestSignature, manifestSignature);
+  const merge = (previous: string | undefined, added: string): Promise<string> | string =>
+    appended && previous ? appendSignatures(previous, added) : added;
+  const tarballArmor = await merge(existing.tarballSignature, tarballSignature);
+  const manifestArmor = await merge(existing.manifestSignature, manifestSignature);
 
   // Manifest first, its signature last: a reader that finds the signature finds its bytes.
   await writeFileAtomic(paths.manifest, manifestBytes);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isSealError, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
-import { compareFiles, hashBytes, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
+import { compareFiles, hashBytes, readDetachedSeal, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { checkSeal } from './seal.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
@@ -13,15 +13,6 @@ export interface VerifyTarballOptions {
   at?: Date;
   concurrency?: number;
   logger?: Logger;
-}
-
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
 }
 
 /** Compares the digests a manifest promises with what the tarball holds. */
@@ -107,7 +98,8 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
   }
   const parsed = findings.length === 0;
 
-  const detached = await readOptional(`${tarball}.manifest.json`);
+  const detachedSeal = await readDetachedSeal(tarball);
+  const detached = detachedSeal.manifest;
   const manifestBytes = detached ?? contents.embedded?.manifest;
   const name = contents.packageJson?.name;
   const version = contents.packageJson?.version;
@@ -130,9 +122,7 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     });
     return judgeSubject(subject, findings, []);
   }
-  const signature = detached
-    ? (await readOptional(`${tarball}.manifest.json.asc`))?.toString('utf8')
-    : contents.embedded?.signature;
+  const signature = detached ? detachedSeal.manifestSignature : contents.embedded?.signature;
   const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/package/.sealpack/manifest.json`;
   const expected = name && version ? { name, version } : undefined;
 
