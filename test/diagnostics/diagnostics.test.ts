@@ -12,6 +12,7 @@ test('public API is pinned', () => {
     'SealError',
     'compareFindings',
     'isSealError',
+    'mapLimit',
     'silentLogger',
   ]);
 });

@@ -2,7 +2,8 @@
 // Sequoia, and one real input for every ESEAL_* code the tarball verifier can produce.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { create as createTar } from 'tar';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanTempDirs, run, runCli, tempDir, type RunResult } from '../helpers/index.js';
@@ -378,13 +379,13 @@ test('tampering: a flipped byte in the tarball, the manifest or the signature fa
   assert.ok(tarballFlip.errors.includes('ESEAL_INTEGRITY'), tarballFlip.stdout);
 
   const manifest = await tarball();
-  await flip(`${manifest}.manifest.json`, (b) => b.indexOf('"pkg"') + 2); // still valid JSON, other bytes
+  // One base64 character of a file digest: still a well-formed manifest, only the signature can tell.
+  const text = await readFile(`${manifest}.manifest.json`, 'utf8');
+  const at = text.indexOf('"integrity": "sha512-') + 25;
+  await writeFile(`${manifest}.manifest.json`, text.slice(0, at) + (text[at] === 'A' ? 'B' : 'A') + text.slice(at + 1));
   const manifestFlip = verify(home, manifest);
   assert.is(manifestFlip.status, 1);
-  assert.ok(
-    manifestFlip.errors.includes('ESEAL_BAD_SIGNATURE') || manifestFlip.errors.includes('ESEAL_IDENTITY'),
-    manifestFlip.stdout,
-  );
+  assert.ok(manifestFlip.errors.includes('ESEAL_BAD_SIGNATURE'), manifestFlip.stdout);
 
   const signature = await tarball();
   const armored = await readFile(`${signature}.manifest.json.asc`, 'utf8');
@@ -431,7 +432,35 @@ test('unknown key, key scope, identity, unsigned and malformed tarballs fail wit
   assert.ok(malformed.errors.includes('ESEAL_MALFORMED'), malformed.stdout);
 });
 
-test('a tarball with a path traversal entry or a symlink is refused, and nothing is written', async () => {
+test('a tarball renamed to another version fails: a genuine old seal is no downgrade pass', async () => {
+  const path = await tarball('pkg', '1.0.0');
+  const renamed = path.replace('pkg-1.0.0.tgz', 'pkg-2.0.0.tgz');
+  for (const suffix of ['', '.asc', '.manifest.json', '.manifest.json.asc']) await copyFile(path + suffix, renamed + suffix);
+  const result = verify(await consumer({ alice: ctx.alicePub }), renamed);
+  assert.is(result.status, 1);
+  assert.ok(result.errors.includes('ESEAL_IDENTITY'), result.stdout);
+});
+
+test('verify refuses a tarball with a symlink or a path traversal entry, even next to a genuine seal', async () => {
+  const home = await consumer({ alice: ctx.alicePub });
+  const genuine = await tarball('pkg', '1.0.0');
+  const src = await tempDir();
+  await mkdir(join(src, 'package'));
+  await writeFile(join(src, 'package', 'package.json'), JSON.stringify({ name: 'pkg', version: '1.0.0' }));
+  await symlink('/etc/passwd', join(src, 'package', 'index.js'));
+  const linked = join(await tempDir(), 'pkg-1.0.0.tgz');
+  await createTar({ gzip: true, file: linked, cwd: src, portable: true }, ['package/package.json', 'package/index.js']);
+  const traversal = join(await tempDir(), 'pkg-1.0.0.tgz');
+  await makeTarball(traversal, { 'package/package.json': '{"name":"pkg","version":"1.0.0"}', '../../escape.js': 'pwned' }, '.');
+  for (const evil of [linked, traversal]) {
+    for (const suffix of ['.manifest.json', '.manifest.json.asc']) await copyFile(genuine + suffix, evil + suffix);
+    const result = verify(home, evil);
+    assert.is(result.status, 1, result.stdout);
+    assert.ok(result.errors.includes('ESEAL_MALFORMED'), result.stdout);
+  }
+});
+
+test('sign refuses a tarball with a path traversal entry, and nothing is written', async () => {
   const dir = await tempDir();
   const evil = join(dir, 'evil-1.0.0.tgz');
   await makeTarball(evil, { 'package/package.json': '{"name":"evil","version":"1.0.0"}', '../../escape.js': 'pwned' }, '.');
@@ -471,6 +500,15 @@ test('bad input exits 2 with ESEAL_CONFIG: bad policy, private key in keyring, m
   assert.is(runCli(['verify', path, '--bogus'], { cwd: home }).status, 2);
   assert.is(runCli(['frobnicate'], { cwd: home }).status, 2);
   assert.is(runCli(['verify', path, '--at', 'yesterday'], { cwd: home }).status, 2);
+  assert.is(runCli(['verify', path, '--at', '1'], { cwd: home }).status, 2, 'not an ISO date');
+  const future = runCli(['verify', path, '--at', '2999-01-01'], { cwd: home });
+  assert.is(future.status, 2, 'a future --at would make future-dated signatures look current');
+  assert.match(future.stderr, /ESEAL_CONFIG/);
+
+  const again = runCli(['keygen', '--name', 'alice', '--out', ctx.keys], { env: { SEALPACK_PASSPHRASE: PASS } });
+  assert.is(again.status, 2, 'keygen never replaces a key');
+  assert.match(again.stderr, /exists/);
+  assert.is(await readFile(join(ctx.keys, 'alice.pub.asc'), 'utf8'), ctx.alicePub);
 });
 
 test('verdicts are deterministic: the same inputs give the same JSON, in the same order', async () => {

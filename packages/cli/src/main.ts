@@ -47,7 +47,7 @@ export function reportError(error: unknown, context: Pick<Context, 'err'>): numb
     for (const line of error.details ? error.details.split('\n') : []) context.err(`  ${line}`);
     const hint = hintFor(error.code);
     if (hint) context.err(`hint: ${hint}`);
-    return INPUT_CODES.has(error.code) || error.code === 'ESEAL_MALFORMED' ? 2 : 1;
+    return INPUT_CODES.has(error.code) ? 2 : 1;
   }
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as Error).message) {

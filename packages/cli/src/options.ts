@@ -4,15 +4,21 @@ import { SealError } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Context } from './main.js';
 
-/** `--at DATE`: an ISO date or date-time. */
-export function parseAt(value: unknown): Date | undefined {
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * `--at DATE`: an ISO date or date-time with a zone, in the past. A later moment would make
+ * signatures dated in the future look current, so it is refused.
+ */
+export function parseAt(value: unknown, now = new Date()): Date | undefined {
   if (value === undefined) return undefined;
-  const date = new Date(String(value));
-  if (Number.isNaN(date.getTime())) {
-    throw new SealError(
-      'ESEAL_CONFIG',
-      `--at: expected an ISO date such as 2026-10-01 or 2026-10-01T12:00:00Z, found ${String(value)}`,
-    );
+  const text = String(value);
+  const date = new Date(text);
+  if (!ISO_DATE.test(text) || Number.isNaN(date.getTime())) {
+    throw new SealError('ESEAL_CONFIG', `--at: expected an ISO date such as 2026-10-01 or 2026-10-01T12:00:00Z, found ${text}`);
+  }
+  if (date.getTime() > now.getTime()) {
+    throw new SealError('ESEAL_CONFIG', `--at: expected a moment in the past, found ${text}`);
   }
   return date;
 }

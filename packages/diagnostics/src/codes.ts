@@ -18,5 +18,5 @@ export const SEAL_CODES = [
 
 export type SealCode = (typeof SEAL_CODES)[number];
 
-/** Codes that mean the input could not be used at all (exit 2), not that it failed verification (exit 1). */
-export const INPUT_CODES: ReadonlySet<SealCode> = new Set<SealCode>(['ESEAL_CONFIG']);
+/** Thrown, these mean the input could not be used at all (exit 2), not that it failed verification (exit 1). */
+export const INPUT_CODES: ReadonlySet<SealCode> = new Set<SealCode>(['ESEAL_CONFIG', 'ESEAL_MALFORMED']);

@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@sealpack/diagnostics';
+import { mapLimit, silentLogger, type Logger } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import { createGitTags } from './git.js';
@@ -110,19 +110,6 @@ interface RegistryState {
   npm: NpmOptions;
   exists?: boolean;
   error?: Error;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 async function releaseOne(

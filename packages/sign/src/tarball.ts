@@ -7,6 +7,7 @@ import {
   readTarball,
   sealPaths,
   serializeManifest,
+  type Manifest,
   type ManifestSource,
 } from '@sealpack/manifest';
 import { appendSignatures, type Signer } from '@sealpack/openpgp';
@@ -46,18 +47,20 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   }
   const paths = sealPaths(tarball);
 
-  let manifestBytes = serializeManifest(
-    buildManifest({ name, version, tarball: contents.tarball, files: contents.files, source: options.source }),
-  );
+  const fresh = buildManifest({ name, version, tarball: contents.tarball, files: contents.files, source: options.source });
+  let manifestBytes = serializeManifest(fresh);
   const existing = await readDetachedSeal(tarball);
   let appended = false;
   if (existing.manifest) {
+    // Co-sign only a seal that is already signed and states exactly what this tarball holds;
+    // anything else (unsigned, planted, partial, other bytes) is replaced, never endorsed.
     const parsed = safeParse(existing.manifest, paths.manifest);
-    if (parsed?.tarball?.integrity === contents.tarball.integrity) {
+    if (existing.manifestSignature && parsed && sameContents(parsed, fresh)) {
       manifestBytes = existing.manifest;
       appended = true;
+      if (parsed.source) logger.info(`${name}@${version}: co-signing the existing seal, source ${JSON.stringify(parsed.source)}`);
     } else {
-      logger.warn(`${name}@${version}: ${paths.manifest} sealed other bytes; replacing it and dropping its signatures`);
+      logger.warn(`${name}@${version}: ${paths.manifest} is not a signed seal of these bytes; replacing it and dropping its signatures`);
     }
   }
 
@@ -76,6 +79,16 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   await writeFileAtomic(paths.manifestSignature, manifestArmor);
   logger.info(`${name}@${version}: signed by ${options.signer.fingerprint}${appended ? ' (appended)' : ''}`);
   return { name, version, written: [paths.manifest, paths.signature, paths.manifestSignature], appended };
+}
+
+/** Same package, same tarball digest, same files: the claims a co-signer endorses. */
+function sameContents(a: Manifest, b: Manifest): boolean {
+  return (
+    a.name === b.name &&
+    a.version === b.version &&
+    JSON.stringify(a.tarball) === JSON.stringify(b.tarball) &&
+    JSON.stringify(a.files) === JSON.stringify(b.files)
+  );
 }
 
 function safeParse(bytes: Buffer, artifact: string) {

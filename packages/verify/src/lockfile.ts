@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSealError, SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import { isSealError, mapLimit, SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import { sealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import type { LockedPackage } from './locked.types.js';
 import { readNpmConfig } from './npmrc.js';
 import { readPackageLock } from './packagelock.js';
 import { readPnpmLock } from './pnpmlock.js';
-import { mapLimit } from './pool.js';
 import { RegistryClient } from './registry.js';
 import { checkSeal } from './seal.js';
 import { unsignedFinding, unsignedSummary } from './unsigned.js';

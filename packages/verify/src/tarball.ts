@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { isSealError, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
+import { basename } from 'node:path';
+import { isSealError, mapLimit, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
 import { compareFiles, hashBytes, readDetachedSeal, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { checkSeal } from './seal.js';
-import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
+import { DEFAULT_CONCURRENCY } from './pool.js';
 import { judgeSubject, makeVerdict } from './verdict.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
 
@@ -125,6 +126,10 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
   const signature = detached ? detachedSeal.manifestSignature : contents.embedded?.signature;
   const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/package/.sealpack/manifest.json`;
   const expected = name && version ? { name, version } : undefined;
+  if (expected) {
+    const renamed = misnamed(tarball, expected.name, expected.version);
+    if (renamed) findings.push({ code: 'ESEAL_IDENTITY', severity: 'error', ...subject, ...renamed });
+  }
 
   const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected, at: options.at });
   findings.push(...seal.findings);
@@ -134,6 +139,23 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     findings.push(...compareContents(manifest, contents, subject));
   }
   return judgeSubject(subject, findings, seal.signers);
+}
+
+/**
+ * npm names a tarball `name-version.tgz` (`@scope/x` → `scope-x-1.0.0.tgz`). A file named for
+ * this package but another version is a swapped (for example downgraded) tarball, even when
+ * its own seal is genuine. Names that do not follow npm's form are not judged.
+ */
+function misnamed(tarball: string, name: string, version: string): Pick<Finding, 'message' | 'expected' | 'found'> | undefined {
+  const stem = name.replace(/^@/, '').replace('/', '-');
+  const expected = `${stem}-${version}.tgz`;
+  const found = basename(tarball);
+  if (found === expected || !found.startsWith(`${stem}-`) || !/^\d+\.\d+\.\d+/.test(found.slice(stem.length + 1))) return undefined;
+  return {
+    message: `${name}@${version}: the file is named for another version: expected ${expected}, found ${found}`,
+    expected,
+    found,
+  };
 }
 
 /** Verifies many tarballs in parallel; one verdict, in a deterministic order. */

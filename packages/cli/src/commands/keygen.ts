@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { SealError } from '@sealpack/diagnostics';
@@ -17,6 +18,12 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   if (!algorithm)
     throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
   const out = resolve(context.cwd, String(options.out ?? '.'));
+  const privateFile = join(out, `${name}.key.asc`);
+  const publicFile = join(out, `${name}.pub.asc`);
+  // Never replace a key: the old private key may be the only copy.
+  for (const file of [privateFile, publicFile]) {
+    if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
+  }
   await mkdir(out, { recursive: true });
   const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
   const key = await generateKey({
@@ -29,8 +36,6 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   });
   for (const warning of key.warnings) context.logger.warn(warning);
   if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is not set: the private key is written unencrypted');
-  const privateFile = join(out, `${name}.key.asc`);
-  const publicFile = join(out, `${name}.pub.asc`);
   await writeFileAtomic(privateFile, key.privateKey, 0o600);
   await writeFileAtomic(publicFile, key.publicKey, 0o644);
   context.err(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
