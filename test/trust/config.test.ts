@@ -173,7 +173,7 @@ test('a threshold above the rule key count, a rule key not pinned, an unreadable
   await rejects(() => loadPolicy({ cwd: broken }), 'ESEAL_CONFIG', /\.sealpackrc\.json: cannot be loaded/);
 });
 
-test('explicit rules normalized; exceptions: YAML dates, no expires and expired ones warn', async () => {
+test('explicit rules normalized; exceptions: YAML dates, no expires and expired ones warn; a lower channel threshold warns', async () => {
   const dir = await project({
     '.sealpack/keys/alice.asc': alice.publicKey,
     '.sealpack/keys/bob.asc': bob.publicKey,
@@ -181,7 +181,7 @@ test('explicit rules normalized; exceptions: YAML dates, no expires and expired 
       'trust:',
       '  - { packages: "@acme/*", keys: [alice, bob], threshold: 2 }',
       '  - { packages: ["lodash", "left-*"], keys: bob }',
-      'channels: { production: { threshold: 2 } }',
+      'channels: { production: { threshold: 2 }, rc: { threshold: 1 } }',
       'exceptions:',
       '  - { package: "legacy@1.x", reason: "vendor", risk: "low", approvedBy: "sec", expires: 2999-03-01 }',
       '  - { package: "@acme/old@^2.0.0", reason: "no end" }',
@@ -199,7 +199,7 @@ test('explicit rules normalized; exceptions: YAML dates, no expires and expired 
     { package: 'legacy@1.x', reason: 'vendor', risk: 'low', approvedBy: 'sec', expires: new Date('2999-03-01T00:00:00Z') },
     { package: 'gone@*', reason: 'over', expires: new Date('2001-01-01T00:00:00Z') },
   ]);
-  assert.equal(policy.channels, { production: { threshold: 2 } });
+  assert.equal(policy.channels, { production: { threshold: 2 }, rc: { threshold: 1 } });
   assert.equal(policy.extraFiles, ['build/**']);
   assert.equal(warnings, [
     'exceptions[1]: @acme/old@^2.0.0 has no expires: it does not apply (an exception must end)',
@@ -207,6 +207,7 @@ test('explicit rules normalized; exceptions: YAML dates, no expires and expired 
     'algorithms.hashes: sha1 is accepted: SHA-1 signatures can be forged',
     'algorithms.minRsaBits: 2048 accepts RSA keys smaller than the default 3072 bits',
     'channels.production.threshold: 2 is more than the 1 key(s) of trust[1]: production versions of its packages cannot pass',
+    'channels.rc.threshold: 1 is less than the threshold 2 of trust[0]: a channel can only raise a threshold, rc versions of its packages still need 2',
   ]);
 });
 

@@ -90,8 +90,9 @@ function check(fingerprint: string | undefined, extra: Partial<SignatureCheck> =
   };
 }
 
-const judge = (trust: Trust, checks: SignatureCheck[], name = '@acme/widget', version = '1.4.0', at = AT) =>
-  judgeSignatures({ trust, name, version, checks, artifact: 'widget-1.4.0.tgz', at });
+// `now` is the real clock, which alone ends exceptions: pinned to AT unless a test moves it.
+const judge = (trust: Trust, checks: SignatureCheck[], name = '@acme/widget', version = '1.4.0', at = AT, now = AT) =>
+  judgeSignatures({ trust, name, version, checks, artifact: 'widget-1.4.0.tgz', at, now });
 const codes = (findings: Finding[]) => findings.map((f) => `${f.severity}:${f.code}`);
 
 const test = suite('trust: judgeSignatures');
@@ -205,25 +206,59 @@ test('soft revocations (superseded, retired) refuse signatures made on or after 
   }
 });
 
+const SUB = 'E'.repeat(40);
+const withSubkey = (extra: Partial<KeyInfo['subkeys'][number]> = {}): PinnedKey[] => [
+  pinned('alice', ALICE, {
+    subkeys: [
+      {
+        fingerprint: SUB,
+        keyId: SUB.slice(-16),
+        algorithm: 'ed25519',
+        created: new Date('2024-01-01T00:00:00Z'),
+        expires: null,
+        revocations: [],
+        ...extra,
+      } as KeyInfo['subkeys'][number],
+    ],
+  }),
+  pinned('bob', BOB),
+];
+
 test('revocations from key files count the same, on the primary or on the signing subkey', () => {
-  const fromCheck = judge(makeTrust(), [
-    check(ALICE, { keyRevocations: [{ reason: 'compromised', date: new Date('2030-01-01T00:00:00Z') }] }),
-  ]);
-  assert.is(fromCheck.passed, false);
-  const SUB = 'E'.repeat(40);
-  const trust = makeTrust({}, { revocations: [revoked('retired', '2025-01-01T00:00:00Z', SUB, 'key')] });
+  const fromKey = makeTrust({}, { revocations: [revoked('compromised', '2030-01-01T00:00:00Z', ALICE, 'key')] });
+  assert.is(judge(fromKey, [check(ALICE)]).passed, false);
+  const trust = makeTrust({}, { keys: withSubkey(), revocations: [revoked('retired', '2025-01-01T00:00:00Z', SUB, 'key')] });
   const bySubkey = judge(trust, [check(ALICE, { signingKeyFingerprint: SUB })]);
   assert.equal(codes(bySubkey.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']);
   assert.is(bySubkey.findings[0]!.fingerprint, ALICE);
   assert.is(judge(trust, [check(ALICE)]).passed, true, 'the primary itself is not revoked');
 });
 
+test("a revocation-list entry naming a subkey refuses that subkey's signatures only", () => {
+  const trust = makeTrust({}, { keys: withSubkey(), revocations: [revoked('compromised', '2030-01-01T00:00:00Z', SUB)] });
+  const bySubkey = judge(trust, [check(ALICE, { signingKeyFingerprint: SUB })]);
+  assert.equal(codes(bySubkey.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']);
+  assert.equal([bySubkey.findings[0]!.fingerprint, bySubkey.findings[0]!.keyName], [ALICE, 'alice']);
+  assert.is(judge(trust, [check(ALICE)]).passed, true, 'signed by the primary');
+});
+
+test('revocations and expiry are read from the trust only, not from copies a check carries', () => {
+  // loadTrust puts the key files' revocation signatures in trust.revocations and the pinned
+  // keys hold the expiry: the check's keyRevocations and keyExpires are not a second source.
+  const copies = check(ALICE, {
+    keyRevocations: [{ reason: 'compromised', date: new Date('2030-01-01T00:00:00Z') }],
+    keyExpires: new Date('2025-01-01T00:00:00Z'),
+  });
+  assert.equal(judge(makeTrust(), [copies]).findings, []);
+});
+
 test('expiry: made after it fails; made before it counts, with a warning once it has passed', () => {
   const expires = new Date('2025-02-01T00:00:00Z');
-  const after = judge(makeTrust(), [check(ALICE, { keyExpires: expires })]);
+  const expiring = (date: Date) => makeTrust({}, { keys: [pinned('alice', ALICE, { expires: date }), pinned('bob', BOB)] });
+  const after = judge(expiring(expires), [check(ALICE)]);
   assert.equal(codes(after.findings), ['error:ESEAL_KEY_EXPIRED', 'error:ESEAL_THRESHOLD']);
   assert.is(after.findings[0]!.expected, 'a signature made before 2025-02-01T00:00:00Z');
-  const before = judge(makeTrust(), [check(ALICE, { keyExpires: new Date('2025-05-01T00:00:00Z') })]);
+  const before = judge(expiring(new Date('2025-05-01T00:00:00Z')), [check(ALICE)]);
   assert.is(before.passed, true);
   assert.equal(codes(before.findings), ['warning:ESEAL_KEY_EXPIRED']);
   assert.match(
@@ -235,10 +270,14 @@ test('expiry: made after it fails; made before it counts, with a warning once it
     ['alice'],
   );
   // Not yet expired at verification time: nothing to say.
-  assert.equal(judge(makeTrust(), [check(ALICE, { keyExpires: new Date('2026-01-01T00:00:00Z') })]).findings, []);
-  // The pinned key's own expiry counts even if the check does not carry it.
-  const keys = [pinned('alice', ALICE, { expires }), pinned('bob', BOB)];
-  assert.is(judge(makeTrust({}, { keys }), [check(ALICE)]).passed, false);
+  assert.equal(judge(expiring(new Date('2026-01-01T00:00:00Z')), [check(ALICE)]).findings, []);
+  // The signing subkey's expiry counts, and only for its signatures.
+  const subkey = makeTrust({}, { keys: withSubkey({ expires }) });
+  assert.equal(codes(judge(subkey, [check(ALICE, { signingKeyFingerprint: SUB })]).findings), [
+    'error:ESEAL_KEY_EXPIRED',
+    'error:ESEAL_THRESHOLD',
+  ]);
+  assert.is(judge(subkey, [check(ALICE)]).passed, true, 'signed by the primary');
 });
 
 test('a signature dated more than 5 minutes after the verification time is bad', () => {
@@ -322,23 +361,69 @@ test('channels: the version decides the threshold; unset channels use the rule',
   );
 });
 
-test('exceptions: in force they turn failures into warnings naming them; expired or other versions do not', () => {
-  const exception = { package: '@acme/widget@1.x', reason: 'vendor re-keying', expires: new Date('2025-07-01T00:00:00Z') };
-  const trust = makeTrust({ exceptions: [exception] });
-  const active = judge(trust, [check(undefined)]);
+test("a channel threshold lower than the rule's does not lower it", () => {
+  const trust = makeTrust({
+    trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, implicit: false }],
+    channels: { rc: { threshold: 1 }, production: { threshold: 2 } },
+  });
+  const rc = judge(trust, [check(ALICE)], '@acme/widget', '1.4.0-rc.1');
+  assert.equal([rc.passed, rc.threshold, codes(rc.findings)], [false, 2, ['error:ESEAL_THRESHOLD']]);
+  assert.match(rc.findings[0]!.message, /\(rc version, trust\[0\]\): expected 2 distinct key\(s\), found 1 \(alice\)$/);
+  assert.is(judge(trust, [check(ALICE), check(BOB, { index: 1 })], '@acme/widget', '1.4.0-rc.1').passed, true);
+});
+
+const EXCEPTION = { package: '@acme/widget@1.x', reason: 'vendor re-keying', expires: new Date('2025-07-01T00:00:00Z') };
+const NOTE = /\(allowed by the exception for @acme\/widget@1\.x until 2025-07-01T00:00:00Z: vendor re-keying\)$/;
+
+test('exceptions: in force they excuse too few signers, naming it; expired or other versions do not', () => {
+  const trust = makeTrust({ exceptions: [EXCEPTION] });
+  const active = judge(trust, []);
   assert.is(active.passed, true);
-  assert.equal(codes(active.findings), ['warning:ESEAL_THRESHOLD', 'warning:ESEAL_UNKNOWN_KEY']);
-  for (const finding of active.findings) {
-    assert.match(
-      finding.message,
-      /\(allowed by the exception for @acme\/widget@1\.x until 2025-07-01T00:00:00Z: vendor re-keying\)$/,
-    );
-  }
+  assert.equal(codes(active.findings), ['warning:ESEAL_THRESHOLD']);
+  assert.match(active.findings[0]!.message, NOTE);
   // A prerelease of the range is covered (includePrerelease).
-  assert.is(judge(trust, [check(undefined)], '@acme/widget', '1.5.0-rc.1').passed, true);
-  assert.is(judge(trust, [check(undefined)], '@acme/widget', '2.0.0').passed, false, 'other version');
-  assert.is(judge(trust, [check(undefined)], '@acme/widget', '1.4.0', exception.expires).passed, false, 'expired');
-  assert.is(judge(trust, [check(undefined)], '@acme/widgets', '1.4.0').passed, false, 'other name');
+  assert.is(judge(trust, [], '@acme/widget', '1.5.0-rc.1').passed, true);
+  assert.is(judge(trust, [], '@acme/widget', '2.0.0').passed, false, 'other version');
+  assert.is(judge(trust, [], '@acme/widget', '1.4.0', EXCEPTION.expires, EXCEPTION.expires).passed, false, 'expired');
+  assert.is(judge(trust, [], '@acme/widgets', '1.4.0').passed, false, 'other name');
+});
+
+test('exceptions excuse a key out of scope or expired, never a bad signature or an unknown, revoked or weak key', () => {
+  const expired = pinned('bob', BOB, { expires: new Date('2025-01-01T00:00:00Z') });
+  const trust = makeTrust(
+    { exceptions: [EXCEPTION] },
+    {
+      keys: [pinned('alice', ALICE), expired, pinned('carol', CAROL)],
+      revocations: [revoked('compromised', '2030-01-01T00:00:00Z')],
+    },
+  );
+  const scope = judge(trust, [check(CAROL)]);
+  assert.equal([scope.passed, codes(scope.findings)], [true, ['warning:ESEAL_KEY_SCOPE', 'warning:ESEAL_THRESHOLD']]);
+  assert.ok(scope.findings.every((f) => NOTE.test(f.message)));
+  const late = judge(trust, [check(BOB)]);
+  assert.equal([late.passed, codes(late.findings)], [true, ['warning:ESEAL_KEY_EXPIRED', 'warning:ESEAL_THRESHOLD']]);
+  const refused: [string, SignatureCheck][] = [
+    ['ESEAL_UNKNOWN_KEY', check(undefined)],
+    ['ESEAL_BAD_SIGNATURE', check(CAROL, { valid: false, reason: 'digest mismatch' })],
+    ['ESEAL_BAD_SIGNATURE', check(CAROL, { created: new Date(AT.getTime() + 3_600_000) })],
+    ['ESEAL_KEY_REVOKED', check(ALICE)],
+    ['ESEAL_WEAK_ALGORITHM', check(CAROL, { hash: 'sha1' })],
+  ];
+  for (const [code, signature] of refused) {
+    const result = judge(trust, [signature]);
+    assert.is(result.passed, false, code);
+    assert.equal(codes(result.findings).sort(), [`error:${code}`, 'warning:ESEAL_THRESHOLD'], code);
+    assert.not.match(result.findings.find((f) => f.code === code)!.message, /allowed by the exception/, code);
+  }
+});
+
+test('an earlier `at` never revives an exception that has expired by now', () => {
+  const trust = makeTrust({ exceptions: [EXCEPTION] });
+  const later = new Date('2025-08-01T00:00:00Z');
+  const revived = judge(trust, [], '@acme/widget', '1.4.0', AT, later);
+  assert.equal([revived.passed, codes(revived.findings)], [false, ['error:ESEAL_THRESHOLD']]);
+  assert.is(judge(trust, [], '@acme/widget', '1.4.0', AT, new Date('2025-06-30T00:00:00Z')).passed, true);
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', AT, { now: later }), { required: true, rule: 'trust[0]' });
 });
 
 test('no explicit rule matches: judged against every pinned key', () => {
@@ -367,11 +452,11 @@ test('findings come in the same order whatever the order of the checks', () => {
 });
 
 test('two counted signatures by one key: the earliest is reported, whatever the order', () => {
-  const expires = new Date('2025-05-01T00:00:00Z');
-  const early = check(ALICE, { index: 1, created: new Date('2025-01-01T00:00:00Z'), keyExpires: expires });
-  const late = check(ALICE, { index: 0, created: new Date('2025-02-01T00:00:00Z'), keyExpires: expires });
-  const forward = judge(makeTrust(), [early, late]);
-  assert.equal(forward, judge(makeTrust(), [late, early]));
+  const trust = makeTrust({}, { keys: [pinned('alice', ALICE, { expires: new Date('2025-05-01T00:00:00Z') })] });
+  const early = check(ALICE, { index: 1, created: new Date('2025-01-01T00:00:00Z') });
+  const late = check(ALICE, { index: 0, created: new Date('2025-02-01T00:00:00Z') });
+  const forward = judge(trust, [early, late]);
+  assert.equal(forward, judge(trust, [late, early]));
   assert.equal(forward.signers, [{ fingerprint: ALICE, keyName: 'alice', created: early.created }]);
   assert.equal(codes(forward.findings), ['warning:ESEAL_KEY_EXPIRED']);
 });
@@ -394,9 +479,10 @@ requirement('an explicit rule makes the seal required; the implicit rule and no 
 requirement('an exception in force lifts the requirement, and is returned', () => {
   const exception = { package: '@acme/widget@>=1.0.0 <1.5.0', reason: 'r', expires: new Date('2025-07-01T00:00:00Z') };
   const trust = makeTrust({ exceptions: [exception] });
-  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', AT), { required: false, rule: 'trust[0]', exception });
-  assert.equal(sealRequirement(trust, '@acme/widget', '1.5.0', AT), { required: true, rule: 'trust[0]' });
-  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', new Date('2025-07-01T00:00:00Z')), {
+  const now = { now: AT };
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', AT, now), { required: false, rule: 'trust[0]', exception });
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.5.0', AT, now), { required: true, rule: 'trust[0]' });
+  assert.equal(sealRequirement(trust, '@acme/widget', '1.4.0', new Date('2025-07-01T00:00:00Z'), now), {
     required: true,
     rule: 'trust[0]',
   });

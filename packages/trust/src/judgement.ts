@@ -5,6 +5,7 @@ import type { SignatureCheck } from '@sealpack/openpgp';
 import { channelOf } from './channel.js';
 import { CLOCK_SKEW_MS, DEFAULT_THRESHOLD } from './constants.js';
 import type { PinnedKey } from './keyring.js';
+import { byCodeUnit } from './order.js';
 import type { PolicyException, TrustRule } from './policy.types.js';
 import { parsePackageSpec } from './policy.js';
 import type { Revocation } from './revocation.js';
@@ -65,27 +66,54 @@ function ruleFor(trust: Trust, name: string): AppliedRule {
   return { rule: { packages: ['**'], keys, threshold: DEFAULT_THRESHOLD, implicit: true }, label: NONE_MATCHED, matched: false };
 }
 
-/** The first exception that covers `name@version` and has not expired at `at`. */
-function exceptionFor(trust: Trust, name: string, version: string, at: Date): PolicyException | undefined {
+/**
+ * The first exception that covers `name@version` and has expired neither at `at` nor at `now`.
+ * `at` (`--at DATE`) asks about another time, but must never revive an exception that has
+ * ended: its expiry is judged against the real clock too.
+ */
+function exceptionFor(trust: Trust, name: string, version: string, at: Date, now: Date): PolicyException | undefined {
   return trust.policy.exceptions.find((exception) => {
     const spec = parsePackageSpec(exception.package);
+    const expires = exception.expires.getTime();
     return (
       spec !== undefined &&
       spec.name === name &&
       semver.satisfies(version, spec.range, { includePrerelease: true }) &&
-      at.getTime() < exception.expires.getTime()
+      at.getTime() < expires &&
+      now.getTime() < expires
     );
   });
 }
 
+// What an exception excuses: a package unsealed (sealRequirement) or under-signed for now. Never
+// a bad signature, an unknown or revoked key or a weak algorithm: otherwise anyone unable to make
+// a valid seal could sign the excepted versions with any key.
+const EXCUSABLE: ReadonlySet<Finding['code']> = new Set(['ESEAL_THRESHOLD', 'ESEAL_KEY_SCOPE', 'ESEAL_KEY_EXPIRED']);
+
+/** The threshold of `rule` for `version`: a channel threshold can raise it, never lower it. */
+function thresholdFor(trust: Trust, rule: TrustRule, ruleLabel: string, version: string) {
+  const channel = channelOf(version);
+  const raised = trust.policy.channels[channel]?.threshold ?? 0;
+  // The publisher picks the version, so the channel: a lower channel threshold must not count.
+  return raised > rule.threshold
+    ? { channel, threshold: raised, source: `channels.${channel}.threshold` }
+    : { channel, threshold: rule.threshold, source: ruleLabel };
+}
+
 /**
  * Whether `name@version` must be sealed: yes when an explicit trust rule covers it, unless an
- * exception applies at `at`. No under the implicit rule or no rule: the caller applies
- * `policy.unsigned`.
+ * exception applies (not expired at `at`, nor at `options.now`, the real time by default). No
+ * under the implicit rule or no rule: the caller applies `policy.unsigned`.
  */
-export function sealRequirement(trust: Trust, name: string, version: string, at: Date = new Date()): SealRequirement {
+export function sealRequirement(
+  trust: Trust,
+  name: string,
+  version: string,
+  at: Date = new Date(),
+  options: { now?: Date } = {},
+): SealRequirement {
   const applied = ruleFor(trust, name);
-  const exception = exceptionFor(trust, name, version, at);
+  const exception = exceptionFor(trust, name, version, at, options.now ?? new Date());
   const required = applied.matched && !applied.rule.implicit && exception === undefined;
   return {
     required,
@@ -129,15 +157,19 @@ interface Failure {
   rule?: string;
 }
 
-/** Hard revocations (compromised, unspecified) apply whatever the date; soft ones from their date on. */
+/**
+ * The revocation of the primary key or of the signing subkey that refuses this signature: hard
+ * ones (compromised, unspecified) whatever the date, soft ones from their date on. The one
+ * source is `trust.revocations` (the list and, by loadTrust, the key files' revocation
+ * signatures, subkeys under their own fingerprint); the copies a check carries are not read.
+ */
 function revocationFor(check: SignatureCheck, revocations: readonly Revocation[]): (Revocation & { hard: boolean }) | undefined {
   const fingerprints = new Set(
     [check.primaryFingerprint, check.signingKeyFingerprint].filter((f) => f !== undefined).map((f) => f.toUpperCase()),
   );
-  const all = [
-    ...revocations.filter((r) => fingerprints.has(r.fingerprint)),
-    ...check.keyRevocations.map((r) => ({ ...r, fingerprint: check.primaryFingerprint ?? '', source: 'key' as const })),
-  ].map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
+  const all = revocations
+    .filter((r) => fingerprints.has(r.fingerprint))
+    .map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
   const byDate = (a: Revocation, b: Revocation): number => a.date.getTime() - b.date.getTime();
   return (
     all.filter((r) => r.hard).sort(byDate)[0] ??
@@ -145,12 +177,14 @@ function revocationFor(check: SignatureCheck, revocations: readonly Revocation[]
   );
 }
 
-/** The earliest expiry of the signing key and of the pinned primary key it belongs to. */
+/**
+ * The earlier expiry of the pinned primary key and of the signing subkey, from the pinned key
+ * (like revocations, the check's copy is not read).
+ */
 function expiryOf(check: SignatureCheck, pinned: PinnedKey): Date | null {
-  const candidates = [check.keyExpires, pinned.key.expires];
-  const subkey = pinned.key.subkeys.find((s) => s.fingerprint === check.signingKeyFingerprint);
-  if (subkey) candidates.push(subkey.expires);
-  const dates = candidates.filter((d): d is Date => d instanceof Date);
+  const signing = check.signingKeyFingerprint?.toUpperCase();
+  const subkey = pinned.key.subkeys.find((s) => s.fingerprint.toUpperCase() === signing);
+  const dates = [pinned.key.expires, subkey?.expires].filter((d): d is Date => d instanceof Date);
   return dates.length === 0 ? null : new Date(Math.min(...dates.map((d) => d.getTime())));
 }
 
@@ -254,10 +288,12 @@ function failureOf(
 /**
  * Judges the signature checks of one seal against the trust: per signature (in this order)
  * unknown key, bad signature, weak algorithm, revoked key, expired key, future date, key out of
- * the rule's scope; then whether enough distinct keys signed. When the threshold is met,
- * problems with other signatures are warnings, except a bad signature and a hard revocation.
- * An exception in force turns every error into a warning. Pure: no I/O, `at` defaults to now;
- * the same checks in any order give the same judgement.
+ * the rule's scope; then whether enough distinct keys signed (the rule's threshold, raised by
+ * the version's channel, never lowered). When the threshold is met, problems with other
+ * signatures are warnings, except a bad signature and a hard revocation. An exception in force
+ * (expired neither at `at` nor at `now`) excuses too few signers, a key out of scope and an
+ * expired key only. Pure: no I/O; `at` and `now` default to the current time; the same checks
+ * in any order give the same judgement.
  */
 export function judgeSignatures(input: {
   trust: Trust;
@@ -265,14 +301,17 @@ export function judgeSignatures(input: {
   version: string;
   checks: readonly SignatureCheck[];
   artifact: string;
+  /** The time signatures are judged at (`--at DATE`). */
   at?: Date;
+  /** The real current time, which alone ends exceptions (injectable for tests). */
+  now?: Date;
 }): SignatureJudgement {
   const { trust, name, version, artifact } = input;
-  const at = input.at ?? new Date();
+  const now = input.now ?? new Date();
+  const at = input.at ?? now;
   const label = `${name}@${version}`;
   const { rule, label: ruleLabel } = ruleFor(trust, name);
-  const channel = channelOf(version);
-  const threshold = trust.policy.channels[channel]?.threshold ?? rule.threshold;
+  const { channel, threshold, source } = thresholdFor(trust, rule, ruleLabel, version);
   const byFingerprint = new Map(trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
   const context: Context = { trust, rule, ruleLabel, at };
   const subject = { artifact, package: name, version };
@@ -337,7 +376,6 @@ export function judgeSignatures(input: {
   }
   if (!met) {
     const names = [...signers.values()].map((s) => s.keyName);
-    const source = trust.policy.channels[channel] ? `channels.${channel}.threshold` : ruleLabel;
     findings.push({
       code: 'ESEAL_THRESHOLD',
       severity: 'error',
@@ -349,15 +387,16 @@ export function judgeSignatures(input: {
     });
   }
 
-  let passed = !findings.some((f) => f.severity === 'error');
-  const exception = passed ? undefined : exceptionFor(trust, name, version, at);
+  const excusable = findings.some((f) => f.severity === 'error' && EXCUSABLE.has(f.code));
+  const exception = excusable ? exceptionFor(trust, name, version, at, now) : undefined;
   if (exception) {
     const note = ` (allowed by the exception for ${exception.package} until ${formatDate(exception.expires)}: ${exception.reason})`;
     for (const [i, finding] of findings.entries()) {
-      if (finding.severity === 'error') findings[i] = { ...finding, severity: 'warning', message: finding.message + note };
+      if (finding.severity === 'error' && EXCUSABLE.has(finding.code))
+        findings[i] = { ...finding, severity: 'warning', message: finding.message + note };
     }
-    passed = true;
   }
-  const ordered = [...signers.values()].sort((a, b) => (a.keyName < b.keyName ? -1 : a.keyName > b.keyName ? 1 : 0));
+  const passed = !findings.some((f) => f.severity === 'error');
+  const ordered = [...signers.values()].sort((a, b) => byCodeUnit(a.keyName, b.keyName));
   return { passed, findings: findings.sort(compareFindings), signers: ordered, threshold, rule: ruleLabel };
 }

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { readPublicKey, type KeyInfo } from '@sealpack/openpgp';
+import { byCodeUnit } from './order.js';
 
 export interface PinnedKey {
   /** How policy refers to the key: `NAME` of `NAME.asc`. */
@@ -15,8 +16,6 @@ export interface KeyFile {
   name: string;
   file: string;
 }
-
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The `*.asc` files of a keyring folder, sorted by name; null when the folder does not exist. */
 export async function listKeyFiles(dir: string): Promise<KeyFile[] | null> {

@@ -218,8 +218,14 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
     if (threshold === undefined) continue;
     channels[channel] = { threshold };
     trust.forEach((rule, i) => {
-      if (rule.keys.length >= threshold) return;
       const which = rule.implicit ? 'the implicit trust rule (every pinned key)' : `trust[${i}]`;
+      // A channel only raises thresholds: the publisher picks the version, so the channel.
+      if (threshold < rule.threshold) {
+        warnings.push(
+          `channels.${channel}.threshold: ${threshold} is less than the threshold ${rule.threshold} of ${which}: a channel can only raise a threshold, ${channel} versions of its packages still need ${rule.threshold}`,
+        );
+      }
+      if (rule.keys.length >= threshold) return;
       warnings.push(
         `channels.${channel}.threshold: ${threshold} is more than the ${rule.keys.length} key(s) of ${which}: ${channel} versions of its packages cannot pass`,
       );
@@ -296,7 +302,8 @@ function checkExceptions(raw: RawConfig, problems: string[], warnings: string[])
         problems.push(`${formatPath(['exceptions', i, 'expires'])}: not a real date: ${JSON.stringify(entry.expires)}`);
       return;
     }
-    // Kept: verification can be asked about another time (`at`), which decides whether it applies.
+    // Kept, though it will not apply: an exception applies only before its expiry both at the
+    // verification time (`at`) and now, so an earlier `at` never revives it.
     if (expires.getTime() <= now)
       warnings.push(`exceptions[${i}]: ${entry.package} expired on ${formatDate(expires)}: it does not apply`);
     exceptions.push({

@@ -19,7 +19,7 @@ export interface PolicyException {
   reason: string;
   risk?: string;
   approvedBy?: string;
-  /** The exception applies while the verification time is before this instant. */
+  /** The exception applies while both the verification time and the current time are before this instant. */
   expires: Date;
 }
 
@@ -34,6 +34,7 @@ export interface Policy {
   trust: TrustRule[];
   unsigned: UnsignedMode;
   algorithms: { minRsaBits: number; hashes: string[] };
+  /** Per channel, a threshold that raises (never lowers) the matching rule's. */
   channels: Partial<Record<Channel, { threshold: number }>>;
   exceptions: PolicyException[];
   extraFiles: string[];

@@ -87,7 +87,7 @@ export const policySchema: Record<string, unknown> = deepFreeze({
     channels: {
       type: 'object',
       additionalProperties: false,
-      description: 'Thresholds by release channel (from the version), replacing the rule threshold.',
+      description: 'Thresholds by release channel (from the version): a channel can raise a rule threshold, never lower it.',
       properties: Object.fromEntries(
         ['production', 'rc', 'prerelease'].map((channel) => [
           channel,

@@ -1,4 +1,5 @@
 import { readKeyring, type PinnedKey } from './keyring.js';
+import { byCodeUnit } from './order.js';
 import { loadPolicy } from './policy.js';
 import type { Policy } from './policy.types.js';
 import { keyRevocations, readRevocations, type Revocation } from './revocation.js';
@@ -15,7 +16,7 @@ export interface Trust {
 }
 
 const compareRevocations = (a: Revocation, b: Revocation): number =>
-  a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : a.date.getTime() - b.date.getTime();
+  byCodeUnit(a.fingerprint, b.fingerprint) || a.date.getTime() - b.date.getTime();
 
 /**
  * Loads the policy, the pinned keyring and the revocation list (merged with revocation
