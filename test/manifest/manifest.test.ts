@@ -157,11 +157,56 @@ const parse = suite('parseManifest');
 parse('round-trips a valid manifest', () => {
   const m = valid();
   assert.equal(parseManifest(serializeManifest(m)), m);
-  // Any JSON layout parses: verifiers never re-serialize.
-  assert.equal(parseManifest(json(m)), m);
   const tarballOnly = { format: m.format, name: m.name, version: m.version, tarball: m.tarball };
-  assert.equal(parseManifest(json(tarballOnly)), tarballOnly);
+  assert.equal(parseManifest(serializeManifest(tarballOnly)), tarballOnly);
+  const empty = { format: m.format, name: m.name, version: m.version, files: [], source: {} };
+  assert.equal(parseManifest(serializeManifest(empty)), empty);
 });
+
+// Two readers of the same signed bytes must see the same manifest: JSON.parse keeps the last
+// of duplicate keys (others keep the first) and TextDecoder drops a byte order mark.
+const canonical = (): string => serializeManifest(valid()).toString('utf8');
+const { integrity: otherIntegrity } = hashBytes(Buffer.from('other'));
+const nonCanonical: [string, () => Uint8Array, RegExp][] = [
+  [
+    'a duplicate top-level key',
+    () => Buffer.from(canonical().replace('  "version": "1.4.0",\n', '  "version": "1.4.0",\n  "version": "6.6.6",\n')),
+    /found "line 4: {3}\\"version\\": \\"1\.4\.0\\",/,
+  ],
+  [
+    'a duplicate key in a file entry',
+    () => Buffer.from(canonical().replace('"path": "index.js",', '"path": "evil.js", "path": "index.js",')),
+    /found "line 11: {7}\\"path\\": \\"evil\.js/,
+  ],
+  [
+    'a duplicate key in tarball',
+    () => Buffer.from(canonical().replace('"tarball": {', `"tarball": {"integrity": "${otherIntegrity}",`)),
+    /canonical serialization/,
+  ],
+  [
+    'a duplicate key in source',
+    () => Buffer.from(canonical().replace('"source": {', '"source": {"commit": "decade",')),
+    /canonical serialization/,
+  ],
+  [
+    'a UTF-8 byte order mark',
+    () => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(canonical())]),
+    /byte order mark/,
+  ],
+  ['compact JSON', () => json(valid()), /found "line 1: {\\"format\\":/],
+  ['CRLF line endings', () => Buffer.from(canonical().replaceAll('\n', '\r\n')), /canonical serialization/],
+  ['no trailing newline', () => Buffer.from(canonical().trimEnd()), /found "the end of the input, line \d+: }"/],
+  ['two trailing newlines', () => Buffer.from(canonical() + '\n'), /canonical serialization/],
+  ['reordered keys', () => Buffer.from(JSON.stringify({ name: '@acme/widget', ...valid() }, null, 2) + '\n'), /canonical/],
+  ['an escaped character', () => Buffer.from(canonical().replace('"@acme/widget"', '"\\u0040acme/widget"')), /canonical/],
+];
+for (const [what, bytes, message] of nonCanonical) {
+  parse(`refuses ${what}: only the canonical serialization parses`, () => {
+    const e = malformed(() => parseManifest(bytes(), 'x-1.0.0.tgz.manifest.json'), message);
+    assert.ok(e.message.startsWith('x-1.0.0.tgz.manifest.json: manifest: expected the canonical serialization'), e.message);
+    assert.is(e.info.artifact, 'x-1.0.0.tgz.manifest.json');
+  });
+}
 
 const refusals: [string, (m: Required<Manifest>) => unknown, RegExp][] = [
   [

@@ -92,9 +92,18 @@ test('gpg Ed25519 key: read, sealpack signs (gpg checks), gpg signs (sealpack ch
   assert.is(unknown?.valid, false);
   assert.is(unknown?.issuerFingerprint, fpr);
 
-  // Text-mode signatures (type 0x01) check too.
+  // A text-mode signature (0x01) is checked with line endings made CRLF, so it would also
+  // cover the manifest rewritten with CRLF: never valid, over the exact bytes or not.
   const text = await gpg.signDetached(fpr, data, ['--textmode']);
-  assert.is((await verifySignatures(data, text, [info]))[0]?.valid, true);
+  const crlf = new TextEncoder().encode(new TextDecoder().decode(data).replaceAll('\n', '\r\n'));
+  for (const bytes of [data, crlf]) {
+    const [textCheck] = await verifySignatures(bytes, text, [info]);
+    assert.is(textCheck?.valid, false);
+    assert.is(textCheck?.primaryFingerprint, fpr);
+    assert.is(textCheck?.reason, 'text-mode signature: sealpack requires a binary signature over the exact bytes');
+  }
+  // Nor does a binary signature cover the CRLF rewrite.
+  assert.is((await verifySignatures(crlf, gpgSignature, [info]))[0]?.valid, false);
 });
 
 test('gpg RSA-2048 key: bits reported, valid; a SHA-1 signature is valid with hash sha1', async () => {

@@ -9,7 +9,10 @@ import {
   type GeneratedKey,
   type KeyInfo,
 } from '@sealpack/openpgp';
-import { rejects } from '../helpers/index.js';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT, rejects } from '../helpers/index.js';
 
 const test = suite('openpgp: keys and signatures (OpenPGP.js only)');
 
@@ -31,6 +34,31 @@ test.before(async () => {
   bob = await generateKey({ name: 'Bob' });
   bobInfo = await readPublicKey(bob.publicKey, 'bob.asc');
 });
+
+// OpenPGP.js itself, the very module @sealpack/openpgp runs (Node resolves pnpm's link to
+// the same file), to craft packets that sealpack never writes.
+interface RawSignaturePacket {
+  signatureType: number | null;
+  created: Date | null;
+  read(bytes: Uint8Array, config?: unknown): void;
+}
+interface RawOpenPgp {
+  readKey(options: { armoredKey: string }): Promise<{
+    users: { selfCertifications: RawSignaturePacket[] }[];
+    directSignatures: RawSignaturePacket[];
+  }>;
+  PacketList: new () => RawSignaturePacket[];
+  Signature: new (packets: RawSignaturePacket[]) => { armor(): string };
+  SignaturePacket: { prototype: RawSignaturePacket };
+}
+const openpgpFile = realpathSync(join(ROOT, 'packages', 'openpgp', 'node_modules', 'openpgp', 'dist', 'node', 'openpgp.mjs'));
+const openpgp = (await import(pathToFileURL(openpgpFile).href)) as RawOpenPgp;
+
+function armorPackets(...packets: RawSignaturePacket[]): string {
+  const list = new openpgp.PacketList();
+  list.push(...packets);
+  return new openpgp.Signature(list).armor();
+}
 
 function flip(bytes: Uint8Array, at: number): Uint8Array {
   const copy = bytes.slice();
@@ -277,6 +305,43 @@ test('v6 key: generated with a GnuPG warning, verified by our verifier', async (
       [6, true],
     ],
   );
+});
+
+test('non-document signatures (certification 0x13, direct-key 0x1F) are never valid', async () => {
+  const certification = (await openpgp.readKey({ armoredKey: alice.publicKey })).users[0]!.selfCertifications[0]!;
+  assert.is(certification.signatureType, 0x13);
+  const [cert] = await verifySignatures(data, armorPackets(certification), [aliceInfo]);
+  assert.is(cert?.valid, false);
+  assert.is(cert?.primaryFingerprint, alice.fingerprint);
+  assert.is(cert?.reason, 'signature type 0x13 is not a document signature');
+
+  const v6 = await generateKey({ name: 'Vera', v6: true });
+  const directKey = (await openpgp.readKey({ armoredKey: v6.publicKey })).directSignatures[0]!;
+  assert.is(directKey.signatureType, 0x1f);
+  const [direct] = await verifySignatures(data, armorPackets(directKey), [await readPublicKey(v6.publicKey)]);
+  assert.is(direct?.valid, false);
+  assert.is(direct?.reason, 'signature type 0x1f is not a document signature');
+});
+
+test('a signature packet without a creation time: ESEAL_MALFORMED, never dated 1970', async () => {
+  // OpenPGP.js refuses such packets as it reads them; this makes it let one through, to
+  // pin that sealpack would not stand in a date before every revocation and expiry.
+  const signature = await (await readSigningKey(alice.privateKey)).sign(data);
+  const read = openpgp.SignaturePacket.prototype.read;
+  openpgp.SignaturePacket.prototype.read = function (this: RawSignaturePacket, ...args) {
+    read.apply(this, args);
+    this.created = null;
+  };
+  try {
+    await rejects(
+      () => verifySignatures(data, signature, [aliceInfo], 'm.asc'),
+      'ESEAL_MALFORMED',
+      /^m\.asc: .*no creation time/,
+    );
+  } finally {
+    openpgp.SignaturePacket.prototype.read = read;
+  }
+  assert.is((await verifySignatures(data, signature, [aliceInfo]))[0]?.valid, true);
 });
 
 test('a KeyInfo that readPublicKey did not make is refused', async () => {

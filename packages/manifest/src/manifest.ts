@@ -139,11 +139,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses manifest bytes strictly: the format, every key, integrity and path is
- * checked, and files must already be sorted and unique. Throws `ESEAL_MALFORMED`
- * with a message that starts with `artifact`.
+ * checked, files must already be sorted and unique, and the bytes must be exactly
+ * what `serializeManifest` writes for the result. Throws `ESEAL_MALFORMED` with a
+ * message that starts with `artifact`.
  */
 export function parseManifest(bytes: Uint8Array, artifact = 'manifest'): Manifest {
   const ctx: Context = { label: artifact, artifact };
+  // TextDecoder would drop it silently, while another reader may not.
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    fail(ctx, 'manifest', 'the canonical serialization (no byte order mark)', 'a UTF-8 byte order mark');
+  }
   let value: unknown;
   try {
     value = JSON.parse(utf8.decode(bytes));
@@ -155,5 +160,27 @@ export function parseManifest(bytes: Uint8Array, artifact = 'manifest'): Manifes
       cause: error,
     });
   }
-  return checkManifest(ctx, value, true);
+  const manifest = checkManifest(ctx, value, true);
+  // The signature covers these bytes, so every reader must see one manifest in them:
+  // JSON.parse keeps the last of duplicate keys where other parsers may keep the first.
+  // Serialization is deterministic, so the canonical bytes refuse duplicates, and any
+  // other spelling of the same manifest, in one rule.
+  const canonical = serializeManifest(manifest);
+  if (!canonical.equals(bytes)) {
+    const expected = 'the canonical serialization (no duplicate keys, keys in order, 2-space JSON, one trailing newline)';
+    fail(ctx, 'manifest', expected, firstDifferentLine(canonical, bytes));
+  }
+  return manifest;
+}
+
+/** `line N: <that line of the input>` where the input first differs from the canonical bytes. */
+function firstDifferentLine(canonical: Uint8Array, input: Uint8Array): string {
+  let at = 0;
+  while (at < canonical.length && at < input.length && canonical[at] === input[at]) at++;
+  const start = input.lastIndexOf(0x0a, at - 1) + 1;
+  const end = input.indexOf(0x0a, at);
+  const line = Buffer.from(input.subarray(start, end < 0 ? input.length : end)).toString('utf8');
+  let number = 1;
+  for (let i = 0; i < start; i++) if (input[i] === 0x0a) number++;
+  return at === input.length ? `the end of the input, line ${number}: ${line}` : `line ${number}: ${line}`;
 }

@@ -43,7 +43,7 @@ export async function verifySignatures(
   for (const [index, packet] of packets.entries()) {
     // Packets OpenPGP.js cannot parse (unknown versions) are kept but cannot be checked.
     if (!(packet instanceof SignaturePacket)) continue;
-    checks.push(await checkPacket(packet, index, literal, byKeyId));
+    checks.push(await checkPacket(packet, index, literal, byKeyId, source));
   }
   return checks;
 }
@@ -72,12 +72,18 @@ async function checkPacket(
   index: number,
   literal: LiteralDataPacket,
   byKeyId: Map<string, SigningCandidate[]>,
+  source: string | undefined,
 ): Promise<SignatureCheck> {
   const issuerKeyId = packet.issuerKeyID.toHex().toUpperCase();
   const issuerFingerprint = packet.issuerFingerprint ? hex(packet.issuerFingerprint) : undefined;
+  // OpenPGP.js refuses such a packet when it reads it; checked again here because any
+  // stand-in date would be before every revocation and expiry, and so fail open.
+  if (!(packet.created instanceof Date) || Number.isNaN(packet.created.getTime())) {
+    throw sealError('ESEAL_MALFORMED', `signature packet ${index} has no creation time`, source);
+  }
   const base = {
     index,
-    created: packet.created ?? new Date(0),
+    created: packet.created,
     version: packet.version === 6 ? 6 : 4,
     issuerKeyId,
     ...(issuerFingerprint ? { issuerFingerprint } : {}),
@@ -126,15 +132,19 @@ function report(
 
 /** '' when the packet verifies over the data, else why not. */
 async function verifyWith(packet: SignaturePacket, candidate: SigningCandidate, literal: LiteralDataPacket): Promise<string> {
-  if (!candidate.canSign) return `key ${candidate.fingerprint} may not sign data (no signing flag or no back-signature)`;
   const type = packet.signatureType;
-  if (type !== enums.signature.binary && type !== enums.signature.text) {
+  // A text-mode (0x01) signature is checked over the data with line endings made CRLF, so
+  // the same signature would cover a manifest rewritten with other line endings: only a
+  // binary signature covers the exact bytes.
+  if (type === enums.signature.text) return 'text-mode signature: sealpack requires a binary signature over the exact bytes';
+  if (type !== enums.signature.binary) {
     return `signature type 0x${(type ?? 0).toString(16).padStart(2, '0')} is not a document signature`;
   }
+  if (!candidate.canSign) return `key ${candidate.fingerprint} may not sign data (no signing flag or no back-signature)`;
   try {
     // Straight against the key packet, at no particular time: OpenPGP.js's verify() would
     // refuse a revoked or expired key, and its config would refuse SHA-1 (READ_CONFIG).
-    await packet.verify(candidate.packet, type, literal, ANY_TIME, true, READ_CONFIG);
+    await packet.verify(candidate.packet, enums.signature.binary, literal, ANY_TIME, true, READ_CONFIG);
     return '';
   } catch (error) {
     return `signature does not verify: ${messageOf(error)}`;
