@@ -38,7 +38,11 @@ test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc); missing par
     manifest: `${tgz}.manifest.json`,
     manifestSignature: `${tgz}.manifest.json.asc`,
   });
-  assert.equal(await manifest.readDetachedSeal(tgz), { manifest: undefined, manifestSignature: undefined, tarballSignature: undefined });
+  assert.equal(await manifest.readDetachedSeal(tgz), {
+    manifest: undefined,
+    manifestSignature: undefined,
+    tarballSignature: undefined,
+  });
   await writeFile(`${tgz}.manifest.json`, '{}');
   await writeFile(`${tgz}.manifest.json.asc`, 'sig');
   const seal = await manifest.readDetachedSeal(tgz);

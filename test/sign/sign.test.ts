@@ -69,7 +69,12 @@ test('a planted manifest (unsigned, or missing files) is replaced, never co-sign
   const { readTarball } = await import('@sealpack/manifest');
   const contents = await readTarball(tgz);
   const planted = serializeManifest(
-    buildManifest({ name: 'a', version: '1.0.0', tarball: contents.tarball, source: { repository: 'https://evil.example/fork' } }),
+    buildManifest({
+      name: 'a',
+      version: '1.0.0',
+      tarball: contents.tarball,
+      source: { repository: 'https://evil.example/fork' },
+    }),
   );
   await writeFile(`${tgz}.manifest.json`, planted);
   const unsigned = await signTarball(tgz, { signer: bob });

@@ -35,5 +35,9 @@ export async function readDetachedSeal(tarball: string): Promise<DetachedSeal> {
     readIfExists(paths.manifestSignature),
     readIfExists(paths.signature),
   ]);
-  return { manifest, manifestSignature: manifestSignature?.toString('utf8'), tarballSignature: tarballSignature?.toString('utf8') };
+  return {
+    manifest,
+    manifestSignature: manifestSignature?.toString('utf8'),
+    tarballSignature: tarballSignature?.toString('utf8'),
+  };
 }

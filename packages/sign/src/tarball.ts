@@ -60,7 +60,9 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
       appended = true;
       if (parsed.source) logger.info(`${name}@${version}: co-signing the existing seal, source ${JSON.stringify(parsed.source)}`);
     } else {
-      logger.warn(`${name}@${version}: ${paths.manifest} is not a signed seal of these bytes; replacing it and dropping its signatures`);
+      logger.warn(
+        `${name}@${version}: ${paths.manifest} is not a signed seal of these bytes; replacing it and dropping its signatures`,
+      );
     }
   }
 

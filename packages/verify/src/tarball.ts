@@ -150,7 +150,8 @@ function misnamed(tarball: string, name: string, version: string): Pick<Finding,
   const stem = name.replace(/^@/, '').replace('/', '-');
   const expected = `${stem}-${version}.tgz`;
   const found = basename(tarball);
-  if (found === expected || !found.startsWith(`${stem}-`) || !/^\d+\.\d+\.\d+/.test(found.slice(stem.length + 1))) return undefined;
+  if (found === expected || !found.startsWith(`${stem}-`) || !/^\d+\.\d+\.\d+/.test(found.slice(stem.length + 1)))
+    return undefined;
   return {
     message: `${name}@${version}: the file is named for another version: expected ${expected}, found ${found}`,
     expected,
