@@ -8,10 +8,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const uvuBin = join(root, 'node_modules', 'uvu', 'bin.js');
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 
+// NO_COLOR alone: with FORCE_COLOR set too, Node warns in every child process.
+const withoutForceColor = ({ FORCE_COLOR: _ignored, ...env }) => env;
+
 const child = spawn(process.execPath, ['--import', 'tsx', uvuBin, 'test', pattern], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+  env: { ...withoutForceColor(process.env), NO_COLOR: '1' },
 });
 let out = '';
 child.stdout.on('data', (chunk) => {
