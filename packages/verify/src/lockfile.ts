@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isSealError, mapLimit, SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import { sealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
@@ -114,7 +114,8 @@ export async function verifyLockedPackages(
   const { trust, at } = options;
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
-  const cache: SealCache = options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env));
+  const cache: SealCache =
+    options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env), resolve(dir));
   const client = new RegistryClient({
     config: await readNpmConfig(dir, env, options.registry),
     retries: options.retries,
@@ -193,6 +194,7 @@ export async function verifyLockedPackages(
     }
     return result;
   });
+  await cache.flush();
   const extra = unsignedSummary(trust, unsignedAllowed, 'locked');
   return makeVerdict(
     results.filter((r): r is SubjectResult => r !== undefined),
