@@ -10,7 +10,8 @@ import { readTarball } from '@sealpack/manifest';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
-import { exec, noStack, PNPM10, PNPM12, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { generateKey } from '@sealpack/openpgp';
+import { exec, noStack, PASS, PNPM10, PNPM12, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
 
 const test = suite('e2e: sealed publish to Verdaccio');
 const ctx = {} as { registry: Registry; setup: Setup };
@@ -54,6 +55,9 @@ async function consumerWithKey(revocations?: object[]) {
 
 const keyArgs = () => ['--key', ctx.setup.key];
 
+/** Pins the release key where `sealpack publish X.tgz` runs (after packing: not shipped). */
+const pinReleaseKey = (dir: string) => writeTree(dir, { '.sealpack/keys/release.asc': ctx.setup.publicKey });
+
 test('pack, then publish the tarball: full and abbreviated metadata carry dist.sealpack; the fetched tarball verifies', async () => {
   const dir = await makePackage('sealed-one');
   const out = await tempDir('sealpack-out-');
@@ -69,6 +73,7 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   ]);
 
   // The release job: publish the sealed tarball byte for byte.
+  await pinReleaseKey(dir);
   const published = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
   assert.is(published.status, 0, published.stderr);
   assert.ok(noStack(published));
@@ -182,6 +187,7 @@ test('a tampered sealed tarball is refused at publish', async () => {
   const tgz = join(out, 'tampered-1.0.0.tgz');
   // Same files, recompressed: the embedded seal still matches, the detached one (tarball digest) does not.
   await writeFile(tgz, gzipSync(gunzipSync(await readFile(tgz)), { level: 1 }));
+  await pinReleaseKey(dir);
   const result = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
   assert.is(result.status, 1, result.stderr);
   assert.match(result.stderr, /ESEAL_INTEGRITY/);
@@ -194,6 +200,28 @@ test('a tampered sealed tarball is refused at publish', async () => {
   const plain = sealpack(['publish', plainTgz, ...keyArgs()], dir, ctx.setup.env);
   assert.is(plain.status, 1, plain.stderr);
   assert.match(plain.stderr, /ESEAL_UNSIGNED/);
+});
+
+test("a tarball re-sealed by another key is refused, with or without the publisher's keyring", async () => {
+  const dir = await makePackage('resealed');
+  const out = await tempDir('sealpack-out-');
+  const attacker = await generateKey({ name: 'attacker', email: 'attacker@example.com', passphrase: PASS });
+  const attackerKey = join(ctx.setup.home, 'attacker.key.asc');
+  await writeFile(attackerKey, attacker.privateKey);
+  assert.is(sealpack(['pack', '--out', out, '--key', attackerKey], dir, ctx.setup.env).status, 0);
+  const tgz = join(out, 'resealed-1.0.0.tgz');
+  // No keyring where the release job runs: digests alone cannot tell whose seal this is.
+  const unpinned = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(unpinned.status, 2, unpinned.stderr);
+  assert.match(unpinned.stderr, /error ESEAL_CONFIG: resealed@1\.0\.0: publishing a tarball needs a pinned keyring/);
+  assert.match(unpinned.stderr, /pin the release key/);
+  assert.ok(noStack(unpinned), unpinned.stderr);
+  // The release key pinned: the attacker's signatures do not verify against it.
+  await pinReleaseKey(dir);
+  const pinned = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
+  assert.is(pinned.status, 1, pinned.stderr);
+  assert.match(pinned.stderr, /error ESEAL_/);
+  assert.is((await ctx.registry.fetchJson('resealed')).status, 404, 'nothing was published');
 });
 
 test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack publish passes', async () => {

@@ -1,5 +1,5 @@
 import { SealError, type Finding } from '@sealpack/diagnostics';
-import { parseManifest, readDetachedSeal, sealPaths, type TarballContents } from '@sealpack/manifest';
+import { readDetachedSeal, sealPaths, type TarballContents } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 
@@ -14,8 +14,10 @@ const errorOf = (finding: Finding): SealError => {
 
 /**
  * Before a tarball made by `sealpack pack` (in another job) is published: its embedded seal
- * and its detached seal (`X.tgz.manifest.json` + `.asc`) must both match its bytes, and,
- * when the publisher pins keys, both signatures must satisfy the publisher's own trust.
+ * and its detached seal (`X.tgz.manifest.json` + `.asc`) must both match its bytes, and
+ * both signatures must satisfy the publisher's own pinned trust. Without a pinned keyring
+ * the tarball is refused: digests alone accept a tarball re-sealed by anyone's key, and the
+ * release key would then sign dist.sealpack over it.
  * Throws the first problem as a SealError; returns warnings.
  */
 export async function checkSealedTarball(
@@ -27,6 +29,18 @@ export async function checkSealedTarball(
   const version = contents.packageJson?.version ?? '';
   const label = `${name}@${version}`;
   const subject = { artifact: tarball, package: name, version };
+  if (!trust || trust.keys.length === 0) {
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `${label}: publishing a tarball needs a pinned keyring to check its signatures: expected keys in .sealpack/keys, found none; nothing was published`,
+      {
+        ...subject,
+        details: [
+          'hint: pin the release key (`sealpack init --consumer --key RELEASE.pub.asc`, or copy it to .sealpack/keys/NAME.asc) where `sealpack publish X.tgz` runs',
+        ],
+      },
+    );
+  }
   if (!contents.embedded?.signature) {
     throw new SealError(
       'ESEAL_UNSIGNED',
@@ -56,34 +70,19 @@ export async function checkSealedTarball(
   const warnings: string[] = [];
   for (const seal of seals) {
     const findings: Finding[] = [];
-    if (trust && trust.keys.length > 0) {
-      const check = await checkSeal({
-        trust,
-        manifest: seal.bytes,
-        signature: seal.signature,
-        artifact: seal.artifact,
-        expected: { name, version },
-      });
-      findings.push(...check.findings);
-      if (check.manifest) findings.push(...compareContents(check.manifest, contents, { ...subject, artifact: seal.artifact }));
-    } else {
-      const manifest = parseManifest(seal.bytes, seal.artifact);
-      if (manifest.name !== name || manifest.version !== version) {
-        findings.push({
-          code: 'ESEAL_IDENTITY',
-          severity: 'error',
-          message: `${label}: ${seal.artifact} is for ${manifest.name}@${manifest.version}`,
-          ...subject,
-        });
-      }
-      findings.push(...compareContents(manifest, contents, { ...subject, artifact: seal.artifact }));
-    }
+    const check = await checkSeal({
+      trust,
+      manifest: seal.bytes,
+      signature: seal.signature,
+      artifact: seal.artifact,
+      expected: { name, version },
+    });
+    findings.push(...check.findings);
+    if (check.manifest) findings.push(...compareContents(check.manifest, contents, { ...subject, artifact: seal.artifact }));
     const error = findings.find(blocks);
     if (error) throw errorOf(error);
     warnings.push(...findings.map((f) => f.message));
   }
-  if (!trust || trust.keys.length === 0)
-    warnings.push(`${label}: no pinned keyring: checked the seal's digests, not its signatures`);
   return warnings;
 }
 
