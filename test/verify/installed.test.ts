@@ -154,6 +154,53 @@ test('unsigned: a covered package fails; uncovered ones give ONE warning with th
   assert.equal(codes(verdict), []);
 });
 
+test('a package is judged under the name it is installed as, not only the name its package.json claims', async () => {
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' });
+  const nm = join(root, 'node_modules');
+  // Unsealed, claiming an uncovered name, where require('@acme/widget') finds it.
+  await installPackage(join(nm, '@acme', 'widget'), 'left-pad', '1.0.0');
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  const found = verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package}`).sort();
+  assert.equal(found, ['error ESEAL_IDENTITY @acme/widget', 'error ESEAL_UNSIGNED @acme/widget']);
+
+  // Sealed for left-pad by a trusted key, still not @acme/widget.
+  await rm(join(nm, '@acme'), { recursive: true });
+  await installPackage(join(nm, '@acme', 'widget'), 'left-pad', '1.0.0', { signer: alice.signer });
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(codes(verdict), ['error ESEAL_IDENTITY']);
+
+  // An npm: alias under an uncovered name ("x": "npm:@acme/widget@1"): judged as @acme/widget.
+  await rm(join(nm, '@acme'), { recursive: true });
+  await installPackage(join(nm, 'x'), '@acme/widget', '1.0.0', { signer: alice.signer });
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  assert.equal(codes(verdict), []);
+  await rm(join(nm, 'x'), { recursive: true });
+  await installPackage(join(nm, 'x'), '@acme/widget', '1.0.0');
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(codes(verdict), ['error ESEAL_UNSIGNED']);
+});
+
+test('pnpm: a link named for a covered package to an unsealed folder of another package fails', async () => {
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' });
+  const store = join(root, 'node_modules', '.pnpm');
+  const real = (id: string, name: string) => join(store, id, 'node_modules', name);
+  await installPackage(real('left-pad@1.0.0', 'left-pad'), 'left-pad', '1.0.0');
+  await installPackage(real('a@1.0.0', 'a'), 'a', '1.0.0');
+  await link(real('left-pad@1.0.0', 'left-pad'), join(root, 'node_modules', 'left-pad'));
+  // a's dependency @acme/widget resolves to left-pad's folder.
+  await link(real('left-pad@1.0.0', 'left-pad'), join(store, 'a@1.0.0', 'node_modules', '@acme', 'widget'));
+  await link(real('a@1.0.0', 'a'), join(root, 'node_modules', 'a'));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  const found = verdict.findings
+    .filter((f) => f.severity === 'error')
+    .map((f) => `${f.code} ${f.package}`)
+    .sort();
+  assert.equal(found, ['ESEAL_IDENTITY @acme/widget', 'ESEAL_UNSIGNED @acme/widget']);
+});
+
 test('a seal signed by an unpinned key, and a seal for another package, fail', async () => {
   const root = await makeConsumer([alice], ALL);
   const mallory = await makeKey('mallory');

@@ -5,7 +5,7 @@ import { SealError, silentLogger, type Finding, type Logger } from '@sealpack/di
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
 import { sealRequirement, type Trust } from '@sealpack/trust';
 import { bundledPrefixes, isInBundle } from './files.js';
-import { findInstalledPackages, type InstalledPackage } from './layout.js';
+import { findInstalledPackages, nameFromPath, type InstalledPackage } from './layout.js';
 import { createHasher, type InspectResponse } from './hasher.js';
 import { forEachLimit } from './limit.js';
 import { checkSeal } from './seal.js';
@@ -138,14 +138,6 @@ async function isBundledInSealed(dir: string): Promise<boolean> {
   return false;
 }
 
-/** Folder name of an installed package from how it was reached: `node_modules/@a/b` → `@a/b`. */
-function nameFromPath(via: string): string {
-  const parts = via.split('/');
-  const at = parts.lastIndexOf('node_modules');
-  const rest = parts.slice(at + 1);
-  return rest[0]?.startsWith('@') ? rest.slice(0, 2).join('/') : (rest[0] ?? via);
-}
-
 /**
  * Verifies an installed tree (npm, pnpm, yarn node-modules layouts) against the seals embedded
  * in its packages: signatures against the pinned trust, identity against each package.json,
@@ -163,14 +155,56 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   let seen = 0;
 
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
-    const name = pkg.name ?? nameFromPath(pkg.via);
+    // Every name the package answers to is judged: the one `require` resolves (its path, and
+    // its real folder's in a store layout) and the one its package.json claims. Judging only
+    // the claim let an unsealed package posing as `left-pad` sit at `node_modules/@acme/widget`.
+    const pathNames = [...new Set([nameFromPath(pkg.via), nameFromPath(pkg.dir)])].filter((n): n is string => !!n);
+    const version = pkg.version ?? '0.0.0';
+    const judged = [...new Set([...pathNames, ...(pkg.name ? [pkg.name] : [])])].map((n) => ({
+      name: n,
+      requirement: sealRequirement(trust, n, version, at),
+    }));
+    const covering = judged.find((j) => j.requirement.required);
+    const name = covering?.name ?? pkg.name ?? pathNames[0] ?? pkg.via;
     const subject: Subject = { artifact: pkg.dir, package: name, version: pkg.version };
+    // npm, pnpm and yarn install a package under its own name; only an `npm:` alias installs it
+    // under another. A name policy covers must hold that very package: an alias of a covered
+    // name is refused (aliasing under an uncovered name, `x` → `npm:@acme/widget@1`, is fine,
+    // and the package is judged under its own name).
+    const identity: Finding[] = [];
+    for (const pathName of pathNames) {
+      if (!pkg.name || pathName === pkg.name || !sealRequirement(trust, pathName, version, at).required) continue;
+      identity.push({
+        code: 'ESEAL_IDENTITY',
+        severity: 'error',
+        message: `${pathName}@${pkg.version}: ${pkg.via} is installed under a name policy covers, but holds another package: expected ${pathName}, found ${pkg.name} in its package.json`,
+        artifact: pkg.dir,
+        package: pathName,
+        version: pkg.version,
+        file: 'package.json',
+        expected: pathName,
+        found: pkg.name,
+      });
+    }
     const manifestBytes = readOptional(join(pkg.dir, EMBEDDED_MANIFEST_PATH));
+    if (pkg.linkOnly) {
+      // Another link to a folder already verified: only the new name is news.
+      const unsigned =
+        !manifestBytes && covering
+          ? unsignedFinding(trust, covering.requirement, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`)
+          : undefined;
+      const findings = unsigned ? [...identity, unsigned] : identity;
+      if (findings.length > 0) subjects.push(judgeSubject({ ...subject, artifact: pkg.via }, findings, []));
+      return;
+    }
     if (!manifestBytes) {
       if (await isBundledInSealed(pkg.dir)) return;
-      const requirement = sealRequirement(trust, name, pkg.version ?? '0.0.0', at);
-      const finding = unsignedFinding(trust, requirement, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`);
-      if (finding) subjects.push(judgeSubject(subject, [finding], []));
+      const requirement =
+        covering?.requirement ?? judged.find((j) => j.name === name)?.requirement ?? sealRequirement(trust, name, version, at);
+      const why = `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name && pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`;
+      const finding = unsignedFinding(trust, requirement, subject, why);
+      const findings = finding ? [...identity, finding] : identity;
+      if (findings.length > 0) subjects.push(judgeSubject(subject, findings, []));
       else unsignedAllowed.push(`${name}@${pkg.version}`);
       return;
     }
@@ -194,7 +228,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       expected: { name: pkg.name, version: pkg.version },
       at,
     });
-    const findings = [...seal.findings];
+    const findings = [...identity, ...seal.findings];
     const listed = seal.manifest?.files;
     if (seal.manifest && !listed) {
       // A registry-style manifest (tarball digest only) says nothing about files on disk.

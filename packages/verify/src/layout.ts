@@ -10,6 +10,22 @@ export interface InstalledPackage {
   /** From its package.json; absent when it has none or it does not parse. */
   name?: string;
   version?: string;
+  /**
+   * Set when this is another link to a folder already reported, under another name than the
+   * folder's own (an `npm:` alias, or a link posing as another package): only the name it is
+   * reached under is new, its files were reported with the first.
+   */
+  linkOnly?: true;
+}
+
+/** The package name a `node_modules` path gives (`…/node_modules/@a/b` → `@a/b`), or undefined outside one. */
+export function nameFromPath(path: string): string | undefined {
+  const parts = path.split(/[\\/]/);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return undefined;
+  const rest = parts.slice(at + 1);
+  if (!rest[0]) return undefined;
+  return rest[0].startsWith('@') ? rest.slice(0, 2).join('/') : rest[0];
 }
 
 const isMissing = (error: unknown) => {
@@ -91,7 +107,16 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
       if (isMissing(error)) return;
       throw error;
     }
-    if (seen.has(real)) return;
+    if (seen.has(real)) {
+      // Reached again under another name than its folder's: the name `require` uses here is
+      // what policy must judge, so it is reported (without its files, checked the first time).
+      const name = nameFromPath(candidate);
+      if (name !== nameFromPath(real) && isInstalled(rootReal, real)) {
+        const identity = readIdentity(real);
+        yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity, linkOnly: true };
+      }
+      return;
+    }
     seen.add(real);
     const identity = readIdentity(real);
     // Nested node_modules hold other packages (dependencies, bundled dependencies).
