@@ -53,7 +53,7 @@ async function stub(...args: Parameters<typeof startStubRegistry>): Promise<Stub
 const brief = (verdict: { findings: { severity: string; code: string; package?: string }[] }) =>
   verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package ?? ''}`.trim());
 
-test('package-lock v2/v3: registry packages only (no root, workspaces, links, bundled, git); aliases by their real name', async () => {
+test('package-lock v2/v3: no root, workspaces, links inside, bundled; git and outside links with their source; aliases by both names', async () => {
   const dir = await tempDir();
   await writeFile(
     join(dir, 'package-lock.json'),
@@ -68,17 +68,22 @@ test('package-lock v2/v3: registry packages only (no root, workspaces, links, bu
         'node_modules/a/node_modules/inside': { version: '1.0.0', inBundle: true },
         'node_modules/alias': { name: 'real', version: '3.0.0', resolved: 'https://r/real.tgz', integrity: 'sha512-r' },
         'node_modules/git': { version: '1.0.0', resolved: 'git+ssh://git@github.com/x/y.git#abc' },
+        'node_modules/out': { resolved: '../elsewhere/out', link: true },
       },
       dependencies: {},
     }),
   );
   const locked = await readLockedPackages(dir);
   assert.equal(
-    locked.map((p) => `${p.name}@${p.version} ${p.integrity} ${p.artifact.slice(dir.length + 1)}`),
+    locked.map((p) =>
+      `${p.name}@${p.version} ${p.integrity} ${p.artifact.slice(dir.length + 1)} ${p.aliases ?? ''} ${p.source ?? ''}`.trim(),
+    ),
     [
       'a@1.0.0 sha512-a package-lock.json#node_modules/a',
       '@s/b@2.0.0 sha512-b package-lock.json#node_modules/a/node_modules/@s/b',
-      'real@3.0.0 sha512-r package-lock.json#node_modules/alias',
+      'real@3.0.0 sha512-r package-lock.json#node_modules/alias alias',
+      'git@1.0.0 undefined package-lock.json#node_modules/git  git+ssh://git@github.com/x/y.git#abc',
+      'out@0.0.0 undefined package-lock.json#node_modules/out  link:../elsewhere/out',
     ],
   );
   await writeFile(join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 1, dependencies: {} }));
@@ -113,8 +118,13 @@ test('pnpm-lock.yaml v9 (with a leading document) and the in-memory lockfile of 
   );
   const locked = await readLockedPackages(dir);
   assert.equal(
-    locked.map((p) => `${p.name}@${p.version} ${p.integrity}`),
-    ['@s/b@2.0.0 sha512-b', 'a@1.0.0 sha512-a'],
+    locked.map((p) => `${p.name}@${p.version} ${p.integrity} ${p.source ?? ''}`.trim()),
+    [
+      '@s/b@2.0.0 sha512-b',
+      'a@1.0.0 sha512-a',
+      'local@0.0.0 undefined directory:local',
+      'tgz@1.0.0 undefined https://example.test/tgz.tgz',
+    ],
   );
   const inMemory = lockedFromPnpm(
     {
@@ -195,6 +205,42 @@ test('an altered lockfile integrity fails naming expected and found; a seal by a
   assert.is(integrity.expected, integrityOf('@acme/core', '1.0.0'));
   assert.is(integrity.found, forged);
   assert.match(integrity.message, /^@acme\/core@1\.0\.0: the lockfile integrity differs/);
+});
+
+test('a lockfile entry is judged under its key name too; covered packages from git, files or URLs fail', async () => {
+  const registry = await stub([
+    { name: '@acme/widget', version: '1.0.0', signer: alice.signer },
+    { name: 'left-pad', version: '1.0.0' },
+  ]);
+  const dir = await makeConsumer([alice], ACME);
+  await writePackageLock(dir, [], {
+    'node_modules/@acme/widget': { name: 'left-pad', resolved: 'https://evil/x.tgz', integrity: 'sha512-AAAA' },
+    'node_modules/@acme/gadget': { version: '1.0.0', resolved: 'git+https://github.com/evil/gadget.git#abc' },
+    'node_modules/@acme/thing': { version: '1.0.0', resolved: 'file:../evil.tgz', integrity: 'sha512-BBBB' },
+    'node_modules/@acme/linked': { resolved: '../outside/linked', link: true },
+    'node_modules/x': { name: '@acme/widget', version: '1.0.0', resolved: 'http://x/w.tgz', integrity: 'sha512-CCCC' },
+    'node_modules/y': {
+      name: '@acme/widget',
+      version: '1.0.0',
+      resolved: 'http://x/w.tgz',
+      integrity: integrityOf('@acme/widget', '1.0.0'),
+    },
+    'node_modules/git-dep': { version: '2.0.0', resolved: 'git+ssh://git@github.com/x/y.git#abc' },
+  });
+  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
+  assert.not.ok(verdict.ok);
+  assert.equal(brief(verdict), [
+    'warning ESEAL_UNSIGNED',
+    'error ESEAL_UNSIGNED @acme/gadget',
+    'error ESEAL_UNSIGNED @acme/linked',
+    'error ESEAL_UNSIGNED @acme/thing',
+    'error ESEAL_IDENTITY @acme/widget',
+    'error ESEAL_UNSIGNED @acme/widget',
+    'error ESEAL_INTEGRITY @acme/widget',
+  ]);
+  const gadget = verdict.findings.find((f) => f.package === '@acme/gadget')!;
+  assert.match(gadget.message, /from git\+https:\/\/github\.com\/evil\/gadget\.git#abc, which carries no registry seal/);
+  assert.match(verdict.findings[0]!.message, /^1 locked package has no seal.*git-dep@2\.0\.0/);
 });
 
 test('transient errors are retried; a stopped registry gives one finding per package and no crash', async () => {

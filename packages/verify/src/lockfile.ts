@@ -5,7 +5,7 @@ import { sealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import type { LockedPackage } from './locked.types.js';
 import { readNpmConfig } from './npmrc.js';
-import { readPackageLock } from './packagelock.js';
+import { readPackageLock, type LockedEntry } from './packagelock.js';
 import { readPnpmLock } from './pnpmlock.js';
 import { RegistryClient } from './registry.js';
 import { checkSeal } from './seal.js';
@@ -36,15 +36,18 @@ export interface VerifyLockfileOptions {
 export const DEFAULT_REGISTRY_CONCURRENCY = 16;
 
 /** npm's lockfiles, in the order npm prefers them, then pnpm's. */
-const LOCKFILES: [string, (text: string, artifact: string) => LockedPackage[] | Promise<LockedPackage[]>][] = [
+const LOCKFILES: [string, (text: string, artifact: string) => LockedEntry[] | Promise<LockedEntry[]>][] = [
   ['npm-shrinkwrap.json', readPackageLock],
   ['package-lock.json', readPackageLock],
   ['pnpm-lock.yaml', readPnpmLock],
 ];
 
-/** Every registry package the lockfiles of `dir` pin. Throws `ESEAL_CONFIG` when there is no lockfile. */
-export async function readLockedPackages(dir: string): Promise<LockedPackage[]> {
-  const locked: LockedPackage[] = [];
+/**
+ * Every package the lockfiles of `dir` pin (those from git, files or links outside the
+ * project with `source`). Throws `ESEAL_CONFIG` when there is no lockfile.
+ */
+export async function readLockedPackages(dir: string): Promise<LockedEntry[]> {
+  const locked: LockedEntry[] = [];
   let found = 0;
   for (const [file, read] of LOCKFILES) {
     // npm ignores package-lock.json when npm-shrinkwrap.json exists.
@@ -107,7 +110,7 @@ function compareIntegrity(
  * not be checked); the others are still verified.
  */
 export async function verifyLockedPackages(
-  packages: readonly LockedPackage[],
+  packages: readonly (LockedPackage | LockedEntry)[],
   dir: string,
   options: VerifyLockfileOptions,
 ): Promise<Verdict> {
@@ -123,21 +126,50 @@ export async function verifyLockedPackages(
   });
 
   // Same name, version and integrity pinned in several places: one check.
-  const unique = new Map<string, LockedPackage>();
-  for (const pkg of packages) {
-    const id = `${pkg.name}@${pkg.version} ${pkg.integrity ?? ''}`;
+  const unique = new Map<string, LockedEntry>();
+  for (const pkg of packages as readonly LockedEntry[]) {
+    const id = `${pkg.name}@${pkg.version} ${pkg.integrity ?? ''} ${pkg.source ?? ''} ${pkg.aliases?.join() ?? ''}`;
     if (!unique.has(id)) unique.set(id, pkg);
   }
   const unsignedAllowed: string[] = [];
   let done = 0;
   let shown = 0;
 
-  const verifyOne = async (pkg: LockedPackage): Promise<SubjectResult | undefined> => {
-    const subject = { artifact: pkg.artifact, package: pkg.name, version: pkg.version };
-    const label = `${pkg.name}@${pkg.version}`;
-    const requirement = sealRequirement(trust, pkg.name, pkg.version, at);
+  const verifyOne = async (pkg: LockedEntry): Promise<SubjectResult | undefined> => {
+    // Policy judges every name the entry answers to: the one it is fetched as and the one it
+    // is installed under (the lockfile key), so an entry cannot talk its way out of a rule.
+    const judged = [pkg.name, ...(pkg.aliases ?? [])].map((name) => ({
+      name,
+      requirement: sealRequirement(trust, name, pkg.version, at),
+    }));
+    const covering = judged.find((j) => j.requirement.required);
+    const requirement = covering?.requirement ?? judged[0]!.requirement;
+    const subject = { artifact: pkg.artifact, package: covering?.name ?? pkg.name, version: pkg.version };
+    const label = `${subject.package}@${pkg.version}`;
+    // A name policy covers must hold that very package: an `npm:` alias of it is refused.
+    const identity: Finding[] = judged
+      .filter((j) => j.name !== pkg.name && j.requirement.required)
+      .map((j) => ({
+        code: 'ESEAL_IDENTITY' as const,
+        severity: 'error' as const,
+        message: `${j.name}@${pkg.version}: installed under a name policy covers, but the lockfile pins another package there: expected ${j.name}, found ${pkg.name}`,
+        ...subject,
+        package: j.name,
+        expected: j.name,
+        found: pkg.name,
+      }));
     // Only what policy could refuse is looked up: a required seal, `--all`, or `unsigned: deny`.
-    if (!requirement.required && !options.all && (requirement.exception || trust.policy.unsigned !== 'deny')) return undefined;
+    if (!requirement.required && !options.all && (requirement.exception || trust.policy.unsigned !== 'deny')) {
+      if (pkg.source && !requirement.exception && trust.policy.unsigned === 'warn')
+        unsignedAllowed.push(`${pkg.name}@${pkg.version}`);
+      return undefined;
+    }
+    if (pkg.source) {
+      const finding = unsignedFinding(trust, requirement, subject, `from ${pkg.source}, which carries no registry seal`);
+      if (finding || identity.length > 0) return judgeSubject(subject, finding ? [...identity, finding] : identity, []);
+      unsignedAllowed.push(`${pkg.name}@${pkg.version}`);
+      return undefined;
+    }
     const registry = client.registryFor(pkg.name);
     let seal: VersionSeal | undefined = await cache.get(registry, pkg.name, pkg.version);
     if (!seal) {
@@ -151,7 +183,7 @@ export async function verifyLockedPackages(
     }
     if (!seal.sealpack) {
       const finding = unsignedFinding(trust, requirement, subject, `the registry ${registry} has no dist.sealpack for it`);
-      if (finding) return judgeSubject(subject, [finding], []);
+      if (finding || identity.length > 0) return judgeSubject(subject, finding ? [...identity, finding] : identity, []);
       unsignedAllowed.push(label);
       return undefined;
     }
@@ -163,7 +195,7 @@ export async function verifyLockedPackages(
       expected: { name: pkg.name, version: pkg.version },
       at,
     });
-    const findings = [...checked.findings];
+    const findings = [...identity, ...checked.findings];
     const sealed = checked.manifest?.tarball?.integrity;
     if (checked.manifest && !sealed) {
       findings.push({

@@ -1,8 +1,11 @@
 import { SealError } from '@sealpack/diagnostics';
-import type { LockedPackage } from './locked.types.js';
-import { isRegistryVersion } from './packagelock.js';
+import { isNonRegistrySource, isRegistryVersion, type LockedEntry } from './packagelock.js';
 
-type PnpmPackage = { name?: string; version?: string; resolution?: { integrity?: string; tarball?: string; type?: string } };
+type PnpmPackage = {
+  name?: string;
+  version?: string;
+  resolution?: { integrity?: string; tarball?: string; type?: string; repo?: string; directory?: string };
+};
 /** The lockfile as pnpm writes it (v9) or hands it to `afterAllResolved` (same `packages` shape). */
 export type PnpmLockfile = { lockfileVersion?: string | number; packages?: Record<string, PnpmPackage> };
 
@@ -19,29 +22,47 @@ export function splitPackageKey(key: string): { name: string; version: string } 
 }
 
 /**
- * The registry packages of a pnpm lockfile object (v9 `packages:` keyed `name@version`).
- * Directory, git and tarball-URL dependencies are skipped: they do not come from a registry.
+ * The packages of a pnpm lockfile object (v9 `packages:` keyed `name@version`). Directory,
+ * git and tarball dependencies come with `source`: they carry no registry seal.
  */
-export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): LockedPackage[] {
-  const locked: LockedPackage[] = [];
+export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): LockedEntry[] {
+  const locked: LockedEntry[] = [];
   const seen = new Set<string>();
   for (const [key, entry] of Object.entries(lockfile.packages ?? {})) {
     const parsed = splitPackageKey(key);
     // The key's version is a URL or a path for tarball, git and local dependencies.
-    const version = parsed?.version;
-    const name = entry?.name ?? parsed?.name;
-    if (!name || !isRegistryVersion(version) || entry?.resolution?.type) continue;
+    const spec = parsed?.version;
+    const name = parsed?.name ?? entry?.name;
+    if (!name) continue;
+    // The key names what pnpm fetched; a differing `name` field is judged too.
+    const aliases = entry?.name && entry.name !== name ? { aliases: [entry.name] } : {};
+    const resolution = entry?.resolution;
+    const id = `${name}@${spec}`;
     // In-memory lockfiles list one snapshot per peer set: the tarball is the same.
-    const id = `${name}@${version}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    locked.push({ name, version, integrity: entry?.resolution?.integrity, artifact: `${artifact}#${id}` });
+    const source = resolution?.type
+      ? `${resolution.type}:${resolution.repo ?? resolution.directory ?? spec}`
+      : resolution?.tarball && isNonRegistrySource(resolution.tarball)
+        ? resolution.tarball
+        : !isRegistryVersion(spec)
+          ? (resolution?.tarball ?? spec ?? 'an unknown source')
+          : undefined;
+    const version = isRegistryVersion(spec) ? spec : isRegistryVersion(entry?.version) ? entry.version : '0.0.0';
+    locked.push({
+      name,
+      version,
+      integrity: resolution?.integrity,
+      artifact: `${artifact}#${id}`,
+      ...aliases,
+      ...(source ? { source } : {}),
+    });
   }
   return locked;
 }
 
 /** Reads `pnpm-lock.yaml` text (version 9; a leading document, as newer pnpm versions write, is skipped). */
-export async function readPnpmLock(text: string, artifact: string): Promise<LockedPackage[]> {
+export async function readPnpmLock(text: string, artifact: string): Promise<LockedEntry[]> {
   // Loaded on demand: the YAML parser is a sixth of the start-up of commands that never read YAML.
   const { parseAllDocuments } = await import('yaml');
   const documents = parseAllDocuments(text);
