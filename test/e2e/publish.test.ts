@@ -224,6 +224,26 @@ test("a tarball re-sealed by another key is refused, with or without the publish
   assert.is((await ctx.registry.fetchJson('resealed')).status, 404, 'nothing was published');
 });
 
+test('a keyring or policy that cannot be loaded stops the publish (exit 2), revocations unchecked otherwise', async () => {
+  const dir = await makePackage('broken-config', '1.0.0', {
+    // Not a SealError from the loader: a plain Error thrown while the config is read.
+    extra: {
+      'sealpack.config.mjs': "export default { get keyring() { throw new Error('config exploded'); } };\n",
+      '.npmignore': 'sealpack.config.mjs\n',
+    },
+  });
+  for (const args of [
+    ['publish', '--dry-run'],
+    ['publish', '-r', '--dry-run'],
+  ]) {
+    const result = sealpack([...args, ...keyArgs()], dir, ctx.setup.env);
+    assert.is(result.status, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, /error ESEAL_CONFIG: cannot load the keyring and policy in .*: config exploded/);
+    assert.ok(noStack(result), result.stderr);
+  }
+  assert.is((await ctx.registry.fetchJson('broken-config')).status, 404);
+});
+
 test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack publish passes', async () => {
   const dir = await makePackage('guarded', '1.0.0', { guard: true });
   const npm = exec('npm', ['publish'], dir, ctx.setup.env);

@@ -13,7 +13,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const isTarball = target.endsWith('.tgz') || (await stat(target).catch(() => undefined))?.isFile() === true;
   // The key is read (and decrypted) before anything is packed: a wrong passphrase publishes nothing.
   const signer = await loadSigner(options, context);
-  const trust = await loadOwnTrust(isTarball ? context.cwd : target, context);
+  const trust = await loadOwnTrust(isTarball ? context.cwd : target);
   const npm = readNpmConfig({
     cwd: isTarball ? context.cwd : target,
     env: context.env,
@@ -40,17 +40,22 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
 
 /**
  * The publisher's own pinned trust, when the repository has one: a revoked signing key is
- * refused and a given tarball's signatures are checked. A repository without sealpack
- * config still publishes (with a warning from the seal check).
+ * refused and a given tarball's signatures are checked. Trust that exists but cannot be read
+ * (EACCES, a broken .js config) stops the publish: carrying on would skip the revocation check.
  */
-async function loadOwnTrust(cwd: string, context: Context): Promise<Trust | undefined> {
+async function loadOwnTrust(cwd: string): Promise<Trust | undefined> {
   try {
-    const trust = await loadTrust({ cwd });
-    return trust;
+    return await loadTrust({ cwd });
   } catch (error) {
     if (error instanceof SealError) throw error;
-    context.logger.warn(`cannot load the keyring and policy: ${(error as Error).message}`);
-    return undefined;
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `cannot load the keyring and policy in ${cwd}: ${(error as Error).message}; nothing was published`,
+      {
+        artifact: cwd,
+        cause: error,
+      },
+    );
   }
 }
 
@@ -65,7 +70,7 @@ const LABELS: Record<ReleaseOutcome['status'], string> = {
 async function runRecursive(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const dir = resolve(context.cwd, String(args[0] ?? '.'));
   const signer = await loadSigner(options, context);
-  const trust = await loadOwnTrust(dir, context);
+  const trust = await loadOwnTrust(dir);
   const registry = options.registry as string | undefined;
   const result = await publishWorkspace(dir, {
     signer,
