@@ -215,15 +215,64 @@ test('a seal signed by an unpinned key, and a seal for another package, fail', a
   assert.ok(found.includes('b ESEAL_IDENTITY'), found.join());
 });
 
-test('a dangling link and a folder without package.json are skipped, not crashes', async () => {
+test('a dangling link and an empty folder are skipped; a folder without package.json is judged by its path name', async () => {
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' });
+  const nm = join(root, 'node_modules');
+  await mkdir(join(nm, 'empty'), { recursive: true });
+  await symlink('../nowhere', join(nm, 'dangling'));
+  await installPackage(join(nm, '@acme', 'a'), '@acme/a', '1.0.0', { signer: alice.signer });
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(labels(verdict), ['@acme/a@1.0.0']);
+  assert.equal(codes(verdict), []);
+  // require('leftover') and require('@acme/ghost') load their index.js without any package.json.
+  await mkdir(join(nm, 'leftover'), { recursive: true });
+  await writeFile(join(nm, 'leftover', 'index.js'), 'evil()');
+  await mkdir(join(nm, '@acme', 'ghost'), { recursive: true });
+  await writeFile(join(nm, '@acme', 'ghost', 'index.js'), 'evil()');
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  assert.equal(
+    verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package ?? ''}`.trim()),
+    ['warning ESEAL_UNSIGNED', 'error ESEAL_UNSIGNED @acme/ghost'],
+  );
+  assert.match(verdict.findings[0]!.message, /leftover/);
+});
+
+test('a link leading out of the project is verified as a package; one to a folder inside it is a workspace source', async () => {
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' });
+  const elsewhere = await makeConsumer([alice], {});
+  await installPackage(join(elsewhere, 'widget'), '@acme/widget', '1.0.0');
+  await link(join(elsewhere, 'widget'), join(root, 'node_modules', '@acme', 'widget'));
+  await installPackage(join(root, 'packages', 'ws'), '@acme/ws', '0.0.0');
+  await link(join(root, 'packages', 'ws'), join(root, 'node_modules', '@acme', 'ws'));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  assert.equal(
+    verdict.findings.map((f) => `${f.code} ${f.package}`),
+    ['ESEAL_UNSIGNED @acme/widget'],
+  );
+});
+
+test('loose files in node_modules or a scope folder are extra files; dot files of tools are not', async () => {
   const root = await makeConsumer([alice], ALL);
   const nm = join(root, 'node_modules');
-  await mkdir(join(nm, 'leftover'), { recursive: true });
-  await symlink('../nowhere', join(nm, 'dangling'));
-  await installPackage(join(nm, 'a'), 'a', '1.0.0', { signer: alice.signer });
-  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
-  assert.equal(labels(verdict), ['a@1.0.0']);
-  assert.ok(verdict.ok);
+  await installPackage(join(nm, '@acme', 'widget'), '@acme/widget', '1.0.0', { signer: alice.signer });
+  await writeFile(join(nm, '.package-lock.json'), '{}');
+  await writeFile(join(nm, '.modules.yaml'), 'x: 1\n');
+  await writeFile(join(nm, '.yarn-integrity'), '{}');
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  // require('@acme/widget') loads this before the sealed folder.
+  await writeFile(join(nm, '@acme', 'widget.js'), 'evil()');
+  await writeFile(join(nm, 'lodash.js'), 'evil()');
+  await symlink(join(root, 'package.json'), join(nm, 'linked.json'));
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.not.ok(verdict.ok);
+  assert.equal(verdict.findings.map((f) => `${f.code} ${f.file}`).sort(), [
+    'ESEAL_EXTRA_FILE node_modules/@acme/widget.js',
+    'ESEAL_EXTRA_FILE node_modules/linked.json',
+    'ESEAL_EXTRA_FILE node_modules/lodash.js',
+  ]);
 });
 
 test('a folder with nothing installed is an input error, not "0 checked"', async () => {

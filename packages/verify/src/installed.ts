@@ -116,7 +116,7 @@ function compareInstalledFiles(
 }
 
 /**
- * True when a sealed ancestor package lists files under this folder: a bundled dependency,
+ * True when a sealed ancestor package lists this file or files under this folder: a bundled dependency,
  * whose bytes are in the ancestor's tarball and are checked against the ancestor's seal.
  */
 async function isBundledInSealed(dir: string): Promise<boolean> {
@@ -125,10 +125,11 @@ async function isBundledInSealed(dir: string): Promise<boolean> {
     const ancestor = current.slice(0, current.lastIndexOf(marker));
     const bytes = readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
     if (bytes) {
-      const prefix = `${relative(ancestor, dir).split(sep).join('/')}/`;
+      const path = relative(ancestor, dir).split(sep).join('/');
       try {
         const manifest = JSON.parse(bytes.toString('utf8')) as { files?: { path?: unknown }[] };
-        if (manifest.files?.some((f) => typeof f.path === 'string' && f.path.startsWith(prefix))) return true;
+        if (manifest.files?.some((f) => typeof f.path === 'string' && (f.path === path || f.path.startsWith(`${path}/`))))
+          return true;
       } catch {
         // The ancestor's own verification reports its unreadable manifest.
       }
@@ -155,6 +156,21 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   let seen = 0;
 
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
+    if (pkg.loose) {
+      // Node resolves `require('a')` to `node_modules/a.js` before the folder `a`: loose code
+      // there shadows a package, sealed or not. Tool files (`.package-lock.json`…) start with a dot.
+      if (await isBundledInSealed(pkg.dir)) return;
+      const subject: Subject = { artifact: pkg.dir, package: nameFromPath(pkg.via) ?? pkg.via, version: undefined };
+      const finding: Finding = {
+        code: 'ESEAL_EXTRA_FILE',
+        severity: 'error',
+        message: `${pkg.via}: a file loose in node_modules, no package's and in no manifest: expected only package folders, found a file that require() can load`,
+        ...subject,
+        file: pkg.via,
+      };
+      subjects.push(judgeSubject(subject, [finding], []));
+      return;
+    }
     // Every name the package answers to is judged: the one `require` resolves (its path, and
     // its real folder's in a store layout) and the one its package.json claims. Judging only
     // the claim let an unsealed package posing as `left-pad` sit at `node_modules/@acme/widget`.
@@ -201,11 +217,14 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       if (await isBundledInSealed(pkg.dir)) return;
       const requirement =
         covering?.requirement ?? judged.find((j) => j.name === name)?.requirement ?? sealRequirement(trust, name, version, at);
-      const why = `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name && pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`;
+      // A folder without package.json is judged as unsigned under its path's name: Node loads its index.js.
+      const why = pkg.name
+        ? `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`
+        : `${pkg.via} has no package.json and no seal`;
       const finding = unsignedFinding(trust, requirement, subject, why);
       const findings = finding ? [...identity, finding] : identity;
       if (findings.length > 0) subjects.push(judgeSubject(subject, findings, []));
-      else unsignedAllowed.push(`${name}@${pkg.version}`);
+      else unsignedAllowed.push(pkg.version ? `${name}@${pkg.version}` : name);
       return;
     }
     if (!pkg.name || !pkg.version) {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 
 /** One installed package, found once however many links lead to it. */
@@ -16,6 +16,11 @@ export interface InstalledPackage {
    * reached under is new, its files were reported with the first.
    */
   linkOnly?: true;
+  /**
+   * Set for a file (or a link to one) lying loose in a `node_modules` or `@scope` folder:
+   * `require('@a/b')` loads `node_modules/@a/b.js` before the folder `@a/b`. `dir` is its real path.
+   */
+  loose?: true;
 }
 
 /** The package name a `node_modules` path gives (`…/node_modules/@a/b` → `@a/b`), or undefined outside one. */
@@ -34,8 +39,12 @@ const isMissing = (error: unknown) => {
 };
 
 function list(dir: string): string[] {
+  return listEntries(dir).map((e) => e.name);
+}
+
+function listEntries(dir: string): Dirent[] {
   try {
-    return readdirSync(dir).sort();
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;
@@ -72,6 +81,12 @@ const isInstalled = (root: string, real: string) => {
   return (inside ? rel : real).split(sep).includes('node_modules');
 };
 
+/** True when `real` is `root` or lies below it. */
+const isInside = (root: string, real: string) => {
+  const rel = relative(root, real);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+};
+
 /** `/x/node_modules` for `/x/node_modules/a` and `/x/node_modules/@s/a`; undefined elsewhere. */
 function containingNodeModules(real: string): string | undefined {
   const parent = dirname(real);
@@ -83,9 +98,11 @@ function containingNodeModules(real: string): string | undefined {
 /**
  * Finds every installed package under `root` in the layouts npm, pnpm (`.pnpm` virtual
  * store, hoisted or isolated) and yarn's node-modules linker write. Each real folder is
- * reported once, however many links lead to it. Workspace packages (links to folders outside
- * any `node_modules`) and the root project are the consumer's own sources, not installed
- * artifacts: they are not reported, but their own `node_modules` are searched.
+ * reported once, however many links lead to it. Workspace packages (links to folders inside
+ * the project and outside any `node_modules`) and the root project are the consumer's own
+ * sources, not installed artifacts: they are not reported, but their own `node_modules` are
+ * searched. A link leading out of the project is reported like any package; so are folders
+ * without a package.json (Node loads their `index.js` all the same) and loose files.
  * Streams: holds only the set of real paths seen, never file contents. The file-system calls
  * are synchronous on purpose: each is a few microseconds on a warm tree, while an asynchronous
  * call costs a thread-pool round trip, and a tree has thousands of them; `realpathSync.native`
@@ -97,8 +114,11 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
   const searched = new Set<string>();
   // A stack of node_modules folders still to list; depth-first keeps it small.
   const pending: string[] = [join(rootReal, 'node_modules')];
+  // Installed, or from outside the project (a link to anywhere else is no source of the consumer's).
+  const isPackage = (real: string) => isInstalled(rootReal, real) || !isInside(rootReal, real);
+  const viaOf = (candidate: string) => relative(rootReal, candidate).split(sep).join('/');
 
-  const visit = async function* (candidate: string): AsyncGenerator<InstalledPackage> {
+  const visit = async function* (candidate: string, linked: boolean): AsyncGenerator<InstalledPackage> {
     let real: string;
     try {
       real = realpathSync.native(candidate);
@@ -111,13 +131,18 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
       // Reached again under another name than its folder's: the name `require` uses here is
       // what policy must judge, so it is reported (without its files, checked the first time).
       const name = nameFromPath(candidate);
-      if (name !== nameFromPath(real) && isInstalled(rootReal, real)) {
+      if (name !== nameFromPath(real) && isPackage(real)) {
         const identity = readIdentity(real);
-        yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity, linkOnly: true };
+        yield { dir: real, via: viaOf(candidate), ...identity, linkOnly: true };
       }
       return;
     }
     seen.add(real);
+    // Only a link can lead to a file; a plain entry's type came with the listing.
+    if (linked && !statSync(real).isDirectory()) {
+      yield { dir: real, via: viaOf(candidate), loose: true };
+      return;
+    }
     const identity = readIdentity(real);
     // Nested node_modules hold other packages (dependencies, bundled dependencies).
     pending.push(join(real, 'node_modules'));
@@ -125,16 +150,22 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
     // `.pnpm/<id>/node_modules`) a package's dependencies are its siblings there.
     const holder = containingNodeModules(real);
     if (holder) pending.push(holder);
-    // Folders without package.json are not packages (leftovers, tool folders).
-    if (identity && isInstalled(rootReal, real))
-      yield { dir: real, via: relative(rootReal, candidate).split(sep).join('/'), ...identity };
+    // A folder without package.json is reported too, unless empty: Node loads its index.js.
+    if (isPackage(real) && (identity || listEntries(real).length > 0)) yield { dir: real, via: viaOf(candidate), ...identity };
+  };
+  const visitEntry = async function* (folder: string, entry: Dirent): AsyncGenerator<InstalledPackage> {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) yield* visit(path, false);
+    else if (entry.isSymbolicLink()) yield* visit(path, true);
+    else if (entry.isFile()) yield { dir: path, via: viaOf(path), loose: true };
   };
 
   while (pending.length > 0) {
     const modules = pending.pop()!;
     if (searched.has(modules)) continue;
     searched.add(modules);
-    for (const entry of list(modules)) {
+    for (const dirent of listEntries(modules)) {
+      const entry = dirent.name;
       if (entry === '.pnpm') {
         // pnpm's virtual store: `.pnpm/<id>/node_modules/<name>` are the real packages;
         // `.pnpm/node_modules` is its hidden hoisting folder (links to the same).
@@ -146,13 +177,13 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
       }
       // `.bin`, `.cache`, `.modules.yaml`, `.package-lock.json`, `.yarn-integrity`…: tool data.
       if (entry.startsWith('.')) continue;
-      if (entry.startsWith('@')) {
-        for (const scoped of list(join(modules, entry))) {
-          if (!scoped.startsWith('.')) yield* visit(join(modules, entry, scoped));
+      if (entry.startsWith('@') && !dirent.isFile()) {
+        for (const scoped of listEntries(join(modules, entry))) {
+          if (!scoped.name.startsWith('.')) yield* visitEntry(join(modules, entry), scoped);
         }
         continue;
       }
-      yield* visit(join(modules, entry));
+      yield* visitEntry(modules, dirent);
     }
   }
 }
