@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKey } from '@sealpack/openpgp';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
-import { sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { noStack, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
 
 const test = suite('e2e: sealpack init and doctor');
 const ctx = {} as { setup: Setup };
@@ -73,6 +73,17 @@ test('doctor: a key that expires within --days, and the wrong passphrase, are pr
   const clean = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
   assert.is(clean.status, 0, clean.stderr);
   assert.match(clean.stderr, /sealpack doctor: ok \(2 publishable packages\)/);
+  assert.match(clean.stderr, /note: .*`npm publish X\.tgz` runs no lifecycle scripts, so no guard can stop it/);
+});
+
+test('doctor --days: not a whole number of days is a usage error (exit 2), not a stack trace', async () => {
+  const root = await workspace();
+  for (const days of ['abc', '1.5', '1e9']) {
+    const result = sealpack(['doctor', '--key', ctx.setup.key, '--days', days], root, ctx.setup.env);
+    assert.is(result.status, 2, `--days ${days}: ${result.stderr}`);
+    assert.match(result.stderr, /error ESEAL_CONFIG: --days: expected a whole number of days/);
+    assert.ok(noStack(result), result.stderr);
+  }
 });
 
 test('doctor: an unreadable keyring is a problem', async () => {

@@ -249,6 +249,12 @@ test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack 
   const npm = exec('npm', ['publish'], dir, ctx.setup.env);
   assert.is.not(npm.status, 0);
   assert.match(npm.stdout + npm.stderr, /ESEAL_UNSIGNED: guarded@1\.0\.0: refusing an unsealed publish/);
+  // A SEALPACK_PUBLISH left in CI does not open prepublishOnly: sealpack never runs it.
+  for (const value of ['0', 'false', '1']) {
+    const r = exec('npm', ['publish'], dir, { ...ctx.setup.env, SEALPACK_PUBLISH: value });
+    assert.is.not(r.status, 0, `SEALPACK_PUBLISH=${value}`);
+    assert.match(r.stdout + r.stderr, /ESEAL_UNSIGNED/);
+  }
   for (const pnpm of [[process.execPath, PNPM10], [PNPM12]]) {
     const r = exec(pnpm[0]!, [...pnpm.slice(1), 'publish', '--no-git-checks'], dir, ctx.setup.env);
     assert.is.not(r.status, 0, `${pnpm.join(' ')}: ${r.stdout}${r.stderr}`);
@@ -271,6 +277,8 @@ test("a guard in prepack lets sealpack's own pack through and stops a plain npm 
   const plain = exec('npm', ['pack', '--pack-destination', out], dir, ctx.setup.env);
   assert.is.not(plain.status, 0);
   assert.match(plain.stdout + plain.stderr, /ESEAL_UNSIGNED/);
+  const leftOver = exec('npm', ['pack', '--pack-destination', out], dir, { ...ctx.setup.env, SEALPACK_PUBLISH: 'false' });
+  assert.is.not(leftOver.status, 0, 'SEALPACK_PUBLISH=false');
   const sealed = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
   assert.is(sealed.status, 0, sealed.stderr);
 });

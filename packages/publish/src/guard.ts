@@ -1,21 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@sealpack/sign';
-import { GUARD_ENV } from './package-manager.js';
+import { GUARD_ENV, GUARD_VALUE } from './package-manager.js';
 
 /** The script `sealpack init` puts in each publishable package's `prepublishOnly`. */
 export const GUARD_SCRIPT = 'sealpack guard';
 
+/** Lifecycle events of a publish: sealpack never runs them (libnpmpublish runs no scripts). */
+const PUBLISH_EVENTS = new Set(['prepublishOnly', 'prepublish', 'publish']);
+/** Lifecycle events of the pack sealpack runs, the only place its nonce is set. */
+const PACK_EVENTS = new Set(['prepack', 'prepare']);
+
 /**
- * Whether a lifecycle script runs inside a publish sealpack started. sealpack publishes with
- * libnpmpublish, which runs no scripts, and `npm pack`/`pnpm pack` do not run
- * `prepublishOnly`: so in `prepublishOnly` this is false for every plain `npm publish`,
- * `pnpm publish` or `changeset publish`. sealpack sets the variable for the package manager
- * it runs, so a guard placed in `prepack` lets sealpack's own pack through. It prevents
- * accidents, it is not a security boundary: anyone can set the variable.
+ * Whether a lifecycle script runs inside a pack sealpack started. sealpack publishes with
+ * libnpmpublish, which runs no scripts: so in `prepublishOnly` (or `prepublish`, `publish`)
+ * this is false whatever the environment says, and every plain `npm publish`, `pnpm publish`
+ * or `changeset publish` is refused. In `prepack`/`prepare` it is true only with the exact
+ * nonce sealpack sets for the package manager it runs (`sealpack-pack-` and 16 hex digits),
+ * never for a "1", "0" or "false" left in CI. `npm publish X.tgz` runs no lifecycle scripts
+ * at all, so no guard can stop it. It prevents accidents, it is not a security boundary.
  */
 export function isSealpackPublish(env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env[GUARD_ENV]);
+  const event = env.npm_lifecycle_event;
+  if (!event || PUBLISH_EVENTS.has(event) || !PACK_EVENTS.has(event)) return false;
+  return GUARD_VALUE.test(env[GUARD_ENV] ?? '');
 }
 
 export function hasGuard(packageJson: Record<string, unknown>): boolean {

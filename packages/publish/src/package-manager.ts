@@ -18,6 +18,11 @@ export interface PackageManager {
 /** The environment variable sealpack sets for the package manager it runs; `sealpack guard` looks for it. */
 export const GUARD_ENV = 'SEALPACK_PUBLISH';
 
+/** The value of GUARD_ENV sealpack sets: a fresh nonce, so that "1", "0" or "false" left in CI never pass. */
+export const GUARD_VALUE = /^sealpack-pack-[0-9a-f]{16}$/;
+
+export const guardNonce = (): string => `sealpack-pack-${randomBytes(8).toString('hex')}`;
+
 /**
  * Which package manager packs `dir`: pnpm when a pnpm-lock.yaml or pnpm-workspace.yaml (or a
  * `packageManager: "pnpm@…"` field) is found from `dir` up to the git root; npm otherwise.
@@ -110,7 +115,7 @@ export async function packWithPackageManager(
   dest: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  const childEnv = { ...env, [GUARD_ENV]: randomBytes(8).toString('hex') };
+  const childEnv = { ...env, [GUARD_ENV]: guardNonce() };
   await runPackageManager(pm, ['pack', '--pack-destination', dest], dir, childEnv);
   const tarballs = (await readdir(dest)).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1) {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
 import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Signer } from '@sealpack/openpgp';
@@ -13,7 +14,7 @@ const DAY = 86_400_000;
  * policy load. Exit 1 naming each problem, 0 when clean.
  */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
-  const days = Number(options.days ?? 30);
+  const days = parseDays(options.days);
   const workspace = await readWorkspace(resolve(context.cwd, String(args[0] ?? '.')));
   const problems: string[] = [];
   const notes: string[] = [];
@@ -60,6 +61,11 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     }
   }
 
+  if (workspace.packages.some((p) => !p.private && hasGuard(p.packageJson))) {
+    context.err(
+      'note: the guard stops `npm publish` / `pnpm publish` of a folder; `npm publish X.tgz` runs no lifecycle scripts, so no guard can stop it',
+    );
+  }
   for (const note of notes) context.err(`warning: ${note}`);
   for (const problem of problems) context.err(`problem: ${problem}`);
   const checked = workspace.packages.filter((p) => !p.private).length;
@@ -67,4 +73,15 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     `sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`,
   );
   return problems.length === 0 ? 0 : 1;
+}
+
+/** `--days N`: a whole number of days, 0 to 3650; anything else is a usage error, not a RangeError. */
+function parseDays(value: unknown): number {
+  if (value === undefined) return 30;
+  const text = String(value);
+  const days = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(days) || days > 3650) {
+    throw new SealError('ESEAL_CONFIG', `--days: expected a whole number of days from 0 to 3650, found ${JSON.stringify(text)}`);
+  }
+  return days;
 }
