@@ -243,6 +243,23 @@ test('a lockfile entry is judged under its key name too; covered packages from g
   assert.match(verdict.findings[0]!.message, /^1 locked package has no seal.*git-dep@2\.0\.0/);
 });
 
+test('a token from npm_config_//host/:_authToken is used; --registry does not override a scope (as npm)', async () => {
+  const registry = await stub([{ name: '@acme/core', version: '1.0.0', signer: alice.signer }], { token: 's3cret' });
+  const dir = await makeConsumer([alice], ACME);
+  const host = registry.url.replace(/^http:/, '').replace(/\/?$/, '/');
+  await writeFile(join(dir, '.npmrc'), `@acme:registry=${registry.url}\n`);
+  await writePackageLock(dir, [['@acme/core', '1.0.0']]);
+  const verdict = await verifyLockfile(dir, {
+    trust: await trustOf(dir),
+    registry: 'http://127.0.0.1:9/',
+    cache: false,
+    retries: 0,
+    env: { [`npm_config_${host}:_authToken`]: 's3cret', NPM_CONFIG_USERCONFIG: join(dir, 'none') },
+  });
+  assert.ok(verdict.ok, JSON.stringify(verdict.findings));
+  assert.is(registry.requests.length > 0, true);
+});
+
 test('transient errors are retried; a stopped registry gives one finding per package and no crash', async () => {
   const registry = await stub([
     { name: '@acme/core', version: '1.0.0', signer: alice.signer },

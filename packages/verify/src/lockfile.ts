@@ -17,7 +17,10 @@ export interface VerifyLockfileOptions {
   trust: Trust;
   /** Every locked package, not only those policy requires a seal for. */
   all?: boolean;
-  /** Registry for every package (overrides npm's configuration, scopes included). */
+  /**
+   * Default registry, as npm's `--registry`: it replaces npm's configured `registry`, while a
+   * scope's registry (`@acme:registry=…`) still wins for that scope's packages.
+   */
   registry?: string;
   /** Cache folder, or `false` for none; default `defaultCacheDir()`. */
   cache?: string | false;

@@ -50,7 +50,8 @@ async function readNpmrc(path: string, env: NodeJS.ProcessEnv): Promise<Map<stri
 /**
  * Reads npm's configuration the way npm resolves registries: `--registry` first, then
  * `npm_config_*` environment variables (set by npm and pnpm for lifecycle scripts), then the
- * project's `.npmrc`, then the user's (`NPM_CONFIG_USERCONFIG` or `~/.npmrc`).
+ * project's `.npmrc`, then the user's (`NPM_CONFIG_USERCONFIG` or `~/.npmrc`). As with npm,
+ * `--registry` sets the default registry only: scoped registries still win for their scopes.
  * The global npmrc (`$PREFIX/etc/npmrc`) is not read.
  */
 export async function readNpmConfig(dir: string, env: NodeJS.ProcessEnv = process.env, registry?: string): Promise<NpmConfig> {
@@ -58,7 +59,11 @@ export async function readNpmConfig(dir: string, env: NodeJS.ProcessEnv = proces
   const layers = [await readNpmrc(userconfig, env), await readNpmrc(join(dir, '.npmrc'), env)];
   const fromEnv = new Map<string, string>();
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && /^npm_config_/i.test(key)) fromEnv.set(key.slice('npm_config_'.length).toLowerCase(), value);
+    if (value === undefined || !/^npm_config_/i.test(key)) continue;
+    // As npm reads them: nerf-darted keys (`npm_config_//host/:_authToken`) verbatim, since
+    // credentials are matched case-sensitively (`_authToken`); other names lower-cased.
+    const name = key.slice('npm_config_'.length);
+    fromEnv.set(name.startsWith('//') ? name : name.toLowerCase(), value);
   }
   layers.push(fromEnv);
   if (registry) layers.push(new Map([['registry', registry]]));
