@@ -45,14 +45,47 @@ test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a seco
   const after = await Promise.all(['package.json', '.pnpmfile.cjs'].map((f) => readFile(join(dir, f), 'utf8')));
   assert.equal(after, before);
 
-  // The hook file loads even before @sealpack/pnpm is installed (a fresh clone's first install).
-  const loaded = run(
-    process.execPath,
-    ['-e', "const m = require('./.pnpmfile.cjs'); if (typeof m.hooks !== 'object') process.exit(3)"],
-    { cwd: dir },
-  );
-  assert.is(loaded.status, 0, loaded.stderr);
-  assert.match(loaded.stderr, /@sealpack\/pnpm is not installed yet/);
+  // Without @sealpack/pnpm the hook fails closed: install scripts must not run unchecked.
+  const load = ['-e', "const m = require('./.pnpmfile.cjs'); if (typeof m.hooks !== 'object') process.exit(3)"];
+  const closed = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: '' } });
+  assert.is.not(closed.status, 0, 'the hook refuses to load');
+  assert.match(closed.stderr, /@sealpack\/pnpm is not installed, so this install cannot be verified/);
+  assert.match(closed.stderr, /SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts @sealpack\/cli @sealpack\/pnpm/);
+  const notExplicit = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: 'true' } });
+  assert.is.not(notExplicit.status, 0, 'only SEALPACK_BOOTSTRAP=1 opens it');
+  // Set on purpose, for a bootstrap install: loads, and says postinstall alone checks it.
+  const bootstrap = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: '1' } });
+  assert.is(bootstrap.status, 0, bootstrap.stderr);
+  assert.match(bootstrap.stderr, /SEALPACK_BOOTSTRAP=1: @sealpack\/pnpm is not installed/);
+});
+
+test('the fail-open hook of earlier versions is replaced by the fail-closed one', async () => {
+  const dir = await project();
+  const old = `let hooks = {};
+try {
+  hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname });
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND') throw error;
+  console.warn('sealpack: @sealpack/pnpm is not installed yet; this install is checked by postinstall only');
+}
+module.exports = { hooks };
+`;
+  await writeFile(join(dir, '.pnpmfile.cjs'), old);
+  const r = runCli(['init', '--consumer'], { cwd: dir });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /rewrote \.pnpmfile\.cjs/);
+  assert.match(await readFile(join(dir, '.pnpmfile.cjs'), 'utf8'), /SEALPACK_BOOTSTRAP/);
+});
+
+test('a malformed package.json: exit 2, ESEAL_CONFIG, no stack, nothing written', async () => {
+  const dir = await project();
+  await writeFile(join(dir, 'package.json'), '{ "name": "app", ');
+  const r = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
+  assert.is(r.status, 2, r.stderr);
+  assert.match(r.stderr, /error ESEAL_CONFIG: .*package\.json: expected valid JSON/);
+  assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+/);
+  assert.not.ok(existsSync(join(dir, '.sealpack')), 'no key pinned');
+  assert.not.ok(existsSync(join(dir, '.pnpmfile.cjs')), 'no hook written');
 });
 
 test('refuses a private key: exit 2, ESEAL_CONFIG, nothing pinned', async () => {

@@ -1,16 +1,24 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { readPublicKey } from '@sealpack/openpgp';
+import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 
 const VERIFY_INSTALLED = 'sealpack verify-installed';
 
 /**
- * The `.pnpmfile.cjs` a consumer gets. It tolerates `@sealpack/pnpm` not being installed yet
- * (the first install of a fresh clone has nothing to check with): the postinstall
- * `sealpack verify-installed` and the CI recipe's `sealpack verify-lockfile` still run.
+ * What the generated hook tells a clone that has not installed @sealpack/pnpm yet. pnpm loads
+ * the hook for `pnpm add` too, hence SEALPACK_BOOTSTRAP=1; --ignore-scripts runs nothing unchecked.
+ */
+export const BOOTSTRAP_HINT = 'SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts @sealpack/cli @sealpack/pnpm';
+
+/**
+ * The `.pnpmfile.cjs` a consumer gets. It fails closed: without `@sealpack/pnpm` the install
+ * stops, since the dependencies' install scripts would otherwise run before the postinstall
+ * `sealpack verify-installed` could check anything. `SEALPACK_BOOTSTRAP=1` (set on purpose,
+ * for one install) lets an install through without the hook.
  */
 export const PNPMFILE = `'use strict';
 // Written by \`sealpack init --consumer\`: pnpm verifies every package it resolves against the
@@ -21,11 +29,24 @@ let hooks = {};
 try {
   hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname });
 } catch (error) {
-  if (error.code !== 'MODULE_NOT_FOUND') throw error;
-  console.warn('sealpack: @sealpack/pnpm is not installed yet; this install is checked by postinstall only');
+  if (error.code !== 'MODULE_NOT_FOUND' || process.env.SEALPACK_BOOTSTRAP !== '1') {
+    if (error.code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        'sealpack: @sealpack/pnpm is not installed, so this install cannot be verified; stopping before any install script runs. ' +
+          'Install it first without running scripts: \`${BOOTSTRAP_HINT}\`; ' +
+          'then run \`sealpack verify-installed\` and install again',
+      );
+    }
+    throw error;
+  }
+  console.warn('sealpack: SEALPACK_BOOTSTRAP=1: @sealpack/pnpm is not installed; this install is checked by postinstall only');
 }
 module.exports = { hooks };
 `;
+
+/** A line only the fail-open hook of earlier versions has: such a file is replaced. */
+const FAIL_OPEN_MARKER =
+  "console.warn('sealpack: @sealpack/pnpm is not installed yet; this install is checked by postinstall only');";
 
 /** NAME for `.sealpack/keys/NAME.asc` from a key file name: `release-bot.pub.asc` → `release-bot`. */
 function keyNameOf(file: string): string {
@@ -41,8 +62,10 @@ function keyNameOf(file: string): string {
   return name;
 }
 
-/** Pins a public key as `.sealpack/keys/NAME.asc`; a private key is refused, never copied. */
-async function pinKey(root: string, file: string, context: Context): Promise<void> {
+type Write = { path: string; data: string; done: string[] };
+
+/** Checks a key to pin as `.sealpack/keys/NAME.asc`: a private key is refused, never copied. Writes nothing. */
+async function planKey(root: string, file: string, context: Context): Promise<Write | undefined> {
   let armored: string;
   try {
     armored = await readFile(file, 'utf8');
@@ -59,7 +82,7 @@ async function pinKey(root: string, file: string, context: Context): Promise<voi
     const pinned = await readFile(target, 'utf8');
     if (pinned.trim() === armored.trim()) {
       context.err(`${relative(context.cwd, target)} already pins ${key.fingerprint}`);
-      return;
+      return undefined;
     }
     throw new SealError(
       'ESEAL_CONFIG',
@@ -67,27 +90,34 @@ async function pinKey(root: string, file: string, context: Context): Promise<voi
       { artifact: target, fingerprint: key.fingerprint },
     );
   }
-  await mkdir(join(root, '.sealpack', 'keys'), { recursive: true });
-  await writeFile(target, armored.endsWith('\n') ? armored : `${armored}\n`);
-  context.out(`pinned ${key.fingerprint} as ${relative(context.cwd, target)}`);
-  context.err(`check this fingerprint with the key's owner out of band, then commit ${relative(context.cwd, target)}`);
+  const shown = relative(context.cwd, target);
+  return {
+    path: target,
+    data: armored.endsWith('\n') ? armored : `${armored}\n`,
+    done: [
+      `pinned ${key.fingerprint} as ${shown}`,
+      `check this fingerprint with the key's owner out of band, then commit ${shown}`,
+    ],
+  };
 }
 
-async function writePnpmfile(root: string, context: Context): Promise<void> {
+async function planPnpmfile(root: string, context: Context): Promise<Write | undefined> {
   const path = join(root, '.pnpmfile.cjs');
+  const shown = relative(context.cwd, path) || path;
   if (existsSync(path)) {
     const current = await readFile(path, 'utf8');
-    if (current.includes('@sealpack/pnpm')) return;
+    // The fail-open hook an earlier `init --consumer` wrote: replaced by the fail-closed one.
+    if (current.includes(FAIL_OPEN_MARKER)) return { path, data: PNPMFILE, done: [`rewrote ${shown} (fails closed now)`] };
+    if (current.includes('@sealpack/pnpm')) return undefined;
     context.logger.warn(
-      `${relative(context.cwd, path)} exists: add the hooks yourself: hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname })`,
+      `${shown} exists: add the hooks yourself: hooks = require('@sealpack/pnpm').sealpackHooks({ dir: __dirname })`,
     );
-    return;
+    return undefined;
   }
-  await writeFile(path, PNPMFILE);
-  context.out(`wrote ${relative(context.cwd, path) || path}`);
+  return { path, data: PNPMFILE, done: [`wrote ${shown}`] };
 }
 
-async function addPostinstall(root: string, context: Context): Promise<void> {
+async function planPostinstall(root: string, context: Context): Promise<Write | undefined> {
   const path = join(root, 'package.json');
   let text: string;
   try {
@@ -99,25 +129,57 @@ async function addPostinstall(root: string, context: Context): Promise<void> {
       { cause: error },
     );
   }
-  const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
+  let pkg: { scripts?: Record<string, unknown> };
+  try {
+    pkg = JSON.parse(text) as typeof pkg;
+  } catch (error) {
+    throw new SealError('ESEAL_CONFIG', `${path}: expected valid JSON, found: ${(error as Error).message}`, {
+      artifact: path,
+      cause: error,
+    });
+  }
+  if (typeof pkg !== 'object' || pkg === null || Array.isArray(pkg)) {
+    throw new SealError('ESEAL_CONFIG', `${path}: expected a JSON object, found ${JSON.stringify(pkg)}`, { artifact: path });
+  }
+  if (pkg.scripts !== undefined && (typeof pkg.scripts !== 'object' || pkg.scripts === null || Array.isArray(pkg.scripts))) {
+    throw new SealError('ESEAL_CONFIG', `${path}: expected "scripts" to be an object`, { artifact: path });
+  }
   const scripts = (pkg.scripts ??= {});
   const current = scripts.postinstall;
-  if (current?.includes(VERIFY_INSTALLED)) return;
+  if (current !== undefined && typeof current !== 'string') {
+    throw new SealError('ESEAL_CONFIG', `${path}: expected "scripts.postinstall" to be a string`, { artifact: path });
+  }
+  if (current?.includes(VERIFY_INSTALLED)) return undefined;
   // Verify first: a later step of an existing postinstall may run code from the tree.
   scripts.postinstall = current ? `${VERIFY_INSTALLED} && ${current}` : VERIFY_INSTALLED;
   const indent = /^(\s+)"/m.exec(text)?.[1] ?? '  ';
-  await writeFile(path, `${JSON.stringify(pkg, null, indent)}\n`);
-  context.out(`added "postinstall": "${scripts.postinstall}" to ${relative(context.cwd, path)}`);
+  return {
+    path,
+    data: `${JSON.stringify(pkg, null, indent)}\n`,
+    done: [`added "postinstall": "${scripts.postinstall}" to ${relative(context.cwd, path)}`],
+  };
 }
 
-/** `sealpack init --consumer [DIR] [--key FILE]`: pin a key, write the pnpm hook, verify after every install. Idempotent. */
+/**
+ * `sealpack init --consumer [DIR] [--key FILE]`: pin a key, write the pnpm hook, verify after
+ * every install. Everything is checked before anything is written, and each file is written
+ * atomically. Idempotent.
+ */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const root = resolve(context.cwd, String(args[0] ?? '.'));
-  if (typeof options.key === 'string') await pinKey(root, resolve(context.cwd, options.key), context);
+  const writes: (Write | undefined)[] = [];
+  if (typeof options.key === 'string') writes.push(await planKey(root, resolve(context.cwd, options.key), context));
   else if (!existsSync(join(root, '.sealpack', 'keys')))
     context.logger.warn('no key pinned: run again with --key PUBLISHER.pub.asc');
-  await writePnpmfile(root, context);
-  await addPostinstall(root, context);
+  writes.push(await planPnpmfile(root, context), await planPostinstall(root, context));
+  for (const write of writes) {
+    if (!write) continue;
+    await mkdir(join(write.path, '..'), { recursive: true });
+    await writeFileAtomic(write.path, write.data);
+    const [first, ...rest] = write.done;
+    context.out(first!);
+    for (const line of rest) context.err(line);
+  }
   context.err('next: add @sealpack/cli and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
   context.err('(e.g. "trust": [{ "packages": "@acme/*", "keys": ["NAME"] }]) so that those packages must be sealed');
   return 0;
