@@ -260,6 +260,45 @@ test('a token from npm_config_//host/:_authToken is used; --registry does not ov
   assert.is(registry.requests.length > 0, true);
 });
 
+test('pnpm: an npm: alias in importers or snapshots is judged under the alias name too', async () => {
+  const registry = await stub([{ name: 'left-pad', version: '1.0.0' }]);
+  const dir = await makeConsumer([alice], ACME);
+  await writeFile(
+    join(dir, 'pnpm-lock.yaml'),
+    [
+      "lockfileVersion: '9.0'",
+      'importers:',
+      '  .:',
+      '    dependencies:',
+      "      '@acme/widget': {specifier: 'npm:left-pad@1', version: left-pad@1.0.0}",
+      '      a: {specifier: 1.0.0, version: 1.0.0}',
+      'packages:',
+      '  left-pad@1.0.0:',
+      `    resolution: {integrity: ${integrityOf('left-pad', '1.0.0')}}`,
+      '  a@1.0.0:',
+      `    resolution: {integrity: ${integrityOf('a', '1.0.0')}}`,
+      'snapshots:',
+      '  left-pad@1.0.0: {}',
+      '  a@1.0.0:',
+      '    dependencies:',
+      "      '@acme/gadget': left-pad@1.0.0",
+      '',
+    ].join('\n'),
+  );
+  const locked = await readLockedPackages(dir);
+  assert.equal(
+    locked.map((p) => `${p.name}@${p.version} ${p.aliases ?? ''}`.trim()),
+    ['left-pad@1.0.0 @acme/gadget,@acme/widget', 'a@1.0.0'],
+  );
+  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
+  assert.not.ok(verdict.ok);
+  assert.equal(brief(verdict), [
+    'error ESEAL_IDENTITY @acme/gadget',
+    'error ESEAL_UNSIGNED @acme/gadget',
+    'error ESEAL_IDENTITY @acme/widget',
+  ]);
+});
+
 test('transient errors are retried; a stopped registry gives one finding per package and no crash', async () => {
   const registry = await stub([
     { name: '@acme/core', version: '1.0.0', signer: alice.signer },

@@ -7,7 +7,39 @@ type PnpmPackage = {
   resolution?: { integrity?: string; tarball?: string; type?: string; repo?: string; directory?: string };
 };
 /** The lockfile as pnpm writes it (v9) or hands it to `afterAllResolved` (same `packages` shape). */
-export type PnpmLockfile = { lockfileVersion?: string | number; packages?: Record<string, PnpmPackage> };
+type DependencyMap = Record<string, string | { version?: string }>;
+type Dependent = { dependencies?: DependencyMap; optionalDependencies?: DependencyMap; devDependencies?: DependencyMap };
+export type PnpmLockfile = {
+  lockfileVersion?: string | number;
+  importers?: Record<string, Dependent>;
+  packages?: Record<string, PnpmPackage>;
+  snapshots?: Record<string, Dependent>;
+};
+
+/**
+ * The names each package is installed under besides its own: an `npm:` alias
+ * (`x: {specifier: npm:y@1, version: y@1.0.0}` in an importer, `x: y@1.0.0` in a snapshot),
+ * keyed by the package key without peer suffix (`y@1.0.0`).
+ */
+function aliasesOf(lockfile: PnpmLockfile): Map<string, Set<string>> {
+  const aliases = new Map<string, Set<string>>();
+  const dependents = [...Object.values(lockfile.importers ?? {}), ...Object.values(lockfile.snapshots ?? {})];
+  for (const dependent of dependents) {
+    for (const map of [dependent?.dependencies, dependent?.optionalDependencies, dependent?.devDependencies]) {
+      for (const [dep, ref] of Object.entries(map ?? {})) {
+        const version = typeof ref === 'string' ? ref : ref?.version;
+        // `1.0.0(peer@2.0.0)` is the same name; `link:…` a workspace folder; `y@1.0.0` an alias.
+        if (!version || /^(\d|link:|file:)/.test(version)) continue;
+        const target = splitPackageKey(version);
+        if (!target || target.name === dep) continue;
+        const key = `${target.name}@${target.version}`;
+        if (!aliases.has(key)) aliases.set(key, new Set());
+        aliases.get(key)!.add(dep);
+      }
+    }
+  }
+  return aliases;
+}
 
 /**
  * `name@version` from a pnpm package key: `@a/b@1.0.0`, `a@1.0.0(peer@2.0.0)` (peer suffixes
@@ -28,6 +60,7 @@ export function splitPackageKey(key: string): { name: string; version: string } 
 export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): LockedEntry[] {
   const locked: LockedEntry[] = [];
   const seen = new Set<string>();
+  const aliasedAs = aliasesOf(lockfile);
   for (const [key, entry] of Object.entries(lockfile.packages ?? {})) {
     const parsed = splitPackageKey(key);
     // The key's version is a URL or a path for tarball, git and local dependencies.
@@ -35,7 +68,9 @@ export function lockedFromPnpm(lockfile: PnpmLockfile, artifact: string): Locked
     const name = parsed?.name ?? entry?.name;
     if (!name) continue;
     // The key names what pnpm fetched; a differing `name` field is judged too.
-    const aliases = entry?.name && entry.name !== name ? { aliases: [entry.name] } : {};
+    const other = new Set(aliasedAs.get(`${name}@${spec}`));
+    if (entry?.name && entry.name !== name) other.add(entry.name);
+    const aliases = other.size > 0 ? { aliases: [...other].sort() } : {};
     const resolution = entry?.resolution;
     const id = `${name}@${spec}`;
     // In-memory lockfiles list one snapshot per peer set: the tarball is the same.
