@@ -43,6 +43,19 @@ test('init: keyring folder, revocation list, config skeleton, the guard in every
   assert.is(await readFile(join(root, 'packages', 'b', 'package.json'), 'utf8'), before);
 });
 
+test('init: a package whose "scripts" npm cannot read is refused before anything is written (exit 2)', async () => {
+  const root = await workspace();
+  await writeTree(root, { 'packages/c/package.json': { name: '@w/c', version: '1.0.0', scripts: 'npm test' } });
+  const before = await readFile(join(root, 'packages', 'a', 'package.json'), 'utf8');
+  const result = sealpack(['init'], root, ctx.setup.env);
+  assert.is(result.status, 2, result.stderr);
+  assert.match(result.stderr, /error ESEAL_CONFIG: .*packages\/c\/package\.json: expected "scripts" to be an object/);
+  assert.ok(noStack(result), result.stderr);
+  assert.not.ok(existsSync(join(root, '.sealpack')), 'no keyring folder');
+  assert.not.ok(existsSync(join(root, 'sealpack.config.json')), 'no config');
+  assert.is(await readFile(join(root, 'packages', 'a', 'package.json'), 'utf8'), before, 'no guard added');
+});
+
 test('doctor: names a package without the guard, a missing key; exits 1', async () => {
   const root = await workspace();
   const env = { ...ctx.setup.env };

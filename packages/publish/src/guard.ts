@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
 import { writeFileAtomic } from '@sealpack/sign';
 import { GUARD_ENV, GUARD_VALUE } from './package-manager.js';
 
@@ -41,7 +42,13 @@ export async function addGuard(dir: string): Promise<boolean> {
   const text = await readFile(file, 'utf8');
   const json = JSON.parse(text) as Record<string, unknown>;
   if (hasGuard(json)) return false;
-  const scripts = { ...((json.scripts as Record<string, string> | undefined) ?? {}) };
+  const current = json.scripts as unknown;
+  if (current !== undefined && (typeof current !== 'object' || current === null || Array.isArray(current))) {
+    throw new SealError('ESEAL_CONFIG', `${file}: expected "scripts" to be an object, found ${JSON.stringify(current)}`, {
+      artifact: file,
+    });
+  }
+  const scripts = { ...((current as Record<string, string> | undefined) ?? {}) };
   scripts.prepublishOnly = scripts.prepublishOnly ? `${GUARD_SCRIPT} && ${scripts.prepublishOnly}` : GUARD_SCRIPT;
   json.scripts = scripts;
   const indent = /^[ \t]+/m.exec(text)?.[0] ?? '  ';

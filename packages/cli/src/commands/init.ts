@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
+import { writeFileAtomic } from '@sealpack/sign';
 import { addGuard, readWorkspace } from '@sealpack/publish';
 import type { Context } from '../main.js';
 
@@ -22,7 +24,26 @@ const CONFIG_FILES = [
 
 const SKELETON = { keyring: '.sealpack/keys', revocations: '.sealpack/revocations.json', unsigned: 'warn' };
 
-/** `sealpack init [DIR]`: keyring folder, config skeleton, the guard in every publishable package. Idempotent. */
+/** A package whose "scripts" (or "prepublishOnly") is not what npm reads cannot take the guard: refused before anything is written. */
+function checkScripts(pkg: { name: string; dir: string; packageJson: Record<string, unknown> }): void {
+  const scripts = pkg.packageJson.scripts;
+  const file = join(pkg.dir, 'package.json');
+  const bad =
+    scripts !== undefined && (typeof scripts !== 'object' || scripts === null || Array.isArray(scripts))
+      ? `"scripts" to be an object, found ${JSON.stringify(scripts)}`
+      : scripts !== undefined &&
+          (scripts as Record<string, unknown>).prepublishOnly !== undefined &&
+          typeof (scripts as Record<string, unknown>).prepublishOnly !== 'string'
+        ? `"scripts.prepublishOnly" to be a string, found ${JSON.stringify((scripts as Record<string, unknown>).prepublishOnly)}`
+        : undefined;
+  if (bad)
+    throw new SealError('ESEAL_CONFIG', `${file}: expected ${bad}; nothing was written`, { artifact: file, package: pkg.name });
+}
+
+/**
+ * `sealpack init [DIR]`: keyring folder, config skeleton, the guard in every publishable
+ * package. Everything is checked before anything is written; files are written atomically. Idempotent.
+ */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   // init --consumer is its own command module (issue 4): a consumer's set-up shares nothing with this one.
   if (options.consumer) return (await import('./init-consumer.js')).run(args, options, context);
@@ -30,23 +51,25 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const root = workspace.root;
   const show = (path: string) => relative(context.cwd, path) || '.';
 
+  const publishable = workspace.packages.filter((pkg) => !pkg.private);
+  for (const pkg of publishable) checkScripts(pkg);
   const keys = join(root, '.sealpack', 'keys');
+  const revocations = join(root, '.sealpack', 'revocations.json');
+  const config = CONFIG_FILES.some((name) => existsSync(join(root, name))) ? undefined : join(root, 'sealpack.config.json');
+
   if (!existsSync(keys)) {
     await mkdir(keys, { recursive: true });
     context.out(`created ${show(keys)}/ (pin public keys here as NAME.asc)`);
   }
-  const revocations = join(root, '.sealpack', 'revocations.json');
   if (!existsSync(revocations)) {
-    await writeFile(revocations, '[]\n');
+    await writeFileAtomic(revocations, '[]\n');
     context.out(`created ${show(revocations)}`);
   }
-  if (!CONFIG_FILES.some((name) => existsSync(join(root, name)))) {
-    const file = join(root, 'sealpack.config.json');
-    await writeFile(file, JSON.stringify(SKELETON, null, 2) + '\n');
-    context.out(`created ${show(file)}`);
+  if (config) {
+    await writeFileAtomic(config, JSON.stringify(SKELETON, null, 2) + '\n');
+    context.out(`created ${show(config)}`);
   }
-  for (const pkg of workspace.packages) {
-    if (pkg.private) continue;
+  for (const pkg of publishable) {
     if (await addGuard(pkg.dir))
       context.out(`${pkg.name}: added "prepublishOnly": "sealpack guard" to ${show(join(pkg.dir, 'package.json'))}`);
   }
