@@ -10,7 +10,7 @@ type Subject = { artifact: string; package?: string; version?: string };
  * `warn`/`allow` let it pass (warn is reported once, by `unsignedSummary`).
  */
 export function unsignedFinding(trust: Trust, requirement: Requirement, subject: Subject, why: string): Finding | undefined {
-  const label = `${subject.package}@${subject.version}`;
+  const label = subject.version ? `${subject.package}@${subject.version}` : (subject.package ?? subject.artifact);
   if (requirement.required) {
     return {
       code: 'ESEAL_UNSIGNED',
