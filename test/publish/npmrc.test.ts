@@ -2,7 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expandEnv, readNpmConfig, registryFor } from '@sealpack/publish';
+import { readNpmConfig } from '@sealpack/publish';
+import { expandEnv, registryFor } from '../../packages/publish/dist/npmrc.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('reading npm configuration');

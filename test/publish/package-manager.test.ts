@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { detectPackageManager, readGitSource, resolveCommand } from '@sealpack/publish';
+import { detectPackageManager, resolveCommand } from '../../packages/publish/dist/package-manager.js';
+import { readGitSource } from '../../packages/publish/dist/git.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('package manager detection and git source');

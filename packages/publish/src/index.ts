@@ -1,17 +1,15 @@
+// What the CLI (and scripts/bench-publish.mjs: sealTarballBytes) uses; the rest is internal,
+// tested through the built files (test/publish imports packages/publish/dist/*.js).
 export { packSealed, sealTarballBytes } from './pack.js';
 export type { PackOptions, PackedTarball } from './pack.js';
-export { publishSealedTarball, publishDirectory, isPrerelease } from './publish.js';
+export { publishSealedTarball, publishDirectory } from './publish.js';
 export type { PublishOptions, PublishResult } from './publish.js';
-export { readNpmConfig, registryFor, expandEnv, DEFAULT_REGISTRY } from './npmrc.js';
+export { readNpmConfig } from './npmrc.js';
 export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';
-export { detectPackageManager, resolveCommand, packWithPackageManager, GUARD_ENV } from './package-manager.js';
 export type { PackageManager, PackageManagerName } from './package-manager.js';
-export { appendEntries, NPM_MTIME } from './embed.js';
-export type { AddedEntry } from './embed.js';
-export { readGitSource, createGitTags } from './git.js';
-export { checkSealedTarball, checkSignerNotRevoked } from './sealed.js';
+export { checkSignerNotRevoked } from './sealed.js';
 export { publishWorkspace } from './release.js';
 export type { ReleaseOptions, ReleaseOutcome, ReleaseResult, OutcomeStatus } from './release.js';
-export { readWorkspace, orderByDependencies, readPreModeTag } from './workspace.js';
+export { readWorkspace } from './workspace.js';
 export type { Workspace, WorkspacePackage } from './workspace.js';
-export { GUARD_SCRIPT, isSealpackPublish, hasGuard, addGuard } from './guard.js';
+export { isSealpackPublish, hasGuard, addGuard } from './guard.js';
