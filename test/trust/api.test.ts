@@ -14,6 +14,7 @@ test('exported names are pinned', () => {
     'DEFAULT_MIN_RSA_BITS',
     'DEFAULT_REVOCATIONS',
     'DEFAULT_UNSIGNED',
+    'SEARCH_PLACES',
     'channelOf',
     'judgeSignatures',
     'loadPolicy',

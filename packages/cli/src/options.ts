@@ -45,6 +45,17 @@ export function requirePaths(args: unknown[], what: string, context: Context): s
   return paths.map((p) => resolve(context.cwd, p));
 }
 
+/** Reads the armored key named by `--key`; unreadable is a usage error (exit 2). */
+export async function readKeyFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
+      cause: error,
+    });
+  }
+}
+
 /**
  * The private key comes from `--key FILE` or `SEALPACK_KEY` (armored), the passphrase from
  * `SEALPACK_PASSPHRASE`: never from an argument's value, which would land in shell history
@@ -55,15 +66,7 @@ export async function loadSigner(options: Record<string, unknown>, context: Cont
   const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
   if (typeof options.key === 'string') {
     const file = resolve(context.cwd, options.key);
-    let armored: string;
-    try {
-      armored = await readFile(file, 'utf8');
-    } catch (error) {
-      throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
-        cause: error,
-      });
-    }
-    return readSigningKey(armored, passphrase, file);
+    return readSigningKey(await readKeyFile(file), passphrase, file);
   }
   if (context.env.SEALPACK_KEY) return readSigningKey(context.env.SEALPACK_KEY, passphrase, 'SEALPACK_KEY');
   throw new SealError(

@@ -5,6 +5,7 @@ import { SealError } from '@sealpack/diagnostics';
 import { readPublicKey } from '@sealpack/openpgp';
 import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
+import { readKeyFile } from '../options.js';
 
 const VERIFY_INSTALLED = 'sealpack verify-installed';
 
@@ -66,14 +67,7 @@ type Write = { path: string; data: string; done: string[] };
 
 /** Checks a key to pin as `.sealpack/keys/NAME.asc`: a private key is refused, never copied. Writes nothing. */
 async function planKey(root: string, file: string, context: Context): Promise<Write | undefined> {
-  let armored: string;
-  try {
-    armored = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new SealError('ESEAL_CONFIG', `--key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
-      cause: error,
-    });
-  }
+  const armored = await readKeyFile(file);
   // readPublicKey refuses private key material (ESEAL_CONFIG) and anything unreadable.
   const key = await readPublicKey(armored, file);
   const name = keyNameOf(file);

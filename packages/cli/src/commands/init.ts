@@ -4,23 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { writeFileAtomic } from '@sealpack/sign';
 import { addGuard, readWorkspace } from '@sealpack/publish';
+import { SEARCH_PLACES } from '@sealpack/trust';
 import type { Context } from '../main.js';
-
-// Every name cosmiconfig searches (DESIGN.md, "Policy"): any of them means a config exists.
-const CONFIG_FILES = [
-  '.sealpackrc',
-  '.sealpackrc.json',
-  '.sealpackrc.yaml',
-  '.sealpackrc.yml',
-  '.sealpackrc.js',
-  '.sealpackrc.cjs',
-  '.sealpackrc.mjs',
-  'sealpack.config.js',
-  'sealpack.config.cjs',
-  'sealpack.config.mjs',
-  'sealpack.config.ts',
-  'sealpack.config.json',
-];
 
 const SKELETON = { keyring: '.sealpack/keys', revocations: '.sealpack/revocations.json', unsigned: 'warn' };
 
@@ -55,7 +40,10 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   for (const pkg of publishable) checkScripts(pkg);
   const keys = join(root, '.sealpack', 'keys');
   const revocations = join(root, '.sealpack', 'revocations.json');
-  const config = CONFIG_FILES.some((name) => existsSync(join(root, name))) ? undefined : join(root, 'sealpack.config.json');
+  // Any place the policy is searched for (a sealpack key in package.json aside) means a config exists.
+  const config = SEARCH_PLACES.some((name) => name !== 'package.json' && existsSync(join(root, name)))
+    ? undefined
+    : join(root, 'sealpack.config.json');
 
   if (!existsSync(keys)) {
     await mkdir(keys, { recursive: true });
