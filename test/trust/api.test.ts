@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import * as trust from '@sealpack/trust';
 import { ROOT } from '../helpers/index.js';
 
@@ -40,6 +41,17 @@ test('the committed schema.json is policySchema, and package.json publishes it',
   assert.equal(file, JSON.parse(JSON.stringify(trust.policySchema)));
   const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
   assert.ok(pkg.files.includes('schema.json'));
+});
+
+test('both schemas are valid draft-07 schemas (the runtime skips this check to start faster)', async () => {
+  const require = createRequire(join(ROOT, 'packages', 'trust', 'package.json'));
+  const { Ajv } = require('ajv') as typeof import('ajv');
+  const { revocationsSchema } = await import('../../packages/trust/dist/schema.js');
+  const ajv = new Ajv({ strict: true, allowUnionTypes: true });
+  for (const schema of [trust.policySchema, revocationsSchema]) {
+    assert.ok(ajv.validateSchema(schema), JSON.stringify(ajv.errors));
+  }
+  assert.not.ok(ajv.validateSchema({ type: 'no-such-type' }), 'the check can fail');
 });
 
 test('policySchema cannot be changed by a caller', () => {
