@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
 import * as trust from '@sealpack/trust';
 import { ROOT } from '../helpers/index.js';
 
@@ -45,7 +46,7 @@ test('the committed schema.json is policySchema, and package.json publishes it',
 
 test('both schemas are valid draft-07 schemas (the runtime skips this check to start faster)', async () => {
   const require = createRequire(join(ROOT, 'packages', 'trust', 'package.json'));
-  const { Ajv } = require('ajv') as typeof import('ajv');
+  const { Ajv } = require('ajv') as typeof AjvModule;
   const { revocationsSchema } = await import('../../packages/trust/dist/schema.js');
   const ajv = new Ajv({ strict: true, allowUnionTypes: true });
   for (const schema of [trust.policySchema, revocationsSchema]) {
