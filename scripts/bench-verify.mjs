@@ -1,6 +1,7 @@
 // Benchmark: one `sealpack verify` over N sealed tarballs (every check: manifest signature,
 // trust, tarball digest, every file digest, identity) against a loop of `gpgv`, one process
-// per tarball, that checks only the tarball signatures. Usage: node scripts/bench-verify.mjs [N]
+// per tarball, that checks only the tarball signatures. Usage: node scripts/bench-verify.mjs [N] [--random]
+// (BENCH_PROF=DIR writes a CPU profile of the sealpack run there.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { signTarball } from '@sealpack/sign';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
-const count = Number(process.argv[2] ?? 500);
+const count = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 500);
 const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-'));
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 
@@ -21,6 +22,17 @@ const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 let seed = 42;
 const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 const fileSize = () => Math.floor(rand() < 0.8 ? 200 + rand() * 4000 : 4000 + rand() * 60000);
+// Source-like text (compresses about as real JavaScript does), or incompressible bytes with --random.
+const randomContent = process.argv.includes('--random');
+const source = (size) => {
+  if (randomContent) return randomBytes(size).toString('base64');
+  let text = '';
+  while (text.length < size) {
+    const id = `v${Math.floor(rand() * 1e6).toString(36)}`;
+    text += `export function ${id}(input, options = {}) {\n  const ${id}Result = input.map((x) => x * ${Math.floor(rand() * 100)});\n  return options.flag ? ${id}Result : null;\n}\n`;
+  }
+  return text.slice(0, size);
+};
 
 try {
   const key = await generateKey({ name: 'bench', email: 'bench@example.com' });
@@ -49,7 +61,7 @@ try {
     const n = 10 + Math.floor(rand() * 41) - 1;
     for (let f = 0; f < n; f++) {
       const path = `lib/file-${f}.js`;
-      writeFileSync(join(src, 'package', path), randomBytes(fileSize()).toString('base64'));
+      writeFileSync(join(src, 'package', path), source(fileSize()));
       files.push(path);
     }
     const tgz = join(work, 'tgz', `${name}-1.0.0.tgz`);
@@ -68,7 +80,11 @@ try {
   );
 
   const sealStart = process.hrtime.bigint();
-  const verify = spawnSync(process.execPath, [cli, 'verify', ...tarballs], { cwd: consumer, encoding: 'utf8' });
+  const verify = spawnSync(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), cli, 'verify', ...tarballs],
+    { cwd: consumer, encoding: 'utf8' },
+  );
   const sealpackMs = ms(sealStart);
   if (verify.status !== 0) throw new Error(`sealpack verify failed:\n${verify.stderr.slice(-2000)}`);
 
