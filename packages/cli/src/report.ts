@@ -12,7 +12,7 @@ export function printVerdict(verdict: Verdict, options: { json?: boolean; title:
   for (const subject of verdict.subjects) {
     const label = subject.package ? `${subject.package}@${subject.version}` : subject.artifact;
     const signers = subject.signers.map((s) => `${s.keyName} (${s.fingerprint})`).join(', ');
-    const mark = subject.status === 'pass' ? 'ok  ' : subject.status === 'unsigned' ? 'warn' : 'FAIL';
+    const mark = subject.status === 'pass' ? 'ok  ' : 'FAIL';
     context.err(`${mark} ${label}${signers ? ` signed by ${signers}` : ''}`);
   }
   const seenHints = new Set<string>();
@@ -23,11 +23,10 @@ export function printVerdict(verdict: Verdict, options: { json?: boolean; title:
       context.err(`  hint: ${hintFor(finding.code)}`);
     }
   }
-  const { checked, passed, failed, unsigned, warnings } = verdict.summary;
+  const { checked, passed, failed, warnings } = verdict.summary;
   const outcome = verdict.ok ? 'verified' : 'FAILED';
   context.err(
     `${options.title}: ${outcome}: ${checked} checked, ${passed} passed, ${failed} failed` +
-      (unsigned ? `, ${unsigned} unsigned` : '') +
       (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''),
   );
   return verdict.ok ? 0 : 1;

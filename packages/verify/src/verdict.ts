@@ -9,11 +9,9 @@ export function judgeSubject(
   subject: Pick<SubjectResult, 'artifact' | 'package' | 'version'>,
   findings: Finding[],
   signers: SignerInfo[],
-  unsigned = false,
 ): SubjectResult {
   const sorted = [...findings].sort(compareFindings);
-  const status = hasError(sorted) ? 'fail' : unsigned ? 'unsigned' : 'pass';
-  return { ...subject, status, signers, findings: sorted };
+  return { ...subject, status: hasError(sorted) ? 'fail' : 'pass', signers, findings: sorted };
 }
 
 /** Same subjects in any order give the same verdict: subjects sort by artifact, findings by `compareFindings`. */
@@ -29,7 +27,6 @@ export function makeVerdict(subjects: SubjectResult[], extra: Finding[] = []): V
       checked: sorted.length,
       passed: count('pass'),
       failed: count('fail'),
-      unsigned: count('unsigned'),
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
     },

@@ -6,8 +6,8 @@ export interface SubjectResult {
   artifact: string;
   package?: string;
   version?: string;
-  /** `unsigned`: no seal, allowed or warned about by policy. */
-  status: 'pass' | 'fail' | 'unsigned';
+  /** `fail` when any finding is an error; unsealed packages that policy allows are reported as findings. */
+  status: 'pass' | 'fail';
   signers: SignerInfo[];
   findings: Finding[];
 }
@@ -17,5 +17,5 @@ export interface Verdict {
   subjects: SubjectResult[];
   /** Every finding of every subject, in deterministic order. */
   findings: Finding[];
-  summary: { checked: number; passed: number; failed: number; unsigned: number; errors: number; warnings: number };
+  summary: { checked: number; passed: number; failed: number; errors: number; warnings: number };
 }
