@@ -53,7 +53,6 @@ test('public API is pinned: what the CLI uses (and sealTarballBytes, for the ben
     'publishDirectory',
     'publishSealedTarball',
     'publishWorkspace',
-    'readNpmConfig',
     'readWorkspace',
     'sealTarballBytes',
   ]);

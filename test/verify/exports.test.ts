@@ -14,6 +14,8 @@ test('public API is pinned', () => {
     'lockedFromPnpm',
     'makeVerdict',
     'readLockedPackages',
+    'readNpmConfig',
+    'registryFor',
     'verifyInstalled',
     'verifyLockedPackages',
     'verifyLockfile',

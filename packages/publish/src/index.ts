@@ -4,8 +4,6 @@ export { packSealed, sealTarballBytes } from './pack.js';
 export type { PackOptions, PackedTarball } from './pack.js';
 export { publishSealedTarball, publishDirectory } from './publish.js';
 export type { PublishOptions, PublishResult } from './publish.js';
-export { readNpmConfig } from './npmrc.js';
-export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';
 export type { PackageManager, PackageManagerName } from './package-manager.js';
 export { checkSignerNotRevoked } from './sealed.js';
 export { publishWorkspace } from './release.js';

@@ -6,7 +6,7 @@ import { buildManifest, readTarball, serializeManifest } from '@sealpack/manifes
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import type { publish as Publish } from 'libnpmpublish';
-import { registryFor, type NpmOptions } from './npmrc.js';
+import { registryFor, type NpmOptions } from '@sealpack/verify';
 import { packSealed } from './pack.js';
 import { checkOwnSeal, checkSealedTarball, checkSignerNotRevoked } from './sealed.js';
 

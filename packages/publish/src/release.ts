@@ -2,7 +2,7 @@ import { mapLimit, silentLogger, type Logger } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import { createGitTags } from './git.js';
-import { registryFor, type NpmOptions } from './npmrc.js';
+import { registryFor, type NpmOptions } from '@sealpack/verify';
 import { isPrerelease, publishDirectory } from './publish.js';
 import { checkSignerNotRevoked } from './sealed.js';
 import { orderByDependencies, readPreModeTag, readWorkspace, type WorkspacePackage } from './workspace.js';

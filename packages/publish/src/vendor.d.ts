@@ -13,6 +13,3 @@ declare module 'npm-registry-fetch' {
   const fetch: Fetch;
   export default fetch;
 }
-declare module 'ini' {
-  export function parse(text: string): Record<string, unknown>;
-}

@@ -14,3 +14,5 @@ export type { LockedPackage } from './locked.types.js';
 export { lockedFromPnpm } from './pnpmlock.js';
 export type { PnpmLockfile } from './pnpmlock.js';
 export { defaultCacheDir } from './cache.js';
+export { readNpmConfig, registryFor } from './npmrc.js';
+export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';

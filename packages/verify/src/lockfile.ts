@@ -123,7 +123,7 @@ export async function verifyLockedPackages(
   const cache: SealCache =
     options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env), resolve(dir));
   const client = new RegistryClient({
-    config: await readNpmConfig(dir, env, options.registry),
+    config: readNpmConfig({ cwd: dir, env, flags: { registry: options.registry } }),
     retries: options.retries,
     backoff: options.backoff,
   });

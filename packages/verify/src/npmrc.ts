@@ -1,89 +1,147 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'ini';
 
-/** The part of npm's configuration that says where a package's metadata comes from, and how to log in. */
-export interface NpmConfig {
-  /** Default registry, ending with `/`. */
-  registry: string;
-  /** `@scope` → registry, each ending with `/`. */
-  scopes: Map<string, string>;
-  /** Nerf-darted keys (`//host:port/path/:_authToken`) → value, as npm writes them in `.npmrc`. */
-  credentials: Map<string, string>;
-}
+/**
+ * Flat npm options as npm-registry-fetch and libnpmpublish read them: `registry`,
+ * `@scope:registry`, `//host/path/:_authToken` (and `:_auth`, `:username`/`:_password`),
+ * plus the few fetch settings mapped to their option names.
+ */
+export type NpmOptions = Record<string, unknown> & { registry: string };
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';
 
-const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
-
-/** `${VAR}` and `${VAR?}` in `.npmrc` values, as npm expands them. */
-const expand = (value: string, env: NodeJS.ProcessEnv) =>
-  value.replace(/\$\{([^}?]+)(\?)?\}/g, (whole, name: string, optional?: string) => env[name] ?? (optional ? '' : whole));
-
-/** Parses an ini-style `.npmrc`: `key=value` lines, `;`/`#` comments, optional quotes. */
-export function parseNpmrc(text: string, env: NodeJS.ProcessEnv): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith(';') || line.startsWith('#') || line.startsWith('[')) continue;
-    const eq = line.indexOf('=');
-    if (eq < 0) continue;
-    const unquote = (s: string) =>
-      s
-        .trim()
-        .replace(/^"(.*)"$/, '$1')
-        .replace(/^'(.*)'$/, '$1');
-    values.set(expand(unquote(line.slice(0, eq)), env), expand(unquote(line.slice(eq + 1)), env));
-  }
-  return values;
-}
-
-async function readNpmrc(path: string, env: NodeJS.ProcessEnv): Promise<Map<string, string>> {
-  try {
-    return parseNpmrc(await readFile(path, 'utf8'), env);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw error;
-  }
+export interface ReadNpmConfigOptions {
+  /** The package folder. Its nearest `.npmrc` (up to `root`) is the project config. */
+  cwd: string;
+  /** The workspace root: its `.npmrc` applies below the package's own (as pnpm reads both). */
+  root?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Command-line settings (`--registry`): they win over every file. */
+  flags?: Record<string, string | undefined>;
 }
 
 /**
- * Reads npm's configuration the way npm resolves registries: `--registry` first, then
- * `npm_config_*` environment variables (set by npm and pnpm for lifecycle scripts), then the
- * project's `.npmrc`, then the user's (`NPM_CONFIG_USERCONFIG` or `~/.npmrc`). As with npm,
- * `--registry` sets the default registry only: scoped registries still win for their scopes.
- * The global npmrc (`$PREFIX/etc/npmrc`) is not read.
+ * Reads npm configuration the way npm does, for what publishing needs: the project
+ * `.npmrc`, the user's (`npm_config_userconfig` or `~/.npmrc`), an explicit global one
+ * (`npm_config_globalconfig`), then `npm_config_*` environment variables, then flags, each
+ * layer overriding the previous; `${VAR}` in keys and values expands from the environment
+ * (`${VAR?}` to "" when unset), so `//host/:_authToken=${NODE_AUTH_TOKEN}` works as in
+ * npm. Not read: npm's builtin config and `$PREFIX/etc/npmrc` when not named explicitly.
  */
-export async function readNpmConfig(dir: string, env: NodeJS.ProcessEnv = process.env, registry?: string): Promise<NpmConfig> {
-  const userconfig = env.NPM_CONFIG_USERCONFIG ?? env.npm_config_userconfig ?? join(homedir(), '.npmrc');
-  const layers = [await readNpmrc(userconfig, env), await readNpmrc(join(dir, '.npmrc'), env)];
-  const fromEnv = new Map<string, string>();
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined || !/^npm_config_/i.test(key)) continue;
-    // As npm reads them: nerf-darted keys (`npm_config_//host/:_authToken`) verbatim, since
-    // credentials are matched case-sensitively (`_authToken`); other names lower-cased.
-    const name = key.slice('npm_config_'.length);
-    fromEnv.set(name.startsWith('//') ? name : name.toLowerCase(), value);
-  }
-  layers.push(fromEnv);
-  if (registry) layers.push(new Map([['registry', registry]]));
-  const merged = new Map<string, string>();
-  for (const layer of layers) for (const [key, value] of layer) merged.set(key, value);
-
-  const scopes = new Map<string, string>();
-  const credentials = new Map<string, string>();
-  for (const [key, value] of merged) {
-    const scoped = /^(@[^:]+):registry$/.exec(key);
-    if (scoped) scopes.set(scoped[1]!, withSlash(value));
-    else if (key.startsWith('//')) credentials.set(key, value);
-  }
-  return { registry: withSlash(merged.get('registry') || DEFAULT_REGISTRY), scopes, credentials };
+export function readNpmConfig(options: ReadNpmConfigOptions): NpmOptions {
+  const env = options.env ?? process.env;
+  const layers: Record<string, unknown>[] = [];
+  const globalFile = envValue(env, 'globalconfig');
+  if (globalFile) layers.push(readIni(globalFile, env));
+  layers.push(readIni(envValue(env, 'userconfig') ?? join(env.HOME || homedir(), '.npmrc'), env));
+  for (const file of projectFiles(resolve(options.cwd), options.root && resolve(options.root))) layers.push(readIni(file, env));
+  layers.push(readEnv(env));
+  const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
+  layers.push(flags);
+  const raw: Record<string, unknown> = Object.assign({}, ...layers);
+  return toFetchOptions(raw);
 }
 
-/** The registry npm would ask for `name`: its scope's, else the default. */
-export function registryFor(config: NpmConfig, name: string): string {
+// npm reads one project file, at the nearest folder with a package.json (its "local
+// prefix"); in a workspace, pnpm also reads the root's, under the package's own.
+function projectFiles(cwd: string, root: string | undefined): string[] {
+  let prefix = cwd;
+  for (let dir = cwd; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (hasFile(join(dir, 'package.json'))) {
+      prefix = dir;
+      break;
+    }
+  }
+  const files = [join(prefix, '.npmrc')];
+  if (root && root !== prefix) files.unshift(join(root, '.npmrc'));
+  return files;
+}
+
+function hasFile(path: string): boolean {
+  try {
+    readFileSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function envValue(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  for (const [name, value] of Object.entries(env)) if (name.toLowerCase() === `npm_config_${key}` && value) return value;
+  return undefined;
+}
+
+/** `${VAR}` → its value (left as is when unset); `${VAR?}` → its value or "". */
+export function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
+  return text.replace(/(\\*)\$\{([^${}?]+)(\?)?\}/g, (whole, escapes: string, name: string, optional?: string) => {
+    // An odd number of backslashes escapes the `$`.
+    if (escapes.length % 2 === 1) return whole.slice(1);
+    const value = env[name];
+    if (value === undefined) return optional ? escapes : whole;
+    return escapes + value;
+  });
+}
+
+function readIni(file: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(parse(text))) {
+    // ini turns `[section]` into objects; npm config has no sections.
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) continue;
+    out[expandEnv(key, env)] = typeof value === 'string' ? expandEnv(value, env) : value;
+  }
+  return out;
+}
+
+// `npm_config_foo_bar=1` → `foo-bar`; nerf-darted keys (`npm_config_//host/:_authToken`) stay as written.
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || !/^npm_config_/i.test(name)) continue;
+    const rest = name.slice('npm_config_'.length);
+    const key = rest.startsWith('//') ? rest : rest.toLowerCase().replace(/(?!^)_/g, '-');
+    out[key] = value;
+  }
+  return out;
+}
+
+const number = (value: unknown): number | undefined => (value === undefined || value === '' ? undefined : Number(value));
+const bool = (value: unknown): boolean | undefined => (value === undefined ? undefined : value === true || value === 'true');
+
+function toFetchOptions(raw: Record<string, unknown>): NpmOptions {
+  const registry = withSlash(String(raw.registry || DEFAULT_REGISTRY));
+  const options: NpmOptions = { ...raw, registry };
+  for (const key of Object.keys(raw)) if (/^@[^:]+:registry$/.test(key)) options[key] = withSlash(String(raw[key]));
+  const retry = {
+    retries: number(raw['fetch-retries']),
+    factor: number(raw['fetch-retry-factor']),
+    minTimeout: number(raw['fetch-retry-mintimeout']),
+    maxTimeout: number(raw['fetch-retry-maxtimeout']),
+  };
+  const definedRetry = Object.fromEntries(Object.entries(retry).filter(([, v]) => v !== undefined));
+  if (Object.keys(definedRetry).length) options.retry = definedRetry;
+  if (raw['fetch-timeout'] !== undefined) options.timeout = number(raw['fetch-timeout']);
+  if (raw['strict-ssl'] !== undefined) options.strictSSL = bool(raw['strict-ssl']);
+  if (typeof raw.cafile === 'string') options.ca = readFileSync(raw.cafile, 'utf8');
+  if (raw['user-agent'] === undefined) options.userAgent = `sealpack (node ${process.version})`;
+  return options;
+}
+
+const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
+
+/** The registry a package publishes to: `publishConfig.registry`, `@scope:registry`, then `registry`. */
+export function registryFor(name: string, options: NpmOptions, publishConfig?: { registry?: string }): string {
+  if (publishConfig?.registry) return withSlash(publishConfig.registry);
   const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
-  return (scope && config.scopes.get(scope)) || config.registry;
+  const scoped = scope ? options[`${scope}:registry`] : undefined;
+  return typeof scoped === 'string' ? scoped : options.registry;
 }
 
 /**
@@ -91,12 +149,15 @@ export function registryFor(config: NpmConfig, name: string): string {
  * nerf-darted prefix (`//host:port/path/`) of the URL; `_authToken` (Bearer), `_auth` or
  * `username` + `_password` (Basic). Never sent to another host.
  */
-export function authorizationFor(config: NpmConfig, url: string): string | undefined {
+export function authorizationFor(options: NpmOptions, url: string): string | undefined {
   const parsed = new URL(url);
   let path = `//${parsed.host}${parsed.pathname}`;
   for (;;) {
     const base = path.endsWith('/') ? path : path.slice(0, path.lastIndexOf('/') + 1);
-    const get = (field: string) => config.credentials.get(`${base}:${field}`);
+    const get = (field: string) => {
+      const value = options[`${base}:${field}`];
+      return typeof value === 'string' && value ? value : undefined;
+    };
     const token = get('_authToken');
     if (token) return `Bearer ${token}`;
     const auth = get('_auth');

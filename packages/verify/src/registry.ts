@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SealError } from '@sealpack/diagnostics';
 import type { VersionSeal } from './cache.js';
-import { authorizationFor, registryFor, type NpmConfig } from './npmrc.js';
+import { authorizationFor, registryFor, type NpmOptions } from './npmrc.js';
 
 export interface RegistryClientOptions {
-  config: NpmConfig;
+  config: NpmOptions;
   /** Further attempts after a 5xx, a 429 or a network error; default 2. */
   retries?: number;
   /** First backoff delay in ms, doubled each retry; default 250. */
@@ -73,7 +73,7 @@ export class RegistryClient {
   constructor(private readonly options: RegistryClientOptions) {}
 
   registryFor(name: string): string {
-    return registryFor(this.options.config, name);
+    return registryFor(name, this.options.config);
   }
 
   /**

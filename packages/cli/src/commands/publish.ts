@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { publishDirectory, publishSealedTarball, publishWorkspace, readNpmConfig, type ReleaseOutcome } from '@sealpack/publish';
+import { publishDirectory, publishSealedTarball, publishWorkspace, type ReleaseOutcome } from '@sealpack/publish';
+import { readNpmConfig } from '@sealpack/verify';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';

@@ -2,8 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNpmConfig } from '@sealpack/publish';
-import { expandEnv, registryFor } from '../../packages/publish/dist/npmrc.js';
+import { readNpmConfig, registryFor } from '@sealpack/verify';
+import { authorizationFor } from '../../packages/verify/dist/npmrc.js';
+import { expandEnv } from '../../packages/verify/dist/npmrc.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('reading npm configuration');
@@ -71,6 +72,17 @@ test('a workspace package reads the root .npmrc under its own', async () => {
   const options = readNpmConfig({ cwd: pkg, root, env });
   assert.is(options.registry, 'http://pkg.example/');
   assert.is(options['//root.example/:_authToken'], 't');
+});
+
+test('authorizationFor sends the longest matching credentials, and never to another host', () => {
+  const options = {
+    registry: 'https://a.example/',
+    '//a.example/:_authToken': 'top',
+    '//a.example/deep/:_authToken': 'deep',
+  };
+  assert.is(authorizationFor(options, 'https://a.example/deep/pkg'), 'Bearer deep');
+  assert.is(authorizationFor(options, 'https://a.example/pkg'), 'Bearer top');
+  assert.is(authorizationFor(options, 'https://b.example/pkg'), undefined);
 });
 
 test.run();

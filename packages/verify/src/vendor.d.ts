@@ -1,0 +1,4 @@
+// ini ships no types; this is the part sealpack calls.
+declare module 'ini' {
+  export function parse(text: string): Record<string, unknown>;
+}
