@@ -18,6 +18,7 @@ test('exported names are pinned', () => {
     'DEFAULT_UNSIGNED',
     'SEARCH_PLACES',
     'channelOf',
+    'findRevocation',
     'judgeSignatures',
     'loadPolicy',
     'loadTrust',
@@ -53,6 +54,18 @@ test('both schemas are valid draft-07 schemas (the runtime skips this check to s
     assert.ok(ajv.validateSchema(schema), JSON.stringify(ajv.errors));
   }
   assert.not.ok(ajv.validateSchema({ type: 'no-such-type' }), 'the check can fail');
+});
+
+test('findRevocation: hard whatever the date, soft only from its date on, by primary or subkey', () => {
+  const at = (iso: string) => new Date(iso);
+  const list = [
+    { fingerprint: 'AA', reason: 'superseded' as const, date: at('2026-01-01T00:00:00Z'), source: 'list' as const },
+    { fingerprint: 'BB', reason: 'compromised' as const, date: at('2030-01-01T00:00:00Z'), source: 'list' as const },
+  ];
+  assert.is(trust.findRevocation(['aa'], at('2025-12-31T00:00:00Z'), list), undefined);
+  assert.is(trust.findRevocation(['AA'], at('2026-01-01T00:00:00Z'), list)?.reason, 'superseded');
+  assert.is(trust.findRevocation([undefined, 'BB'], at('2020-01-01T00:00:00Z'), list)?.hard, true);
+  assert.is(trust.findRevocation(['CC'], at('2031-01-01T00:00:00Z'), list), undefined);
 });
 
 test('policySchema cannot be changed by a caller', () => {

@@ -1,7 +1,7 @@
 import { SealError, type Finding } from '@sealpack/diagnostics';
 import { readDetachedSeal, sealPaths, type TarballContents } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
-import type { Trust } from '@sealpack/trust';
+import { findRevocation, type Trust } from '@sealpack/trust';
 
 // How many signers a release needs is the consumer's rule, met by appending approvals to
 // the detached seal: a publisher's own check reports it but does not stop the publish.
@@ -91,10 +91,9 @@ export async function checkSealedTarball(
  * pinned key file) revokes: every signature it made now would fail for consumers.
  */
 export function checkSignerNotRevoked(signer: Signer, trust: Trust | undefined, now = new Date()): void {
-  for (const revocation of trust?.revocations ?? []) {
-    if (revocation.fingerprint.toUpperCase() !== signer.fingerprint.toUpperCase()) continue;
-    const hard = revocation.reason === 'compromised' || revocation.reason === 'unspecified';
-    if (!hard && revocation.date > now) continue;
+  // A signature made now: trust's own rule (hard whatever the date, soft from its date on).
+  const revocation = findRevocation([signer.fingerprint], now, trust?.revocations ?? []);
+  if (revocation) {
     const date = revocation.date.toISOString().slice(0, 10);
     throw new SealError(
       'ESEAL_KEY_REVOKED',

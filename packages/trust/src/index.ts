@@ -9,5 +9,5 @@ export type { Revocation } from './revocation.js';
 export { loadTrust } from './trust.js';
 export type { Trust } from './trust.js';
 export { channelOf } from './channel.js';
-export { sealRequirement, judgeSignatures } from './judgement.js';
+export { sealRequirement, judgeSignatures, findRevocation } from './judgement.js';
 export type { SealRequirement, SignerInfo, SignatureJudgement } from './judgement.js';

@@ -158,22 +158,25 @@ interface Failure {
 }
 
 /**
- * The revocation of the primary key or of the signing subkey that refuses this signature: hard
- * ones (compromised, unspecified) whatever the date, soft ones from their date on. The one
- * source is `trust.revocations` (the list and, by loadTrust, the key files' revocation
- * signatures, subkeys under their own fingerprint); the copies a check carries are not read.
+ * The revocation among `revocations` that refuses a signature made at `created` by any of
+ * `fingerprints` (a primary key and its signing subkey): hard ones (compromised, unspecified)
+ * whatever the date, soft ones from their date on. For signatures the one source is
+ * `trust.revocations` (the list and, by loadTrust, the key files' revocation signatures,
+ * subkeys under their own fingerprint); the copies a check carries are not read.
  */
-function revocationFor(check: SignatureCheck, revocations: readonly Revocation[]): (Revocation & { hard: boolean }) | undefined {
-  const fingerprints = new Set(
-    [check.primaryFingerprint, check.signingKeyFingerprint].filter((f) => f !== undefined).map((f) => f.toUpperCase()),
-  );
+export function findRevocation(
+  fingerprints: readonly (string | undefined)[],
+  created: Date,
+  revocations: readonly Revocation[],
+): (Revocation & { hard: boolean }) | undefined {
+  const wanted = new Set(fingerprints.filter((f) => f !== undefined).map((f) => f.toUpperCase()));
   const all = revocations
-    .filter((r) => fingerprints.has(r.fingerprint))
+    .filter((r) => wanted.has(r.fingerprint))
     .map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
   const byDate = (a: Revocation, b: Revocation): number => a.date.getTime() - b.date.getTime();
   return (
     all.filter((r) => r.hard).sort(byDate)[0] ??
-    all.filter((r) => !r.hard && check.created.getTime() >= r.date.getTime()).sort(byDate)[0]
+    all.filter((r) => !r.hard && created.getTime() >= r.date.getTime()).sort(byDate)[0]
   );
 }
 
@@ -240,7 +243,7 @@ function failureOf(
       rule: weak[0]!.rule,
     };
   }
-  const revoked = revocationFor(check, trust.revocations);
+  const revoked = findRevocation([check.primaryFingerprint, check.signingKeyFingerprint], check.created, trust.revocations);
   if (revoked) {
     const comment = revoked.comment ? ` (${JSON.stringify(revoked.comment)})` : '';
     const revocation = `revoked (${revoked.reason}) on ${formatDate(revoked.date)}${comment}`;
