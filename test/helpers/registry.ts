@@ -130,6 +130,10 @@ async function startProcess(config: string, url: string): Promise<ChildProcess> 
 async function killProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The child is unref'd so a forgotten stop() cannot hang a run; while we wait for its exit it
+  // must hold the event loop, or a slow exit (after the SIGKILL timer fired) ends the test
+  // process mid-hook ("Exiting early before testing is finished").
+  child.ref();
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
