@@ -287,6 +287,28 @@ test('a signature dated more than 5 minutes after the verification time is bad',
   assert.is(judge(makeTrust(), [check(ALICE, { created: new Date(AT.getTime() + 4 * 60_000) })]).passed, true, 'clock skew');
 });
 
+test('a signature past its own expiration time: ESEAL_SIGNATURE_EXPIRED (a warning when others meet the threshold)', () => {
+  const expired = check(ALICE, { signatureExpires: new Date('2025-04-01T00:00:00Z') });
+  const alone = judge(makeTrust(), [expired]);
+  assert.equal(codes(alone.findings), ['error:ESEAL_SIGNATURE_EXPIRED', 'error:ESEAL_THRESHOLD']);
+  assert.match(alone.findings[0]!.message, /expired on 2025-04-01T00:00:00Z/);
+  const withBob = judge(makeTrust(), [expired, check(BOB, { index: 1 })]);
+  assert.equal([withBob.passed, codes(withBob.findings)], [true, ['warning:ESEAL_SIGNATURE_EXPIRED']]);
+  // Judged at the verification time: before it, the signature counts.
+  assert.is(judge(makeTrust(), [expired], '@acme/widget', '1.4.0', new Date('2025-03-15T00:00:00Z')).passed, true);
+});
+
+test('a signature dated before its key or signing subkey was created fails, whatever else signed', () => {
+  const early = new Date('2023-06-01T00:00:00Z');
+  const byPrimary = judge(makeTrust(), [check(ALICE, { created: early }), check(BOB, { index: 1 })]);
+  assert.equal(codes(byPrimary.findings), ['error:ESEAL_SIGNATURE_EXPIRED']);
+  assert.match(byPrimary.findings[0]!.message, /dated before its key was created/);
+  const subkey = makeTrust({}, { keys: withSubkey({ created: new Date('2025-02-01T00:00:00Z') }) });
+  const bySubkey = judge(subkey, [check(ALICE, { signingKeyFingerprint: SUB, created: new Date('2025-01-15T00:00:00Z') })]);
+  assert.equal(codes(bySubkey.findings), ['error:ESEAL_SIGNATURE_EXPIRED', 'error:ESEAL_THRESHOLD']);
+  assert.is(judge(subkey, [check(ALICE, { signingKeyFingerprint: SUB })]).passed, true, 'made after the subkey');
+});
+
 test('a pinned key outside the rule: ESEAL_KEY_SCOPE; the first matching rule wins', () => {
   const result = judge(makeTrust(), [check(CAROL)]);
   assert.equal(codes(result.findings), ['error:ESEAL_KEY_SCOPE', 'error:ESEAL_THRESHOLD']);
@@ -322,11 +344,11 @@ test('threshold met: other signatures warn, except a bad signature or a hard rev
   const good = check(ALICE);
   const trust = makeTrust(
     {},
-    { revocations: [revoked('compromised', '2020-01-01T00:00:00Z', BOB), revoked('superseded', '2020-01-01T00:00:00Z', CAROL)] },
+    { revocations: [revoked('compromised', '2020-01-01T00:00:00Z', BOB), revoked('superseded', '2024-06-01T00:00:00Z', CAROL)] },
   );
   const unknown = judge(trust, [good, check(undefined, { index: 1 })]);
   assert.equal([unknown.passed, codes(unknown.findings)], [true, ['warning:ESEAL_UNKNOWN_KEY']]);
-  const scope = judge(trust, [good, check(CAROL, { index: 1, created: new Date('2019-01-01T00:00:00Z') })]);
+  const scope = judge(trust, [good, check(CAROL, { index: 1, created: new Date('2024-03-01T00:00:00Z') })]);
   assert.equal([scope.passed, codes(scope.findings)], [true, ['warning:ESEAL_KEY_SCOPE']]);
   const soft = judge(trust, [good, check(CAROL, { index: 1 })]);
   assert.equal([soft.passed, codes(soft.findings)], [true, ['warning:ESEAL_KEY_REVOKED']]);

@@ -84,6 +84,7 @@ async function checkPacket(
   const base = {
     index,
     created: packet.created,
+    ...signatureExpiry(packet),
     version: packet.version === 6 ? 6 : 4,
     issuerKeyId,
     ...(issuerFingerprint ? { issuerFingerprint } : {}),
@@ -110,6 +111,13 @@ async function checkPacket(
     reasons.push(reason);
   }
   return report(base, matching[0]!, reasons[0]!);
+}
+
+// OpenPGP: an expiration time of 0 (or none) means the signature never expires.
+function signatureExpiry(packet: SignaturePacket): { signatureExpires?: Date } {
+  const seconds = packet.signatureExpirationTime;
+  if (packet.signatureNeverExpires || !seconds) return {};
+  return { signatureExpires: new Date(packet.created!.getTime() + Number(seconds) * 1000) };
 }
 
 function report(

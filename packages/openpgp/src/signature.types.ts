@@ -9,6 +9,8 @@ export interface SignatureCheck {
   /** Position of the packet in the `.asc`. */
   index: number;
   created: Date;
+  /** The signature's own expiration time (gpg --default-sig-expire), when it has one. */
+  signatureExpires?: Date;
   version: 4 | 6;
   issuerKeyId: string;
   issuerFingerprint?: string;

@@ -191,6 +191,12 @@ function expiryOf(check: SignatureCheck, pinned: PinnedKey): Date | null {
   return dates.length === 0 ? null : new Date(Math.min(...dates.map((d) => d.getTime())));
 }
 
+/** When the (sub)key that made the signature was created, from the pinned key. */
+function createdOf(check: SignatureCheck, pinned: PinnedKey): Date {
+  const signing = check.signingKeyFingerprint?.toUpperCase();
+  return pinned.key.subkeys.find((s) => s.fingerprint.toUpperCase() === signing)?.created ?? pinned.key.created;
+}
+
 interface Context {
   trust: Trust;
   rule: TrustRule;
@@ -198,7 +204,137 @@ interface Context {
   at: Date;
 }
 
-/** The first rule one signature breaks (DESIGN.md order), or undefined when it counts. */
+/** One signature by a pinned key, as each rule sees it. */
+interface Signed {
+  check: SignatureCheck;
+  pinned: PinnedKey;
+  /** `signature #N by NAME (FINGERPRINT)`, for messages. */
+  sig: string;
+}
+
+/** One rule a signature by a pinned key must pass: the failure, or undefined. */
+type SignatureRule = (context: Context, signed: Signed) => Failure | undefined;
+
+const verifiesOverBytes: SignatureRule = (_context, { check, sig }) => {
+  if (check.valid) return undefined;
+  return {
+    code: 'ESEAL_BAD_SIGNATURE',
+    serious: true,
+    what: `${sig} does not verify`,
+    expected: 'a valid signature',
+    found: check.reason ?? 'an invalid signature',
+  };
+};
+
+const strongAlgorithms: SignatureRule = ({ trust }, { check, sig }) => {
+  const { hashes, minRsaBits } = trust.policy.algorithms;
+  const weak: AlgorithmProblem[] = [];
+  if (!hashes.includes(check.hash.toLowerCase())) {
+    weak.push({ rule: 'algorithms.hashes', expected: `hash ${hashes.join(', ')}`, found: `hash ${check.hash}` });
+  }
+  const algorithm = algorithmProblem(check.algorithm, check.bits, minRsaBits);
+  if (algorithm) weak.push(algorithm);
+  if (weak.length === 0) return undefined;
+  return {
+    code: 'ESEAL_WEAK_ALGORITHM',
+    serious: false,
+    what: `${sig} uses an algorithm the policy refuses`,
+    expected: weak.map((w) => w.expected).join('; '),
+    found: weak.map((w) => w.found).join('; '),
+    rule: weak[0]!.rule,
+  };
+};
+
+const notRevoked: SignatureRule = ({ trust }, { check, sig }) => {
+  const revoked = findRevocation([check.primaryFingerprint, check.signingKeyFingerprint], check.created, trust.revocations);
+  if (!revoked) return undefined;
+  const comment = revoked.comment ? ` (${JSON.stringify(revoked.comment)})` : '';
+  const revocation = `revoked (${revoked.reason}) on ${formatDate(revoked.date)}${comment}`;
+  return {
+    code: 'ESEAL_KEY_REVOKED',
+    serious: revoked.hard,
+    what: revoked.hard
+      ? `${sig}: the key was ${revocation}, which refuses every signature by it`
+      : `${sig} was made ${formatDate(check.created)}, after the key was ${revocation}`,
+    expected: revoked.hard ? 'a key not revoked' : `a signature made before ${formatDate(revoked.date)}`,
+    found: `revoked (${revoked.reason}) on ${formatDate(revoked.date)}`,
+  };
+};
+
+const madeBeforeKeyExpired: SignatureRule = (_context, { check, pinned, sig }) => {
+  const expires = expiryOf(check, pinned);
+  if (!expires || check.created.getTime() < expires.getTime()) return undefined;
+  return {
+    code: 'ESEAL_KEY_EXPIRED',
+    serious: false,
+    what: `${sig} was made after the key expired`,
+    expected: `a signature made before ${formatDate(expires)}`,
+    found: `a signature made ${formatDate(check.created)}`,
+  };
+};
+
+// A signature dated before its key existed cannot be genuine as dated (gpgv: "time
+// conflict"): a back-dated signature, made to slip under a revocation or an expiry.
+const madeAfterKeyCreated: SignatureRule = (_context, { check, pinned, sig }) => {
+  const created = createdOf(check, pinned);
+  if (check.created.getTime() >= created.getTime()) return undefined;
+  return {
+    code: 'ESEAL_SIGNATURE_EXPIRED',
+    serious: true,
+    what: `${sig} is dated before its key was created`,
+    expected: `a signature made after ${formatDate(created)}`,
+    found: `a signature made ${formatDate(check.created)}`,
+  };
+};
+
+// Its own expiration time (gpg --default-sig-expire; gpg reports EXPSIG), judged at `at`.
+const beforeSignatureExpired: SignatureRule = ({ at }, { check, sig }) => {
+  const expires = check.signatureExpires;
+  if (!expires || at.getTime() < expires.getTime()) return undefined;
+  return {
+    code: 'ESEAL_SIGNATURE_EXPIRED',
+    serious: false,
+    what: `${sig} expired on ${formatDate(expires)}`,
+    expected: `a signature valid at ${formatDate(at)}`,
+    found: `a signature that expired on ${formatDate(expires)}`,
+  };
+};
+
+const notInFuture: SignatureRule = ({ at }, { check, sig }) => {
+  if (check.created.getTime() <= at.getTime() + CLOCK_SKEW_MS) return undefined;
+  return {
+    code: 'ESEAL_BAD_SIGNATURE',
+    serious: true,
+    what: `${sig} is dated in the future`,
+    expected: `a signature made before ${formatDate(at)}`,
+    found: `a signature made ${formatDate(check.created)}`,
+  };
+};
+
+const inRuleScope: SignatureRule = ({ rule, ruleLabel }, { pinned, sig }) => {
+  if (rule.keys.includes(pinned.name)) return undefined;
+  return {
+    code: 'ESEAL_KEY_SCOPE',
+    serious: false,
+    what: `${sig}: the key is not trusted for this package by ${ruleLabel}`,
+    expected: `one of ${rule.keys.length > 0 ? rule.keys.join(', ') : '(no keys)'}`,
+    found: pinned.name,
+  };
+};
+
+/** The rules a signature by a pinned key must pass, in DESIGN.md's order: the first it breaks is reported. */
+const SIGNATURE_RULES: readonly SignatureRule[] = [
+  verifiesOverBytes,
+  strongAlgorithms,
+  notRevoked,
+  madeBeforeKeyExpired,
+  madeAfterKeyCreated,
+  beforeSignatureExpired,
+  notInFuture,
+  inRuleScope,
+];
+
+/** The first rule one signature breaks, or undefined when it counts. */
 function failureOf(
   context: Context,
   check: SignatureCheck,
@@ -206,92 +342,26 @@ function failureOf(
   sig: string,
   fingerprint: string,
 ): Failure | undefined {
-  const { trust, rule, ruleLabel, at } = context;
-  const { hashes, minRsaBits } = trust.policy.algorithms;
-  const made = formatDate(check.created);
   if (!pinned) {
     return {
       code: 'ESEAL_UNKNOWN_KEY',
       serious: false,
       what: `${sig} is not from a pinned key`,
-      expected: `a key pinned in ${trust.policy.keyring}`,
+      expected: `a key pinned in ${context.trust.policy.keyring}`,
       found: fingerprint,
     };
   }
-  if (!check.valid) {
-    return {
-      code: 'ESEAL_BAD_SIGNATURE',
-      serious: true,
-      what: `${sig} does not verify`,
-      expected: 'a valid signature',
-      found: check.reason ?? 'an invalid signature',
-    };
-  }
-  const weak: AlgorithmProblem[] = [];
-  if (!hashes.includes(check.hash.toLowerCase())) {
-    weak.push({ rule: 'algorithms.hashes', expected: `hash ${hashes.join(', ')}`, found: `hash ${check.hash}` });
-  }
-  const algorithm = algorithmProblem(check.algorithm, check.bits, minRsaBits);
-  if (algorithm) weak.push(algorithm);
-  if (weak.length > 0) {
-    return {
-      code: 'ESEAL_WEAK_ALGORITHM',
-      serious: false,
-      what: `${sig} uses an algorithm the policy refuses`,
-      expected: weak.map((w) => w.expected).join('; '),
-      found: weak.map((w) => w.found).join('; '),
-      rule: weak[0]!.rule,
-    };
-  }
-  const revoked = findRevocation([check.primaryFingerprint, check.signingKeyFingerprint], check.created, trust.revocations);
-  if (revoked) {
-    const comment = revoked.comment ? ` (${JSON.stringify(revoked.comment)})` : '';
-    const revocation = `revoked (${revoked.reason}) on ${formatDate(revoked.date)}${comment}`;
-    return {
-      code: 'ESEAL_KEY_REVOKED',
-      serious: revoked.hard,
-      what: revoked.hard
-        ? `${sig}: the key was ${revocation}, which refuses every signature by it`
-        : `${sig} was made ${made}, after the key was ${revocation}`,
-      expected: revoked.hard ? 'a key not revoked' : `a signature made before ${formatDate(revoked.date)}`,
-      found: `revoked (${revoked.reason}) on ${formatDate(revoked.date)}`,
-    };
-  }
-  const expires = expiryOf(check, pinned);
-  if (expires && check.created.getTime() >= expires.getTime()) {
-    return {
-      code: 'ESEAL_KEY_EXPIRED',
-      serious: false,
-      what: `${sig} was made after the key expired`,
-      expected: `a signature made before ${formatDate(expires)}`,
-      found: `a signature made ${made}`,
-    };
-  }
-  if (check.created.getTime() > at.getTime() + CLOCK_SKEW_MS) {
-    return {
-      code: 'ESEAL_BAD_SIGNATURE',
-      serious: true,
-      what: `${sig} is dated in the future`,
-      expected: `a signature made before ${formatDate(at)}`,
-      found: `a signature made ${made}`,
-    };
-  }
-  if (!rule.keys.includes(pinned.name)) {
-    return {
-      code: 'ESEAL_KEY_SCOPE',
-      serious: false,
-      what: `${sig}: the key is not trusted for this package by ${ruleLabel}`,
-      expected: `one of ${rule.keys.length > 0 ? rule.keys.join(', ') : '(no keys)'}`,
-      found: pinned.name,
-    };
+  for (const rule of SIGNATURE_RULES) {
+    const failure = rule(context, { check, pinned, sig });
+    if (failure) return failure;
   }
   return undefined;
 }
 
 /**
- * Judges the signature checks of one seal against the trust: per signature (in this order)
- * unknown key, bad signature, weak algorithm, revoked key, expired key, future date, key out of
- * the rule's scope; then whether enough distinct keys signed (the rule's threshold, raised by
+ * Judges the signature checks of one seal against the trust: per signature, unknown key, then
+ * SIGNATURE_RULES in order (bad signature, weak algorithm, revoked key, expired key, outside the
+ * signature's own lifetime, future date, key out of the rule's scope); then whether enough distinct keys signed (the rule's threshold, raised by
  * the version's channel, never lowered). When the threshold is met, problems with other
  * signatures are warnings, except a bad signature and a hard revocation. An exception in force
  * (expired neither at `at` nor at `now`) excuses too few signers, a key out of scope and an
