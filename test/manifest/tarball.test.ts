@@ -65,6 +65,19 @@ test('reads an npm tarball: tarball digest, every file sorted without package/, 
   assert.equal(await readTarball(bytes), contents);
 });
 
+test('any single root folder, as npm installs it: @types tarballs use `node v22.20/`', async () => {
+  const files = packageFiles('@types/node', '22.20.0', { 'index.d.ts': 'export {};\n', 'ts5.6/index.d.ts': '' });
+  const tgz = await makeTarball(join(await tempDir(), 'node-22.20.0.tgz'), files, 'node v22.20');
+  const contents = await readTarball(tgz);
+  assert.is(contents.root, 'node v22.20');
+  assert.equal(
+    contents.files.map((f) => f.path),
+    ['index.d.ts', 'index.js', 'package.json', 'ts5.6/index.d.ts'],
+  );
+  assert.is(contents.packageJson?.name, '@types/node');
+  assert.is((await readTarball(rawTgz(basePackage()))).root, 'package');
+});
+
 test('a bare (not gzipped) tar reads the same files', async () => {
   const gz = await readTarball(rawTgz(basePackage()));
   const bare = await readTarball(rawTar(basePackage()));
@@ -186,12 +199,16 @@ const refusals: [string, () => Buffer, RegExp, string?][] = [
     /expected a path under package\/, found a path outside it/,
     'other/index.js',
   ],
-  // Some old registry tarballs use another single top folder: refused, by design.
+  // One root folder, whatever its name; a second one is refused (npm would merge them).
   [
-    'other-top-folder',
-    () => rawTgz([{ path: 'node/package.json', body: '{}' }]),
-    /expected a path under package\//,
-    'node/package.json',
+    'two-top-folders',
+    () =>
+      rawTgz([
+        { path: 'node v22.20/package.json', body: '{}' },
+        { path: 'node/index.d.ts', body: 'x' },
+      ]),
+    /expected a path under node v22\.20\/, found a path outside it/,
+    'node/index.d.ts',
   ],
   ['file-as-top-folder', () => withEntries({ path: 'package', body: 'x' }), /expected a folder, found a file/, 'package'],
   [

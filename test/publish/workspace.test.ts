@@ -54,6 +54,7 @@ test('public API is pinned: what the CLI uses (and sealTarballBytes, for the ben
     'publishSealedTarball',
     'publishWorkspace',
     'readWorkspace',
+    'sealTarball',
     'sealTarballBytes',
   ]);
 });

@@ -23,6 +23,13 @@ cli
   .action(main(load('sign')));
 
 cli
+  .command('seal [...tarballs]', 'Seal tarballs as they are: embedded seal appended, detached seal written')
+  .option('--out <dir>', 'Where the sealed tarballs and their seals go (default: beside each, replacing it)')
+  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY); passphrase from SEALPACK_PASSPHRASE')
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('seal')));
+
+cli
   .command('verify [...tarballs]', 'Verify tarballs against their seals, the pinned keyring, revocations and policy')
   .option('--json', 'Print one JSON document on stdout')
   .option('--config <file>', 'Policy file (default: searched from the working directory up)')
@@ -33,6 +40,7 @@ cli
   .command('pack [dir]', "Pack with the project's package manager, embed the seal, sign; write the detached seal")
   .option('--out <dir>', 'Where the tarball and its seal go', { default: '.' })
   .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
+  .option('--ignore-scripts', 'Run no lifecycle scripts while packing (prepack, prepare, postpack)')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('pack')));
 
@@ -45,6 +53,7 @@ cli
   .option('--otp <code>', 'One-time password')
   .option('--dry-run', 'Do everything but the upload')
   .option('--no-git-tag', 'With -r: do not create name@version git tags')
+  .option('--ignore-scripts', 'Run no lifecycle scripts while packing (prepack, prepare, postpack)')
   .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('publish')));

@@ -38,7 +38,9 @@ export interface ManifestInput {
 export interface TarballContents {
   /** Digest and size of the .tgz bytes exactly as read. */
   tarball: Integrity;
-  /** Every regular file except the embedded seal, sorted by code unit, without `package/`. */
+  /** The single top folder every entry is under: `package` as npm packs, or another name (`node v22.20`). */
+  root: string;
+  /** Every regular file except the embedded seal, sorted by code unit, relative to `root`. */
   files: ManifestFile[];
   /** `package/package.json`: its bytes, and its name and version when it parses. */
   packageJson?: { name?: string; version?: string; bytes: Buffer };

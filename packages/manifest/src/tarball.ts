@@ -15,11 +15,11 @@ import {
   isEmbeddedSealPath,
 } from './paths.js';
 
-// npm puts every entry under one top folder, `package/`. Some old tarballs in the
-// registry use another single top folder (the package name, `node/`…) and npm copes
-// by stripping whatever comes first; we accept only `package/`, so that the paths a
-// manifest lists are the paths every tool extracts, with no guessing.
-const TOP_FOLDER = 'package';
+// npm puts every entry under one top folder, `package/`; other tarballs in the registry
+// use another single top folder (`node v22.20/` in @types packages, the package name in
+// old ones), which npm strips the same way. We accept any one folder, taken from the
+// first entry, and refuse a second one: npm would merge them, and the manifest's paths
+// would no longer say which entry an extractor writes where.
 // ContiguousFile ('7') and OldFile ('\0') are regular files to every tar reader.
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 const EMPTY = Buffer.alloc(0);
@@ -36,7 +36,7 @@ const WHOLE_INFLATE_LIMIT = 256 << 20;
  * Reads an npm tarball (gzip, or a bare tar) in one pass, without extracting it:
  * the digest of its bytes, the digest of every regular file, its package.json and
  * its embedded seal. Refuses (`ESEAL_MALFORMED`, naming the entry) links, devices,
- * entries outside `package/`, unsafe or duplicate paths, and anything that is not a
+ * entries outside the first entry's top folder, unsafe or duplicate paths, and anything that is not a
  * complete tar archive.
  */
 export async function readTarball(
@@ -116,6 +116,7 @@ function parseEntries(artifact: string): EntryParser {
   const seen = new Set<string>();
   const folders = new Set<string>();
   const kept = new Map<string, Buffer>();
+  let root: string | undefined;
   let failure: SealError | undefined;
   let ended = false;
   // A tar ends with zero blocks: without them, a tar cut at an entry boundary
@@ -146,15 +147,15 @@ function parseEntries(artifact: string): EntryParser {
     }
     const path = isFolder && raw.endsWith('/') ? raw.slice(0, -1) : raw;
     const problem = checkRelativePath(path);
+    root ??= problem ? undefined : path.split('/')[0];
     if (problem) refuse(raw, "a relative '/'-separated path", problem);
-    else if (path !== TOP_FOLDER && !path.startsWith(`${TOP_FOLDER}/`))
-      refuse(raw, `a path under ${TOP_FOLDER}/`, 'a path outside it');
-    else if (!isFolder && path === TOP_FOLDER) refuse(raw, 'a folder', 'a file');
+    else if (path !== root && !path.startsWith(`${root}/`)) refuse(raw, `a path under ${root}/`, 'a path outside it');
+    else if (!isFolder && path === root) refuse(raw, 'a folder', 'a file');
     if (failure || isFolder) {
-      if (!failure) folders.add(path.slice(TOP_FOLDER.length + 1));
+      if (!failure) folders.add(path.slice(root!.length + 1));
       return void entry.resume();
     }
-    const rel = path.slice(TOP_FOLDER.length + 1);
+    const rel = path.slice(root!.length + 1);
     if (seen.has(rel)) {
       refuse(raw, 'one entry per path', 'a duplicate entry');
       return void entry.resume();
@@ -214,13 +215,13 @@ function parseEntries(artifact: string): EntryParser {
     // A path that is a file and also a folder (`a` and `a/b`, or `a` and `a/`)
     // extracts differently from tool to tool.
     const clash = findFileFolderClash([...seen].sort(byCodeUnit)) ?? [...seen].find((rel) => folders.has(rel));
-    if (clash !== undefined) refuse(`${TOP_FOLDER}/${clash}`, 'a file or a folder', 'both');
+    if (clash !== undefined) refuse(`${root}/${clash}`, 'a file or a folder', 'both');
     const signature = kept.get(EMBEDDED_SIGNATURE_PATH);
     const manifest = kept.get(EMBEDDED_MANIFEST_PATH);
     if (signature && !manifest)
-      refuse(`${TOP_FOLDER}/${EMBEDDED_SIGNATURE_PATH}`, `${EMBEDDED_MANIFEST_PATH} next to it`, 'a signature alone');
+      refuse(`${root}/${EMBEDDED_SIGNATURE_PATH}`, `${EMBEDDED_MANIFEST_PATH} next to it`, 'a signature alone');
     if (failure) throw failure;
-    const parsed: Parsed = { files: files.sort((a, b) => byCodeUnit(a.path, b.path)) };
+    const parsed: Parsed = { root: root ?? 'package', files: files.sort((a, b) => byCodeUnit(a.path, b.path)) };
     const pkg = kept.get('package.json');
     if (pkg) parsed.packageJson = { ...readIdentity(pkg), bytes: pkg };
     if (manifest) parsed.embedded = signature ? { manifest, signature: signature.toString('utf8') } : { manifest };

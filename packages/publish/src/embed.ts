@@ -1,26 +1,27 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SealError } from '@sealpack/diagnostics';
-import { Header } from 'tar';
+import { Header, Pax } from 'tar';
 
 /** npm pack's fixed mtime for every entry: a tarball's bytes must not depend on the clock. */
 export const NPM_MTIME = new Date('1985-10-26T08:15:00.000Z');
 const BLOCK = 512;
 
 export interface AddedEntry {
-  /** Path inside the package (`.sealpack/manifest.json`), without `package/`. */
+  /** Path inside the package (`.sealpack/manifest.json`), without the root folder. */
   path: string;
   bytes: Uint8Array;
 }
 
 /**
- * Returns `tgz` with `entries` added at the end of the archive (under `package/`). The
+ * Returns `tgz` with `entries` added at the end of the archive, under its root folder
+ * (`package/`, or whatever single folder the tarball uses). The
  * original entries are copied as raw tar blocks, headers and data untouched, so every
  * file the package manager packed keeps its exact bytes, mode and order; only the
  * end-of-archive marker moves. The added entries have npm's deterministic headers
  * (fixed mtime, mode 0644, uid/gid 0, no user names) and the result is gzipped with
  * a fixed header, so the same input gives the same bytes.
  */
-export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], artifact = 'tarball'): Buffer {
+export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], artifact = 'tarball', root = 'package'): Buffer {
   let tar: Buffer;
   try {
     tar = gunzipSync(tgz);
@@ -35,7 +36,7 @@ export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], a
   for (const entry of entries) {
     const header = Buffer.alloc(BLOCK);
     const h = new Header({
-      path: `package/${entry.path}`,
+      path: `${root}/${entry.path}`,
       mode: 0o644,
       uid: 0,
       gid: 0,
@@ -46,8 +47,9 @@ export function appendEntries(tgz: Uint8Array, entries: readonly AddedEntry[], a
       gname: '',
     });
     h.encode(header, 0);
-    // Our paths are short and ASCII: a pax header would mean a bug here.
-    if (h.needPax) throw new Error(`appendEntries: ${entry.path} needs a pax header`);
+    // A root folder too long for ustar, or not ASCII (`paquet-é/`): the path goes in a pax
+    // header before the entry, as tar writes it.
+    if (h.needPax) parts.push(new Pax({ path: h.path, mtime: NPM_MTIME }).encode());
     parts.push(header, Buffer.from(entry.bytes), Buffer.alloc(padding(entry.bytes.length)));
   }
   parts.push(Buffer.alloc(2 * BLOCK));

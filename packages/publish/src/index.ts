@@ -1,7 +1,7 @@
 // What the CLI (and scripts/bench-publish.mjs: sealTarballBytes) uses; the rest is internal,
 // tested through the built files (test/publish imports packages/publish/dist/*.js).
-export { packSealed, sealTarballBytes } from './pack.js';
-export type { PackOptions, PackedTarball } from './pack.js';
+export { packSealed, sealTarball, sealTarballBytes } from './pack.js';
+export type { PackOptions, PackedTarball, SealOptions, SealedTarball } from './pack.js';
 export { publishSealedTarball, publishDirectory } from './publish.js';
 export type { PublishOptions, PublishResult } from './publish.js';
 export type { PackageManager, PackageManagerName } from './package-manager.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
 import {
   buildManifest,
@@ -27,6 +27,8 @@ export interface PackOptions {
   packageManager?: PackageManager;
   /** Provenance for the manifests; default: git's `origin` and HEAD; `false` for none. */
   source?: ManifestSource | false;
+  /** Run no lifecycle scripts while packing (`prepack`, `prepare`, `postpack`). */
+  ignoreScripts?: boolean;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }
@@ -58,39 +60,75 @@ export async function packSealed(dir: string, options: PackOptions): Promise<Pac
   try {
     const pm = options.packageManager ?? (await detectPackageManager(dir, env));
     const [packed, source] = await Promise.all([
-      mkdir(join(work, 'packed')).then(() => packWithPackageManager(pm, dir, join(work, 'packed'), env)),
+      mkdir(join(work, 'packed')).then(() => packWithPackageManager(pm, dir, join(work, 'packed'), env, options)),
       options.source === false ? undefined : options.source ? options.source : readGitSource(dir),
     ]);
-    const sealed = await sealTarballBytes(await readFile(packed), { signer: options.signer, source, artifact: packed });
-    const staged = join(work, basename(packed));
-    await writeFile(staged, sealed.bytes);
-    await signTarball(staged, { signer: options.signer, source });
-
-    await mkdir(outDir, { recursive: true });
-    const tarball = join(outDir, basename(packed));
-    const from = sealPaths(staged);
-    const to = sealPaths(tarball);
-    await installFiles([
-      [staged, tarball],
-      [from.manifest, to.manifest],
-      [from.signature, to.signature],
-      [from.manifestSignature, to.manifestSignature],
-    ]);
-    logger.info(`${sealed.name}@${sealed.version}: packed with ${pm.name}, sealed by ${options.signer.fingerprint}: ${tarball}`);
-    return {
-      name: sealed.name,
-      version: sealed.version,
-      tarball,
-      seal: [to.manifest, to.signature, to.manifestSignature],
-      packageManager: pm.name,
-    };
+    const sealed = await sealInto(packed, work, outDir, { signer: options.signer, source });
+    logger.info(
+      `${sealed.name}@${sealed.version}: packed with ${pm.name}, sealed by ${options.signer.fingerprint}: ${sealed.tarball}`,
+    );
+    return { ...sealed, packageManager: pm.name };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
+export interface SealOptions {
+  signer: Signer;
+  /** Where the sealed tarball and its detached seal go (default: beside `tarball`, replacing it). */
+  outDir?: string;
+  source?: ManifestSource;
+  logger?: Logger;
+}
+
+export type SealedTarball = Omit<PackedTarball, 'packageManager'>;
+
 /**
- * Adds the embedded seal to a packed tarball: `package/.sealpack/manifest.json` (files
+ * `sealpack seal X.tgz`: seals a tarball as it is, packed by anyone (an upstream release,
+ * an `@types` tarball with its `node v22.20/` root): the embedded seal is appended under
+ * its root folder, every original entry kept byte for byte, and the detached seal is
+ * written for the new bytes. Nothing is repacked, so nothing is dropped (a shipped
+ * `.npmignore`) or rewritten.
+ */
+export async function sealTarball(tarball: string, options: SealOptions): Promise<SealedTarball> {
+  const logger = options.logger ?? silentLogger;
+  const outDir = resolve(options.outDir ?? dirname(tarball));
+  const work = await mkdtemp(join(tmpdir(), 'sealpack-seal-'));
+  try {
+    const sealed = await sealInto(tarball, work, outDir, options);
+    logger.info(`${sealed.name}@${sealed.version}: sealed by ${options.signer.fingerprint}: ${sealed.tarball}`);
+    return sealed;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Seals `tarball` in `work`, then renames the sealed tarball and its detached seal into `outDir`. */
+async function sealInto(
+  tarball: string,
+  work: string,
+  outDir: string,
+  options: { signer: Signer; source?: ManifestSource },
+): Promise<SealedTarball> {
+  const sealed = await sealTarballBytes(await readFile(tarball), { ...options, artifact: tarball });
+  const staged = join(work, basename(tarball));
+  await writeFile(staged, sealed.bytes);
+  await signTarball(staged, options);
+  await mkdir(outDir, { recursive: true });
+  const target = join(outDir, basename(tarball));
+  const from = sealPaths(staged);
+  const to = sealPaths(target);
+  await installFiles([
+    [staged, target],
+    [from.manifest, to.manifest],
+    [from.signature, to.signature],
+    [from.manifestSignature, to.manifestSignature],
+  ]);
+  return { name: sealed.name, version: sealed.version, tarball: target, seal: [to.manifest, to.signature, to.manifestSignature] };
+}
+
+/**
+ * Adds the embedded seal to a packed tarball: `<root>/.sealpack/manifest.json` (files
  * only, name and version from the tarball's own package.json) and its signature.
  */
 export async function sealTarballBytes(
@@ -101,21 +139,28 @@ export async function sealTarballBytes(
   const contents = await readTarball(tgz, artifact);
   const { name, version } = contents.packageJson ?? {};
   if (!name || !version) {
-    throw new SealError('ESEAL_MALFORMED', `${artifact}: expected package/package.json with a name and a version, found none`, {
-      artifact,
-      file: 'package.json',
-    });
+    throw new SealError(
+      'ESEAL_MALFORMED',
+      `${artifact}: expected ${contents.root}/package.json with a name and a version, found none`,
+      {
+        artifact,
+        file: 'package.json',
+      },
+    );
   }
   if (contents.embedded) {
     throw new SealError(
       'ESEAL_CONFIG',
-      `${name}@${version}: the package already contains ${EMBEDDED_MANIFEST_PATH}: expected sealpack to add it, found one packed from the source folder`,
+      `${name}@${version}: expected a tarball without an embedded seal, found ${contents.root}/${EMBEDDED_MANIFEST_PATH}`,
       {
         artifact,
         package: name,
         version,
         file: EMBEDDED_MANIFEST_PATH,
-        details: [`remove it from the package folder, or exclude it with "files" or .npmignore`],
+        details: [
+          'a sealed tarball is sealed once: `sealpack sign` adds a signature to its detached seal',
+          'packing a folder that holds .sealpack/: remove it, or exclude it with "files" or .npmignore',
+        ],
       },
     );
   }
@@ -128,6 +173,7 @@ export async function sealTarballBytes(
       { path: EMBEDDED_SIGNATURE_PATH, bytes: Buffer.from(signature, 'utf8') },
     ],
     artifact,
+    contents.root,
   );
   return { name, version, bytes, manifest };
 }

@@ -72,7 +72,9 @@ export function resolveCommand(name: PackageManagerName, env: NodeJS.ProcessEnv 
   return /\.[cm]?js$/.test(program) ? [process.execPath, program] : [program];
 }
 
-/** Runs a package manager command; rejects with ESEAL_CONFIG and its output when it fails. */
+const OUTPUT_LIMIT = 1 << 20;
+
+/** Runs a package manager command; rejects with ESEAL_CONFIG and its whole output when it fails. */
 export function runPackageManager(pm: PackageManager, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
   const [program, ...leading] = pm.command;
   return new Promise((resolve, reject) => {
@@ -84,8 +86,13 @@ export function runPackageManager(pm: PackageManager, args: string[], cwd: strin
       shell: process.platform === 'win32' && leading.length === 0,
       windowsHide: true,
     });
+    // The whole output: a failing build's cause is often far above npm's closing lines.
+    // Capped, keeping the start (where the first error usually is) and the end.
     let output = '';
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-8000));
+    const keep = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.length > OUTPUT_LIMIT) output = `${output.slice(0, OUTPUT_LIMIT / 2)}\n[…]\n${output.slice(-OUTPUT_LIMIT / 2)}`;
+    };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
     child.on('error', (error) =>
@@ -93,7 +100,7 @@ export function runPackageManager(pm: PackageManager, args: string[], cwd: strin
     );
     child.on('close', (code, signal) => {
       if (code === 0) return resolve(output);
-      const lines = output.trim().split('\n').slice(-15);
+      const lines = output.trimEnd().split('\n');
       reject(
         new SealError('ESEAL_CONFIG', `\`${pm.name} ${args.join(' ')}\` in ${cwd} failed with ${signal ?? `exit code ${code}`}`, {
           details: lines,
@@ -106,7 +113,8 @@ export function runPackageManager(pm: PackageManager, args: string[], cwd: strin
 
 /**
  * Packs `dir` into the empty folder `dest` with the project's package manager, its
- * lifecycle scripts included (prepack builds), and returns the tarball's path. The child
+ * lifecycle scripts included (prepack builds) unless `ignoreScripts` (a build that needs
+ * devDependencies the release job has not installed), and returns the tarball's path. The child
  * gets `SEALPACK_PUBLISH=<nonce>`, so a `sealpack guard` in `prepack` lets it through.
  */
 export async function packWithPackageManager(
@@ -114,9 +122,12 @@ export async function packWithPackageManager(
   dir: string,
   dest: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: { ignoreScripts?: boolean } = {},
 ): Promise<string> {
   const childEnv = { ...env, [GUARD_ENV]: guardNonce() };
-  await runPackageManager(pm, ['pack', '--pack-destination', dest], dir, childEnv);
+  // pnpm's `pack` refuses `--ignore-scripts` as an unknown option; the config form works in 10 and 12.
+  const noScripts = options.ignoreScripts ? [pm.name === 'npm' ? '--ignore-scripts' : '--config.ignore-scripts=true'] : [];
+  await runPackageManager(pm, ['pack', '--pack-destination', dest, ...noScripts], dir, childEnv);
   const tarballs = (await readdir(dest)).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1) {
     throw new SealError(

@@ -63,12 +63,18 @@ export async function publishSealedTarball(tarball: string, options: PublishOpti
 /** `sealpack publish DIR`: packs and seals `dir` in a temp folder, then publishes that tarball. */
 export async function publishDirectory(
   dir: string,
-  options: PublishOptions & { env?: NodeJS.ProcessEnv },
+  options: PublishOptions & { env?: NodeJS.ProcessEnv; ignoreScripts?: boolean },
 ): Promise<PublishResult> {
   void loadPublisher().catch(() => undefined);
   const out = await mkdtemp(join(tmpdir(), 'sealpack-publish-'));
   try {
-    const packed = await packSealed(dir, { signer: options.signer, outDir: out, env: options.env, logger: options.logger });
+    const packed = await packSealed(dir, {
+      signer: options.signer,
+      outDir: out,
+      env: options.env,
+      ignoreScripts: options.ignoreScripts,
+      logger: options.logger,
+    });
     // Sealed a moment ago by this process: no need to check the seal against itself.
     return await publishTarball(packed.tarball, options, false);
   } finally {

@@ -16,6 +16,8 @@ export interface ReleaseOptions {
   access?: string;
   otp?: string;
   dryRun?: boolean;
+  /** Run no lifecycle scripts while packing. */
+  ignoreScripts?: boolean;
   /** Create `name@version` git tags for what was published (default true). */
   gitTag?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -133,6 +135,7 @@ async function releaseOne(
       otp: options.otp,
       dryRun: options.dryRun,
       env: options.env,
+      ignoreScripts: options.ignoreScripts,
       logger,
     });
     return { ...base, status: 'published', tag: result.tag };

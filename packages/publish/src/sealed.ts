@@ -13,9 +13,10 @@ const errorOf = (finding: Finding): SealError => {
 };
 
 /**
- * Before a tarball made by `sealpack pack` (in another job) is published: its embedded seal
- * and its detached seal (`X.tgz.manifest.json` + `.asc`) must both match its bytes, and
- * both signatures must satisfy the publisher's own pinned trust. Without a pinned keyring
+ * Before a tarball sealed in another job (`sealpack pack`, `seal` or `sign`) is published:
+ * its detached seal (`X.tgz.manifest.json` + `.asc`) and its embedded seal, when it has
+ * one, must match its bytes, and their signatures must satisfy the publisher's own pinned
+ * trust. Without a pinned keyring
  * the tarball is refused: digests alone accept a tarball re-sealed by anyone's key, and the
  * release key would then sign dist.sealpack over it.
  * Throws the first problem as a SealError; returns warnings.
@@ -41,33 +42,37 @@ export async function checkSealedTarball(
       },
     );
   }
-  if (!contents.embedded?.signature) {
-    throw new SealError(
-      'ESEAL_UNSIGNED',
-      `${label}: ${tarball} has no embedded seal: expected a tarball made by \`sealpack pack\`, found a plain one`,
-      subject,
-    );
-  }
   const paths = sealPaths(tarball);
   const { manifest: detached, manifestSignature: detachedSignature } = await readDetachedSeal(tarball);
   if (!detached || !detachedSignature) {
     throw new SealError(
       'ESEAL_UNSIGNED',
       `${label}: expected the detached seal ${paths.manifest} and its .asc beside the tarball, found ${detached ? 'no .asc' : 'none'}`,
-      subject,
+      {
+        ...subject,
+        details: ['seal it first: `sealpack seal X.tgz` (embedded and detached seal) or `sealpack pack`'],
+      },
     );
   }
-  const seals = [
-    {
-      bytes: contents.embedded.manifest,
-      signature: contents.embedded.signature,
-      artifact: `${tarball}!/package/.sealpack/manifest.json`,
-    },
+  const seals: { bytes: Buffer; signature: string | undefined; artifact: string }[] = [
     { bytes: detached, signature: detachedSignature, artifact: paths.manifest },
   ];
+  const warnings: string[] = [];
+  // A tarball sealed with `sign` alone is published (its detached seal is checked), but its
+  // installed files carry no seal for verify-installed to check: say so.
+  if (contents.embedded) {
+    seals.unshift({
+      bytes: contents.embedded.manifest,
+      signature: contents.embedded.signature,
+      artifact: `${tarball}!/${contents.root}/.sealpack/manifest.json`,
+    });
+  } else {
+    warnings.push(
+      `${label}: ${tarball} has no embedded seal (sealed with \`sealpack sign\`): consumers can check the tarball and the registry seal, but \`verify-installed\` finds nothing to check; \`sealpack seal\` embeds one`,
+    );
+  }
   // Loaded only here: the verifier is not needed to publish what this process just sealed.
   const { checkSeal, compareContents } = await import('@sealpack/verify');
-  const warnings: string[] = [];
   for (const seal of seals) {
     const findings: Finding[] = [];
     const check = await checkSeal({

@@ -40,10 +40,14 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   const contents = await readTarball(bytes, tarball);
   const { name, version } = contents.packageJson ?? {};
   if (!name || !version) {
-    throw new SealError('ESEAL_MALFORMED', `${tarball}: expected package/package.json with a name and a version, found none`, {
-      artifact: tarball,
-      file: 'package.json',
-    });
+    throw new SealError(
+      'ESEAL_MALFORMED',
+      `${tarball}: expected ${contents.root}/package.json with a name and a version, found none`,
+      {
+        artifact: tarball,
+        file: 'package.json',
+      },
+    );
   }
   const paths = sealPaths(tarball);
 

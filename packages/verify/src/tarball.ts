@@ -95,7 +95,7 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
   } catch (error) {
     if (!isSealError(error)) throw error;
     findings.push({ artifact: tarball, ...error.toFinding() });
-    contents = { tarball: hashBytes(bytes), files: [] };
+    contents = { tarball: hashBytes(bytes), root: 'package', files: [] };
   }
   const parsed = findings.length === 0;
 
@@ -109,7 +109,7 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     findings.push({
       code: 'ESEAL_MALFORMED',
       severity: 'error',
-      message: `${tarball}: expected package/package.json with a name and a version, found none`,
+      message: `${tarball}: expected ${contents.root}/package.json with a name and a version, found none`,
       artifact: tarball,
       file: 'package.json',
     });
@@ -124,7 +124,7 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     return judgeSubject(subject, findings, []);
   }
   const signature = detached ? detachedSeal.manifestSignature : contents.embedded?.signature;
-  const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/package/.sealpack/manifest.json`;
+  const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/${contents.root}/.sealpack/manifest.json`;
   const expected = name && version ? { name, version } : undefined;
   if (expected) {
     const renamed = misnamed(tarball, expected.name, expected.version);

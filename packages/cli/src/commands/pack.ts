@@ -10,6 +10,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     signer,
     outDir: resolve(context.cwd, String(options.out ?? '.')),
     env: context.env,
+    ignoreScripts: options.ignoreScripts === true,
     logger: context.logger,
   });
   if (options.json === true) context.out(JSON.stringify(packed, null, 2));

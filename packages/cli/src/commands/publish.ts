@@ -33,7 +33,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
 
   const result = isTarball
     ? await publishSealedTarball(target, publishOptions)
-    : await publishDirectory(target, { ...publishOptions, env: context.env });
+    : await publishDirectory(target, { ...publishOptions, env: context.env, ignoreScripts: options.ignoreScripts === true });
   if (options.json === true) context.out(JSON.stringify({ ...result, tarball: isTarball ? result.tarball : undefined }, null, 2));
   else context.out(`${result.dryRun ? 'dry run: ' : ''}+ ${result.name}@${result.version} (${result.tag}) ${result.registry}`);
   return 0;
@@ -83,6 +83,7 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
     dryRun: options.dryRun === true,
     // cac turns --no-git-tag into gitTag: false.
     gitTag: options.gitTag !== false,
+    ignoreScripts: options.ignoreScripts === true,
     env: context.env,
     logger: context.logger,
   });
