@@ -8,6 +8,7 @@ test('exports are pinned', () => {
   assert.equal(Object.keys(openpgp).sort(), [
     'appendSignatures',
     'generateKey',
+    'readKeyFile',
     'readPublicKey',
     'readSigningKey',
     'verifySignatures',

@@ -223,7 +223,7 @@ test('readKeyring: *.asc sorted by name, other files ignored, missing folder is 
     'keys/README.md': 'x',
     'keys/.swap.asc': 'x',
   });
-  const keys = await readKeyring(join(dir, 'keys'));
+  const { keys } = await readKeyring(join(dir, 'keys'));
   assert.equal(
     keys.map((k) => [k.name, k.file, k.key.fingerprint]),
     [
@@ -231,7 +231,7 @@ test('readKeyring: *.asc sorted by name, other files ignored, missing folder is 
       ['bob', join(dir, 'keys', 'bob.asc'), bob.fingerprint],
     ],
   );
-  assert.equal(await readKeyring(join(dir, 'nothing')), []);
+  assert.equal(await readKeyring(join(dir, 'nothing')), { keys: [], warnings: [] });
 });
 
 test('readKeyring: a private key, an unreadable key and a duplicate are config errors naming the files', async () => {

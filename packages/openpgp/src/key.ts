@@ -1,4 +1,20 @@
-import { enums, readKeys, type Key, type SignaturePacket, type Subkey } from 'openpgp';
+import {
+  PacketList,
+  PublicKey,
+  PublicKeyPacket,
+  PublicSubkeyPacket,
+  SecretKeyPacket,
+  SecretSubkeyPacket,
+  SignaturePacket,
+  UnparseablePacket,
+  UserAttributePacket,
+  UserIDPacket,
+  enums,
+  type AnyPacket,
+  type Key,
+  type Subkey,
+} from 'openpgp';
+import { readBlocks } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
 import { algorithmBits, algorithmName, revocationReason } from './names.js';
@@ -27,24 +43,122 @@ export function signingCandidates(info: KeyInfo): SigningCandidate[] | undefined
   return candidates.get(info);
 }
 
-// readKeys reads the first armored block only: test the whole text so that a private
-// key cannot hide behind a public one in the same file.
-const PRIVATE_ARMOR = /-----BEGIN PGP PRIVATE KEY BLOCK-----/;
+/** What a key file holds: the certificates sealpack can use, and why others were skipped. */
+export interface KeyFileContents {
+  keys: KeyInfo[];
+  /** One line per certificate or revocation that cannot be used, for the caller to warn about. */
+  warnings: string[];
+}
 
-/** Reads exactly one armored public key, as pinned in a keyring. */
-export async function readPublicKey(armored: string, source?: string): Promise<KeyInfo> {
-  if (PRIVATE_ARMOR.test(armored)) throw privateKeyError(source);
-  let keys: Key[];
-  try {
-    keys = await readKeys({ armoredKeys: armored, config: READ_CONFIG });
-  } catch (error) {
-    throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP public key: ${messageOf(error)}`, source, { cause: error });
+// OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map.
+const KEY_PACKETS = Object.fromEntries(
+  [PublicKeyPacket, PublicSubkeyPacket, SecretKeyPacket, SecretSubkeyPacket, UserIDPacket, UserAttributePacket, SignaturePacket].map(
+    (type) => [type.tag, type],
+  ),
+) as unknown as Parameters<typeof PacketList.fromBinary>[1];
+const SECRET_TAGS = new Set<number>([enums.packet.secretKey, enums.packet.secretSubkey]);
+const tagOf = (packet: AnyPacket): number =>
+  packet instanceof UnparseablePacket ? packet.tag : (packet.constructor as unknown as { tag: number }).tag;
+
+/**
+ * Reads a key file whole, as gpg and Sequoia read it: every armored block or the binary
+ * packets (`NAME.gpg`, `NAME.pgp`), every certificate in them (a certificate split over
+ * several blocks is merged), and revocation certificates appended on their own
+ * (`gpg --gen-revoke`, `sq revoke certificate`), which count for the certificate they
+ * verify against. Secret key material anywhere is ESEAL_CONFIG; a file with no readable
+ * certificate is ESEAL_MALFORMED; a certificate sealpack cannot use (no self-signature it
+ * can check, an unsupported algorithm) is skipped with a warning, never breaking the others.
+ */
+export async function readKeyFile(input: string | Uint8Array, source?: string): Promise<KeyFileContents> {
+  const blocks = await readBlocks(input, source, 'public key');
+  const certificates = new Map<string, AnyPacket[]>();
+  const loose: SignaturePacket[] = [];
+  for (const block of blocks) {
+    if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
+    if (block.armor !== undefined && block.armor !== enums.armor.publicKey) {
+      throw sealError('ESEAL_MALFORMED', `expected public key blocks, found a ${enums.read(enums.armor, block.armor)} block`, source);
+    }
+    let packets: PacketList<AnyPacket>;
+    try {
+      packets = await PacketList.fromBinary(block.data, KEY_PACKETS, READ_CONFIG);
+    } catch (error) {
+      throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP public key: ${messageOf(error)}`, source, { cause: error });
+    }
+    // Checked on the packets, not the armor header: a PUBLIC header can hold a secret key.
+    if (packets.some((packet) => SECRET_TAGS.has(tagOf(packet)))) throw privateKeyError(source);
+    let current: AnyPacket[] | undefined;
+    for (const packet of packets) {
+      if (packet instanceof PublicKeyPacket && !(packet instanceof PublicSubkeyPacket)) {
+        const fingerprint = packet.getFingerprint().toUpperCase();
+        current = certificates.get(fingerprint);
+        if (current) continue; // the same certificate again: its packets join the first copy's
+        current = [packet];
+        certificates.set(fingerprint, current);
+      } else if (current) current.push(packet);
+      else if (packet instanceof SignaturePacket) loose.push(packet);
+    }
   }
-  if (keys.some((key) => key.isPrivate())) throw privateKeyError(source);
-  if (keys.length !== 1) {
-    throw sealError('ESEAL_CONFIG', `expected exactly one public key, found ${keys.length}`, source);
+  if (certificates.size === 0) throw sealError('ESEAL_MALFORMED', 'expected an OpenPGP public key, found none', source);
+
+  const keys: KeyInfo[] = [];
+  const warnings: string[] = [];
+  const read: Key[] = [];
+  for (const [fingerprint, packets] of certificates) {
+    try {
+      const list = new PacketList<AnyPacket>();
+      list.push(...packets);
+      read.push(new PublicKey(list as PacketList<never>));
+    } catch (error) {
+      warnings.push(unusable(source, fingerprint, error));
+    }
   }
-  return describeKey(keys[0]!, source);
+  for (const signature of loose) {
+    if (!attachRevocation(signature, read)) {
+      warnings.push(
+        `${source ?? 'key file'}: a loose signature (type 0x${(signature.signatureType ?? 0).toString(16)}) by ${signature.issuerKeyID.toHex().toUpperCase()} is not a revocation of a key in this file: ignored`,
+      );
+    }
+  }
+  for (const key of read) {
+    try {
+      keys.push(await describeKey(key, source));
+    } catch (error) {
+      warnings.push(unusable(source, key.getFingerprint().toUpperCase(), error));
+    }
+  }
+  return { keys, warnings };
+}
+
+function unusable(source: string | undefined, fingerprint: string, error: unknown): string {
+  const why = messageOf(error).replace(`${source}: `, '');
+  return `${source ?? 'key file'}: key ${fingerprint} cannot be used and is skipped: ${why}`;
+}
+
+/**
+ * A revocation certificate on its own: a key revocation by a primary key of the file, or a
+ * subkey revocation (offered to each of that key's subkeys; describeKey keeps only those
+ * that verify). False when it revokes nothing here.
+ */
+function attachRevocation(signature: SignaturePacket, keys: readonly Key[]): boolean {
+  const key = keys.find((k) =>
+    signature.issuerFingerprint
+      ? k.getFingerprint().toUpperCase() === Buffer.from(signature.issuerFingerprint).toString('hex').toUpperCase()
+      : signature.issuerKeyID.equals(k.getKeyID()),
+  );
+  if (!key) return false;
+  if (signature.signatureType === enums.signature.keyRevocation) key.revocationSignatures.push(signature);
+  else if (signature.signatureType === enums.signature.subkeyRevocation && key.subkeys.length > 0)
+    for (const subkey of key.subkeys) subkey.revocationSignatures.push(signature);
+  else return false;
+  return true;
+}
+
+/** Reads exactly one public certificate (a `--key` file given to init); unusable is an error here. */
+export async function readPublicKey(armored: string | Uint8Array, source?: string): Promise<KeyInfo> {
+  const { keys, warnings } = await readKeyFile(armored, source);
+  if (keys.length === 1 && warnings.length === 0) return keys[0]!;
+  if (warnings.length > 0) throw sealError('ESEAL_CONFIG', warnings[0]!.replace(`${source}: `, ''), source);
+  throw sealError('ESEAL_CONFIG', `expected exactly one public key, found ${keys.length}`, source);
 }
 
 function privateKeyError(source: string | undefined) {

@@ -1,5 +1,5 @@
 import { LiteralDataPacket, SignaturePacket, enums } from 'openpgp';
-import { armorSignaturePackets, readSignaturePackets } from './armor.js';
+import { armorSignaturePackets, packetKey, readSignaturePackets } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
 import { signingCandidates, type SigningCandidate } from './key.js';
@@ -23,20 +23,19 @@ export async function appendSignatures(existing: string, added: string): Promise
   return armorSignaturePackets(first);
 }
 
-const packetKey = (packet: { write(): Uint8Array }): string => Buffer.from(packet.write()).toString('base64');
-
 /**
  * Checks every signature packet of a detached signature over `data` against `keys`
- * (from readPublicKey). `valid` is cryptographic validity only: the key's revocations and
+ * (from readPublicKey or readKeyFile): every armored block, or binary packets as gpg
+ * writes them without -a; copies of one packet are checked once. `valid` is cryptographic validity only: the key's revocations and
  * expiry are reported beside it, for the caller's policy to apply.
  */
 export async function verifySignatures(
   data: Uint8Array,
-  armoredSignature: string,
+  signature: string | Uint8Array,
   keys: readonly KeyInfo[],
   source?: string,
 ): Promise<SignatureCheck[]> {
-  const packets = await readSignaturePackets(armoredSignature, source);
+  const packets = await readSignaturePackets(signature, source);
   const byKeyId = indexKeys(keys);
   const literal = literalData(data);
   const checks: SignatureCheck[] = [];

@@ -3,7 +3,7 @@ export type { UnsignedMode, Channel, TrustRule, PolicyException, Policy } from '
 export { policySchema } from './schema.js';
 export { loadPolicy, SEARCH_PLACES } from './policy.js';
 export { readKeyring } from './keyring.js';
-export type { PinnedKey } from './keyring.js';
+export type { Keyring, PinnedKey } from './keyring.js';
 export { readRevocations } from './revocation.js';
 export type { Revocation } from './revocation.js';
 export { loadTrust } from './trust.js';

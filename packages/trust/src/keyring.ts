@@ -1,11 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { readPublicKey, type KeyInfo } from '@sealpack/openpgp';
+import { readKeyFile, type KeyInfo } from '@sealpack/openpgp';
 import { byCodeUnit } from './order.js';
 
 export interface PinnedKey {
-  /** How policy refers to the key: `NAME` of `NAME.asc`. */
+  /** How policy refers to the key: `NAME` of `NAME.asc` (every certificate in that file). */
   name: string;
   /** Absolute path of the key file. */
   file: string;
@@ -17,7 +17,17 @@ export interface KeyFile {
   file: string;
 }
 
-/** The `*.asc` files of a keyring folder, sorted by name; null when the folder does not exist. */
+/** Key files as users write them: armored (`gpg -a --export`), or binary as gpg and sq write them. */
+const KEY_EXTENSIONS = ['.asc', '.gpg', '.pgp'];
+
+export interface Keyring {
+  /** One entry per usable certificate; a file holding several gives several under its NAME. */
+  keys: PinnedKey[];
+  /** Certificates and revocations that cannot be used, each naming its file. */
+  warnings: string[];
+}
+
+/** The key files (`NAME.asc`, `NAME.gpg`, `NAME.pgp`) of a keyring folder, sorted by name; null when the folder does not exist. */
 export async function listKeyFiles(dir: string): Promise<KeyFile[] | null> {
   let entries;
   try {
@@ -31,41 +41,54 @@ export async function listKeyFiles(dir: string): Promise<KeyFile[] | null> {
   const files: KeyFile[] = [];
   for (const entry of entries) {
     // Dotfiles are editor or OS leftovers, not keys someone pinned.
-    if (!entry.name.endsWith('.asc') || entry.name.startsWith('.') || entry.name === '.asc') continue;
+    const extension = KEY_EXTENSIONS.find((ext) => entry.name.endsWith(ext));
+    if (!extension || entry.name.startsWith('.')) continue;
     const file = join(dir, entry.name);
     const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(file).catch(() => null))?.isFile() === true);
-    if (isFile) files.push({ name: entry.name.slice(0, -'.asc'.length), file });
+    if (isFile) files.push({ name: entry.name.slice(0, -extension.length), file });
   }
-  return files.sort((a, b) => byCodeUnit(a.name, b.name));
+  return files.sort((a, b) => byCodeUnit(a.name, b.name) || byCodeUnit(a.file, b.file));
 }
 
 const PRIVATE_KEY_BLOCK = /-----BEGIN PGP PRIVATE KEY BLOCK-----/;
 
 /**
- * Reads every pinned public key of `dir` (`NAME.asc`, sorted by name). A missing folder is an
- * empty keyring (the caller decides whether that is a problem). A private key, an unreadable
- * key or the same key pinned twice is a config error (ESEAL_CONFIG) naming every bad file.
+ * Reads every pinned key file of `dir` whole (sorted by name). A missing folder is an empty
+ * keyring (the caller decides whether that is a problem). Secret key material, an unreadable
+ * file, one NAME in two files or the same key pinned twice is a config error (ESEAL_CONFIG)
+ * naming every bad file; a certificate sealpack cannot use is a warning naming its file.
  */
-export async function readKeyring(dir: string): Promise<PinnedKey[]> {
+export async function readKeyring(dir: string): Promise<Keyring> {
   const files = await listKeyFiles(dir);
-  if (files === null) return [];
+  if (files === null) return { keys: [], warnings: [] };
   const problems: string[] = [];
+  const warnings: string[] = [];
   const keys: PinnedKey[] = [];
+  const fileOf = new Map<string, string>();
   for (const { name, file } of files) {
-    let armored: string;
+    const other = fileOf.get(name);
+    if (other) {
+      problems.push(`${file}: the name ${name} is already pinned by ${other}: one file per name`);
+      continue;
+    }
+    fileOf.set(name, file);
+    let bytes: Buffer;
     try {
-      armored = await readFile(file, 'utf8');
+      bytes = await readFile(file);
     } catch (error) {
       problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       continue;
     }
     // Checked here too, not only by the OpenPGP layer: a private key must never be parsed into the keyring.
-    if (PRIVATE_KEY_BLOCK.test(armored)) {
+    if (PRIVATE_KEY_BLOCK.test(bytes.toString('latin1'))) {
       problems.push(`${file}: is a private key: pin the public key only (gpg --export --armor) and remove this file`);
       continue;
     }
     try {
-      keys.push({ name, file, key: await readPublicKey(armored, file) });
+      const read = await readKeyFile(new Uint8Array(bytes), file);
+      keys.push(...read.keys.map((key) => ({ name, file, key })));
+      warnings.push(...read.warnings);
+      if (read.keys.length === 0) warnings.push(`${file}: no usable key: ${name} can verify nothing`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       problems.push(message.includes(file) ? message : `${file}: ${message}`);
@@ -84,5 +107,5 @@ export async function readKeyring(dir: string): Promise<PinnedKey[]> {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     throw new SealError('ESEAL_CONFIG', `invalid keyring ${dir}: ${problems[0]}${more}`, { details: problems });
   }
-  return keys;
+  return { keys, warnings };
 }

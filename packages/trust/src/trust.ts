@@ -25,7 +25,9 @@ const compareRevocations = (a: Revocation, b: Revocation): number =>
  */
 export async function loadTrust(options: { cwd: string; configFile?: string }): Promise<Trust> {
   const { policy, warnings } = await loadPolicy(options);
-  const keys = await readKeyring(policy.keyring);
+  const keyring = await readKeyring(policy.keyring);
+  const { keys } = keyring;
+  warnings.push(...keyring.warnings);
   const listed = await readRevocations(policy.revocations);
   const revocations = [...listed.sort(compareRevocations), ...keyRevocations(keys).sort(compareRevocations)];
   if (keys.length === 0) warnings.push(`no pinned keys in ${policy.keyring}: no seal can be verified`);
