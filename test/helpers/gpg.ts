@@ -60,12 +60,37 @@ export class Gpg {
 
   /** Revokes a whole key with --gen-revoke and imports the certificate. */
   revoke(fingerprint: string, reason: Reason, comment: string): void {
-    const certificate = join(this.home, `${fingerprint}.rev.asc`);
+    this.run(['--import', this.revocationFile(fingerprint, reason, comment)]);
+  }
+
+  /** The armored revocation certificate `gpg --gen-revoke` writes (not imported). */
+  async revocationCertificate(fingerprint: string, reason: Reason, comment = ''): Promise<string> {
+    return readFile(this.revocationFile(fingerprint, reason, comment), 'utf8');
+  }
+
+  private revocationFile(fingerprint: string, reason: Reason, comment: string): string {
+    const certificate = join(this.home, `${fingerprint}.${Math.random().toString(36).slice(2)}.rev.asc`);
     this.run(['--command-fd', '0', '--output', certificate, '--gen-revoke', fingerprint], {
       batch: false,
       input: `y\n${MENU[reason]}\n${answer(comment)}y\n`,
     });
-    this.run(['--import', certificate]);
+    return certificate;
+  }
+
+  /** `gpg --export` without --armor: the binary form of NAME.gpg. */
+  async exportBinary(id: string): Promise<Uint8Array> {
+    const out = join(this.home, `${Math.random().toString(36).slice(2)}.gpg`);
+    this.run(['--output', out, '--export', id]);
+    return new Uint8Array(await readFile(out));
+  }
+
+  /** `gpg --detach-sign` without --armor: a binary signature. */
+  async signBinary(id: string, data: Uint8Array, extra: string[] = []): Promise<Uint8Array> {
+    const file = join(this.home, 'data.bin');
+    await writeFile(file, data);
+    const out = `${file}.${Math.random().toString(36).slice(2)}.sig`;
+    this.run([...extra, '--local-user', id, '--output', out, '--detach-sign', file]);
+    return new Uint8Array(await readFile(out));
   }
 
   /** Revokes subkey number `index` (1-based) with --edit-key. */

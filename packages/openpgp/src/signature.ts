@@ -1,6 +1,7 @@
 import { LiteralDataPacket, SignaturePacket, enums } from 'openpgp';
 import { armorSignaturePackets, packetKey, readSignaturePackets } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
+import { WEAK_EDDSA_HASH, verifyEd25519AnyHash } from './eddsa.js';
 import { sealError, messageOf } from './error.js';
 import { signingCandidates, type SigningCandidate } from './key.js';
 import { algorithmBits, algorithmName, hashName, hex } from './names.js';
@@ -154,6 +155,8 @@ async function verifyWith(packet: SignaturePacket, candidate: SigningCandidate, 
     await packet.verify(candidate.packet, enums.signature.binary, literal, ANY_TIME, true, READ_CONFIG);
     return '';
   } catch (error) {
+    const weakHash = WEAK_EDDSA_HASH.test(messageOf(error));
+    if (weakHash && (await verifyEd25519AnyHash(packet, candidate.packet, literal))) return '';
     return `signature does not verify: ${messageOf(error)}`;
   }
 }

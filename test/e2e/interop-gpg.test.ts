@@ -13,7 +13,7 @@ import {
 import { cleanTempDirs, rejects } from '../helpers/index.js';
 import { Gpg, goodSigs, validSig } from '../helpers/gpg.js';
 
-const test = suite('openpgp: interop with GnuPG');
+const test = suite('e2e: interop with GnuPG');
 
 const data = new TextEncoder().encode('{"format":"sealpack/manifest@1","name":"@acme/widget"}\n'.repeat(90));
 
