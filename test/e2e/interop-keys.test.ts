@@ -72,24 +72,29 @@ test('gpg --gen-revoke appended to the key file (cat key.asc rev.asc): compromis
   const result = await judgeIn(await project({ 'cora.asc': revoked }), signature);
   assert.equal(codes(result.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']);
   const noReason = key + (await gpg.revocationCertificate(fpr, 'unspecified'));
-  assert.ok(codes((await judgeIn(await project({ 'cora.asc': noReason }), signature)).findings).includes('error:ESEAL_KEY_REVOKED'));
+  assert.ok(
+    codes((await judgeIn(await project({ 'cora.asc': noReason }), signature)).findings).includes('error:ESEAL_KEY_REVOKED'),
+  );
 });
 
 test('gpg --gen-revoke superseded, appended: soft, by signature time', async () => {
   const fpr = gpg.generate('Sue <sue@example.org>', 'ed25519', 'sign', '0', ['--faked-system-time', '20250101T000000!']);
   const early = await gpg.signDetached(fpr, data, ['--faked-system-time', '20250201T000000!']);
   const late = await gpg.signDetached(fpr, data);
-  const dir = await project({ 'sue.asc': gpg.exportPublic(fpr) + (await gpg.revocationCertificate(fpr, 'superseded', 'new key')) });
+  const dir = await project({
+    'sue.asc': gpg.exportPublic(fpr) + (await gpg.revocationCertificate(fpr, 'superseded', 'new key')),
+  });
   assert.is((await judgeIn(dir, early)).passed, true, 'made before the revocation');
   const after = await judgeIn(dir, late, new Date(Date.now() + 60_000));
   assert.equal(codes(after.findings), ['error:ESEAL_KEY_REVOKED', 'error:ESEAL_THRESHOLD']);
 });
 
 test('sq revoke certificate, appended: compromised is hard, retired is soft', async () => {
-  sq(['key', 'generate', '--userid', 'Seq <seq@example.org>', '--cannot-encrypt', '--export', 'seq.key']);
+  const made = ['--creation-time', '20250101'];
+  sq(['key', 'generate', '--userid', 'Seq <seq@example.org>', '--cannot-encrypt', ...made, '--export', 'seq.key']);
   const cert = sq(['key', 'extract-cert', 'seq.key']);
   await writeFile(join(sqDir, 'data'), data);
-  const signature = sq(['sign', '--detached', '--signer-key', 'seq.key', 'data']);
+  const signature = sq(['sign', '--detached', '--time', '20250201', '--signer-key', 'seq.key', 'data']);
   assert.is((await judgeIn(await project({ 'seq.asc': cert }), signature)).passed, true);
   const compromised = sq(['revoke', 'certificate', '--certificate', 'seq.key', 'compromised', 'leaked']);
   const hard = await judgeIn(await project({ 'seq.asc': cert + compromised }), signature);

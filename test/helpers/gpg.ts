@@ -64,13 +64,13 @@ export class Gpg {
   }
 
   /** The armored revocation certificate `gpg --gen-revoke` writes (not imported). */
-  async revocationCertificate(fingerprint: string, reason: Reason, comment = ''): Promise<string> {
-    return readFile(this.revocationFile(fingerprint, reason, comment), 'utf8');
+  async revocationCertificate(fingerprint: string, reason: Reason, comment = '', extra: string[] = []): Promise<string> {
+    return readFile(this.revocationFile(fingerprint, reason, comment, extra), 'utf8');
   }
 
-  private revocationFile(fingerprint: string, reason: Reason, comment: string): string {
+  private revocationFile(fingerprint: string, reason: Reason, comment: string, extra: string[] = []): string {
     const certificate = join(this.home, `${fingerprint}.${Math.random().toString(36).slice(2)}.rev.asc`);
-    this.run(['--command-fd', '0', '--output', certificate, '--gen-revoke', fingerprint], {
+    this.run([...extra, '--command-fd', '0', '--output', certificate, '--gen-revoke', fingerprint], {
       batch: false,
       input: `y\n${MENU[reason]}\n${answer(comment)}y\n`,
     });

@@ -61,7 +61,12 @@ export async function readBlocks(input: string | Uint8Array, source: string | un
       throw sealError('ESEAL_MALFORMED', `unreadable armored ${what}: ${messageOf(error)}`, source, { cause: error });
     }
   }
-  if (blocks.length === 0) throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP ${what}: expected armored or binary OpenPGP data, found neither`, source);
+  if (blocks.length === 0)
+    throw sealError(
+      'ESEAL_MALFORMED',
+      `unreadable OpenPGP ${what}: expected armored or binary OpenPGP data, found neither`,
+      source,
+    );
   return blocks;
 }
 

@@ -52,9 +52,15 @@ export interface KeyFileContents {
 
 // OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map.
 const KEY_PACKETS = Object.fromEntries(
-  [PublicKeyPacket, PublicSubkeyPacket, SecretKeyPacket, SecretSubkeyPacket, UserIDPacket, UserAttributePacket, SignaturePacket].map(
-    (type) => [type.tag, type],
-  ),
+  [
+    PublicKeyPacket,
+    PublicSubkeyPacket,
+    SecretKeyPacket,
+    SecretSubkeyPacket,
+    UserIDPacket,
+    UserAttributePacket,
+    SignaturePacket,
+  ].map((type) => [type.tag, type]),
 ) as unknown as Parameters<typeof PacketList.fromBinary>[1];
 const SECRET_TAGS = new Set<number>([enums.packet.secretKey, enums.packet.secretSubkey]);
 const tagOf = (packet: AnyPacket): number =>
@@ -76,7 +82,11 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
   for (const block of blocks) {
     if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
     if (block.armor !== undefined && block.armor !== enums.armor.publicKey) {
-      throw sealError('ESEAL_MALFORMED', `expected public key blocks, found a ${enums.read(enums.armor, block.armor)} block`, source);
+      throw sealError(
+        'ESEAL_MALFORMED',
+        `expected public key blocks, found a ${enums.read(enums.armor, block.armor)} block`,
+        source,
+      );
     }
     let packets: PacketList<AnyPacket>;
     try {
