@@ -1,8 +1,11 @@
 // A real Verdaccio for e2e tests: 127.0.0.1, a free port, storage in a temp folder, no
 // uplinks (nothing leaves the machine), one htpasswd user whose token goes into `.npmrc`
 // exactly as `npm login` would write it, so tests exercise real registry auth.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,8 +14,10 @@ import { fileURLToPath } from 'node:url';
 const VERDACCIO = fileURLToPath(new URL('../../node_modules/verdaccio/bin/verdaccio', import.meta.url));
 
 export interface Registry {
-  /** `http://127.0.0.1:PORT/` (with the trailing slash npm uses). */
+  /** `http://127.0.0.1:PORT/` (with the trailing slash npm uses); `https://` with `tls`. */
   url: string;
+  /** With `tls`: the private CA's certificate (PEM file) that signed the server's, for `cafile=` in `.npmrc`. */
+  cafile?: string;
   port: number;
   /** Verdaccio's storage folder (packages land in `storage/NAME/`). */
   storage: string;
@@ -50,7 +55,74 @@ async function freePort(): Promise<number> {
   });
 }
 
-function configYaml(storage: string, htpasswd: string, port: number): string {
+/**
+ * A private CA and a server certificate for 127.0.0.1 signed by it, made with openssl, as an
+ * organisation's internal registry would have: clients must be given the CA (`cafile`).
+ */
+function makeCertificates(dir: string): { ca: string; key: string; cert: string } {
+  const ca = join(dir, 'ca.pem');
+  const caKey = join(dir, 'ca.key');
+  const key = join(dir, 'server.key');
+  const csr = join(dir, 'server.csr');
+  const cert = join(dir, 'server.pem');
+  const ext = join(dir, 'server.ext');
+  const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    ca,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=sealpack test CA',
+  ]);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1']);
+  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
+  return { ca, key, cert };
+}
+
+/** A small HTTP(S) client for the harness itself (Node's fetch cannot be given a CA). */
+function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string } = {},
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, ca: options.ca }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+function configYaml(storage: string, htpasswd: string, port: number, tls?: { key: string; cert: string }): string {
   return [
     `storage: ${JSON.stringify(storage)}`,
     'auth:',
@@ -65,7 +137,8 @@ function configYaml(storage: string, htpasswd: string, port: number): string {
     '    access: $all',
     '    publish: $authenticated',
     '    unpublish: $authenticated',
-    `listen: 127.0.0.1:${port}`,
+    `listen: ${tls ? 'https://' : ''}127.0.0.1:${port}`,
+    ...(tls ? ['https:', `  key: ${JSON.stringify(tls.key)}`, `  cert: ${JSON.stringify(tls.cert)}`] : []),
     'log: { type: stdout, format: pretty, level: error }',
     'publish:',
     '  allow_offline: true',
@@ -78,13 +151,13 @@ function configYaml(storage: string, htpasswd: string, port: number): string {
   ].join('\n');
 }
 
-async function waitUntilUp(url: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitUntilUp(url: string, child: ChildProcess, output: () => string, ca?: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`verdaccio exited with ${child.exitCode}:\n${output()}`);
     try {
-      const res = await fetch(`${url}-/ping`);
-      if (res.ok) return;
+      const res = await send(`${url}-/ping`, { ca });
+      if (res.status === 200) return;
     } catch {
       // Not listening yet.
     }
@@ -102,7 +175,7 @@ process.stdin.resume();
 require(${JSON.stringify(VERDACCIO)});
 `;
 
-async function startProcess(config: string, url: string): Promise<ChildProcess> {
+async function startProcess(config: string, url: string, ca?: string): Promise<ChildProcess> {
   let output = '';
   const wrapper = join(dirname(config), 'verdaccio-wrapper.cjs');
   await writeFile(wrapper, WRAPPER);
@@ -118,7 +191,7 @@ async function startProcess(config: string, url: string): Promise<ChildProcess> 
   child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
   child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
   try {
-    await waitUntilUp(url, child, () => output);
+    await waitUntilUp(url, child, () => output, ca);
   } catch (error) {
     await killProcess(child);
     throw error;
@@ -140,8 +213,9 @@ async function killProcess(child: ChildProcess): Promise<void> {
 }
 
 /** Adds a user the way `npm adduser` does and returns its token. */
-async function addUser(url: string, name: string, password: string): Promise<string> {
-  const res = await fetch(`${url}-/user/org.couchdb.user:${name}`, {
+async function addUser(url: string, name: string, password: string, ca?: string): Promise<string> {
+  const res = await send(`${url}-/user/org.couchdb.user:${name}`, {
+    ca,
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -153,23 +227,28 @@ async function addUser(url: string, name: string, password: string): Promise<str
       date: new Date().toISOString(),
     }),
   });
-  const body = (await res.json()) as { token?: string; error?: string };
-  if (!res.ok || !body.token) throw new Error(`verdaccio adduser: ${res.status} ${body.error ?? ''}`);
+  const body = JSON.parse(res.text) as { token?: string; error?: string };
+  if (res.status !== 201 || !body.token) throw new Error(`verdaccio adduser: ${res.status} ${body.error ?? ''}`);
   return body.token;
 }
 
-/** Starts Verdaccio; call `stop()` in the suite's `after` hook. */
-export async function startRegistry(): Promise<Registry> {
+/**
+ * Starts Verdaccio; call `stop()` in the suite's `after` hook. `tls`: over HTTPS with a
+ * certificate from a private CA (`registry.cafile`), made with openssl.
+ */
+export async function startRegistry(options: { tls?: boolean } = {}): Promise<Registry> {
   const root = await mkdtemp(join(tmpdir(), 'sealpack-verdaccio-'));
   const storage = join(root, 'storage');
   const config = join(root, 'config.yaml');
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}/`;
-  await writeFile(config, configYaml(storage, join(root, 'htpasswd'), port));
-  let child: ChildProcess | undefined = await startProcess(config, url);
+  const tls = options.tls ? makeCertificates(root) : undefined;
+  const ca = tls ? await readFile(tls.ca, 'utf8') : undefined;
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
+  await writeFile(config, configYaml(storage, join(root, 'htpasswd'), port, tls));
+  let child: ChildProcess | undefined = await startProcess(config, url, ca);
   let token: string;
   try {
-    token = await addUser(url, 'sealpack-test', 'sealpack-test-password');
+    token = await addUser(url, 'sealpack-test', 'sealpack-test-password', ca);
   } catch (error) {
     await killProcess(child);
     await rm(root, { recursive: true, force: true });
@@ -179,6 +258,7 @@ export async function startRegistry(): Promise<Registry> {
   const npmrc = `registry=${url}\n${host}:_authToken=${token}\n`;
   const registry: Registry = {
     url,
+    ...(tls ? { cafile: tls.ca } : {}),
     port,
     storage,
     token,
@@ -189,10 +269,11 @@ export async function startRegistry(): Promise<Registry> {
       return path;
     },
     async fetchJson(path, abbreviated = false) {
-      const res = await fetch(new URL(path.replace(/^\//, ''), url), {
+      const res = await send(new URL(path.replace(/^\//, ''), url).href, {
+        ca,
         headers: { accept: abbreviated ? 'application/vnd.npm.install-v1+json' : 'application/json' },
       });
-      const text = await res.text();
+      const text = res.text;
       let body: unknown = text;
       try {
         body = JSON.parse(text);
@@ -207,7 +288,7 @@ export async function startRegistry(): Promise<Registry> {
     },
     async restart() {
       if (child) await killProcess(child);
-      child = await startProcess(config, url);
+      child = await startProcess(config, url, ca);
     },
     async stop({ keepStorage = false } = {}) {
       if (child) await killProcess(child);

@@ -317,7 +317,7 @@ test('transient errors are retried; a stopped registry gives one finding per pac
   await registry.close();
   verdict = await verifyLockfile(dir, { trust, registry: registry.url, cache: false, env: {}, backoff: 10 });
   assert.not.ok(verdict.ok);
-  assert.equal(brief(verdict), ['error ESEAL_CONFIG @acme/core', 'error ESEAL_CONFIG @acme/util']);
+  assert.equal(brief(verdict), ['error ESEAL_REGISTRY @acme/core', 'error ESEAL_REGISTRY @acme/util']);
   assert.match(verdict.findings[0]!.message, /^@acme\/core@1\.0\.0: could not read its registry metadata: ECONNREFUSED/);
   // The CLI: registry failures only → exit 2 (could not verify), not 1 (verified bad).
   const cli = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache'], {
@@ -325,7 +325,24 @@ test('transient errors are retried; a stopped registry gives one finding per pac
     env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
   });
   assert.is(cli.status, 2, cli.stderr);
-  assert.match(cli.stderr, /ESEAL_CONFIG/);
+  assert.match(cli.stderr, /ESEAL_REGISTRY/);
+  assert.match(cli.stderr, /hint: could not connect to the registry/);
+  // --json: one document for exit 2 too, with the tool's version and each finding's hint.
+  const json = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache', '--json'], {
+    cwd: dir,
+    env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
+  });
+  assert.is(json.status, 2, json.stderr);
+  const doc = JSON.parse(json.stdout);
+  assert.is(doc.exitCode, 2);
+  assert.is(typeof doc.tool.version, 'string');
+  assert.match(doc.findings[0].hint, /could not connect to the registry/);
+  // A thrown input error (no lockfile) is one JSON document as well.
+  const empty = runCli(['verify-lockfile', '--json'], { cwd: join(dir, '.sealpack') });
+  assert.is(empty.status, 2, empty.stderr);
+  const error = JSON.parse(empty.stdout);
+  assert.equal([error.ok, error.exitCode, error.error.code], [false, 2, 'ESEAL_CONFIG']);
+  assert.match(error.error.hint, /fix the configuration/);
 });
 
 test('scoped registries and auth tokens come from .npmrc; a seal dropped from abbreviated metadata is fetched in full', async () => {

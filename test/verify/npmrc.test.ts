@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpmConfig, registryFor } from '@sealpack/verify';
-import { authorizationFor } from '../../packages/verify/dist/npmrc.js';
 import { expandEnv } from '../../packages/verify/dist/npmrc.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
@@ -74,15 +73,19 @@ test('a workspace package reads the root .npmrc under its own', async () => {
   assert.is(options['//root.example/:_authToken'], 't');
 });
 
-test('authorizationFor sends the longest matching credentials, and never to another host', () => {
-  const options = {
-    registry: 'https://a.example/',
-    '//a.example/:_authToken': 'top',
-    '//a.example/deep/:_authToken': 'deep',
-  };
-  assert.is(authorizationFor(options, 'https://a.example/deep/pkg'), 'Bearer deep');
-  assert.is(authorizationFor(options, 'https://a.example/pkg'), 'Bearer top');
-  assert.is(authorizationFor(options, 'https://b.example/pkg'), undefined);
+test('cafile, strict-ssl, proxies and retries map to npm-registry-fetch options', async () => {
+  const { dir, env } = await project(
+    'cafile=ca.pem\nstrict-ssl=false\nproxy=http://p.example:3128/\nhttps-proxy=http://s.example:3128/\nnoproxy=localhost\nfetch-retries=5\nfetch-timeout=1000\n',
+  );
+  await writeFile(join(dir, 'ca.pem'), 'PEM');
+  const options = readNpmConfig({ cwd: dir, env });
+  assert.is(options.ca, 'PEM');
+  assert.is(options.strictSSL, false);
+  assert.is(options.proxy, 'http://p.example:3128/');
+  assert.is(options.httpsProxy, 'http://s.example:3128/');
+  assert.is(options.noProxy, 'localhost');
+  assert.equal(options.retry, { retries: 5 });
+  assert.is(options.timeout, 1000);
 });
 
 test.run();

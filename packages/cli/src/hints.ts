@@ -26,8 +26,39 @@ const HINTS: Record<SealCode, string> = {
     'more distinct signers are required; ask another trusted maintainer to run `sealpack sign` on the same tarball',
   ESEAL_MALFORMED: 'the file is not what it claims to be (corrupt, truncated, or crafted); fetch it again from a trusted source',
   ESEAL_CONFIG: 'fix the configuration, keyring or input named above; see the README for the policy format',
+  ESEAL_REGISTRY:
+    'nothing was checked: the registry could not be read; check the registry URL, your network and credentials in .npmrc, then run again',
+  ESEAL_DOWNGRADE:
+    'an earlier version was sealed by a pinned key and this one is not: do not install it; ask the publisher, or add a dated exception if expected',
 };
 
-export function hintFor(code: SealCode): string {
-  return HINTS[code];
+const TLS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;
+const CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Hints for one cause of a code (the finding's `found`), where the code's own hint would send the user the wrong way. */
+const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefined>> = {
+  ESEAL_REGISTRY: (found) => {
+    if (/^HTTP 40[13]$/.test(found))
+      return 'the registry refused the credentials: set a token with read access for it in .npmrc (`//HOST/:_authToken=${NPM_TOKEN}`, or `npm login --registry URL`)';
+    if (found === 'HTTP 404')
+      return 'the registry has no such package or version: check `registry` and `@scope:registry` in .npmrc (a private scope needs its own registry) and that the lockfile was made against this registry';
+    if (found === 'HTTP 409')
+      return 'the registry already has this version (conflict): published versions cannot be replaced; bump the version and publish again';
+    if (/^HTTP 5\d\d$/.test(found) || found === 'HTTP 429')
+      return 'the registry failed or throttled the request: nothing was checked; run again later (`fetch-retries` in .npmrc retries longer)';
+    if (CONNECT.has(found))
+      return 'could not connect to the registry: is it running, and is the URL in .npmrc right? Behind a proxy, set `https-proxy` in .npmrc';
+    if (TLS.test(found))
+      return "the registry's TLS certificate is not trusted: give your private CA as `cafile=/path/ca.pem` in .npmrc (never `strict-ssl=false`)";
+    return undefined;
+  },
+  ESEAL_DOWNGRADE: (found) =>
+    found === 'stripped'
+      ? 'the registry publishes a seal for this version but the installed copy has none: the seal was removed on this machine or by a mirror; reinstall it (`npm ci`) from the registry and investigate'
+      : undefined,
+};
+
+/** What a user can do about a finding or error: by its cause (`found`) where one is known, else by its code. */
+export function hintFor(code: SealCode, found?: string): string {
+  return (found === undefined ? undefined : CAUSE_HINTS[code]?.(found)) ?? HINTS[code];
 }

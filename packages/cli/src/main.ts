@@ -1,5 +1,6 @@
 import { isSealError, INPUT_CODES, type Logger } from '@sealpack/diagnostics';
 import { hintFor } from './hints.js';
+import { TOOL } from './tool.js';
 
 export interface Context {
   cwd: string;
@@ -22,11 +23,12 @@ function makeContext(): Context {
     if (progressShown) process.stderr.write('\r\x1b[K');
     progressShown = false;
   };
+  // The report starts on a clean line: a progress line still shown is cleared first.
   return {
     cwd: process.cwd(),
     env: process.env,
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err,
+    out: (text) => (clearProgress(), void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)),
+    err: (text) => (clearProgress(), err(text)),
     logger: {
       info: (message) => (clearProgress(), err(message)),
       warn: (message) => (clearProgress(), err(`warning: ${message}`)),
@@ -40,12 +42,28 @@ function makeContext(): Context {
   };
 }
 
-/** Prints a thrown error as a diagnostic with a hint: never a stack trace for a known failure. */
-export function reportError(error: unknown, context: Pick<Context, 'err'>): number {
+/**
+ * Prints a thrown error as a diagnostic with a hint: never a stack trace for a known failure.
+ * With `json`, also one JSON document on stdout (`{tool, ok: false, exitCode, error: {code, message, hint}}`).
+ */
+export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'>, json = false): number {
+  const exitCode = printError(error, context);
+  if (json) {
+    const sealError = isSealError(error) ? error : undefined;
+    const code = sealError?.code ?? 'ESEAL_CONFIG';
+    const message = sealError?.message ?? String((error as Error)?.message ?? error);
+    const hint = hintFor(code, sealError?.info.found);
+    const details = sealError?.details ? { details: sealError.details.split('\n') } : {};
+    context.out(JSON.stringify({ tool: TOOL, ok: false, exitCode, error: { code, message, hint, ...details } }, null, 2));
+  }
+  return exitCode;
+}
+
+function printError(error: unknown, context: Pick<Context, 'err'>): number {
   if (isSealError(error)) {
     context.err(`error ${error.code}: ${error.message}`);
     for (const line of error.details ? error.details.split('\n') : []) context.err(`  ${line}`);
-    const hint = hintFor(error.code);
+    const hint = hintFor(error.code, error.info.found);
     if (hint) context.err(`hint: ${hint}`);
     return INPUT_CODES.has(error.code) ? 2 : 1;
   }
@@ -68,7 +86,7 @@ export function main(load: () => Promise<CommandModule>) {
       const command = await load();
       process.exitCode = await command.run(params, options, context);
     } catch (error) {
-      process.exitCode = reportError(error, context);
+      process.exitCode = reportError(error, context, options.json === true);
     }
   };
 }

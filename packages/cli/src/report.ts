@@ -1,35 +1,95 @@
 import type { Finding } from '@sealpack/diagnostics';
-import type { Verdict } from '@sealpack/verify';
+import { exitCodeOf, type Verdict } from '@sealpack/verify';
 import type { Context } from './main.js';
 import { hintFor } from './hints.js';
+import { TOOL } from './tool.js';
 
-/** Prints a verdict (one JSON document with `json`) and returns the exit code: 0 pass, 1 fail. */
+const hintOf = (finding: Finding) => hintFor(finding.code, finding.found);
+
+/**
+ * Prints a verdict and returns its exit code (`exitCodeOf`). With `json`, one JSON document
+ * on stdout: the tool, the exit code, every subject and finding, each finding with its hint.
+ */
 export function printVerdict(verdict: Verdict, options: { json?: boolean; title: string }, context: Context): number {
+  const exitCode = exitCodeOf(verdict);
   if (options.json) {
-    context.out(JSON.stringify(verdict, null, 2));
-    return verdict.ok ? 0 : 1;
+    const withHint = (f: Finding) => ({ ...f, hint: hintOf(f) });
+    context.out(
+      JSON.stringify(
+        {
+          tool: TOOL,
+          exitCode,
+          ...verdict,
+          subjects: verdict.subjects.map((s) => ({ ...s, findings: s.findings.map(withHint) })),
+          findings: verdict.findings.map(withHint),
+        },
+        null,
+        2,
+      ),
+    );
+    return exitCode;
   }
+  const rolledUp = rollUpRevocations(verdict.findings);
   for (const subject of verdict.subjects) {
+    // A package that fails only for a revoked key is named on its key's line instead.
+    if (subject.findings.length > 0 && subject.findings.every((f) => rolledUp.covered.has(f))) continue;
     const label = subject.package ? `${subject.package}@${subject.version}` : subject.artifact;
     const signers = subject.signers.map((s) => `${s.keyName} (${s.fingerprint})`).join(', ');
     const mark = subject.status === 'pass' ? 'ok  ' : 'FAIL';
     context.err(`${mark} ${label}${signers ? ` signed by ${signers}` : ''}`);
   }
   const seenHints = new Set<string>();
+  const hint = (finding: Finding) => {
+    const text = hintOf(finding);
+    if (finding.severity !== 'error' || seenHints.has(text)) return;
+    seenHints.add(text);
+    context.err(`  hint: ${text}`);
+  };
   for (const finding of verdict.findings) {
+    if (rolledUp.covered.has(finding)) continue;
     context.err(formatFinding(finding));
-    if (finding.severity === 'error' && !seenHints.has(finding.code)) {
-      seenHints.add(finding.code);
-      context.err(`  hint: ${hintFor(finding.code)}`);
-    }
+    hint(finding);
   }
-  const { checked, passed, failed, warnings } = verdict.summary;
-  const outcome = verdict.ok ? 'verified' : 'FAILED';
+  for (const { line, finding } of rolledUp.lines) {
+    context.err(line);
+    hint(finding);
+  }
+  const { checked, passed, failed, warnings, unsealed } = verdict.summary;
+  const outcome = verdict.ok ? 'verified' : exitCode === 2 ? 'NOT CHECKED' : 'FAILED';
   context.err(
     `${options.title}: ${outcome}: ${checked} checked, ${passed} passed, ${failed} failed` +
+      (unsealed === undefined ? '' : `, ${unsealed} unsealed`) +
       (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''),
   );
-  return verdict.ok ? 0 : 1;
+  return exitCode;
+}
+
+/**
+ * Revocation findings, one line per key and severity instead of one per package: a revoked
+ * release key fails every package it signed, and a hundred identical lines hide the rest.
+ */
+function rollUpRevocations(findings: readonly Finding[]) {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.code !== 'ESEAL_KEY_REVOKED' || !f.fingerprint) continue;
+    const key = `${f.severity} ${f.fingerprint} ${f.found ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const covered = new Set<Finding>();
+  const lines: { line: string; finding: Finding }[] = [];
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    for (const f of group) covered.add(f);
+    const first = group[0]!;
+    const labels = group.map((f) => (f.version ? `${f.package}@${f.version}` : (f.package ?? f.artifact ?? '')));
+    const shown = labels.slice(0, 5).join(', ') + (labels.length > 5 ? `, and ${labels.length - 5} more` : '');
+    const key = first.keyName ? `${first.keyName} (${first.fingerprint})` : first.fingerprint;
+    lines.push({
+      line: `${first.severity} ${first.code}: key ${key} ${first.found ?? 'revoked'}: ${group.length} packages signed by it: ${shown}`,
+      finding: first,
+    });
+  }
+  return { covered, lines };
 }
 
 export function formatFinding(finding: Finding): string {

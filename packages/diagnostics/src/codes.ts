@@ -15,9 +15,11 @@ export const SEAL_CODES = [
   'ESEAL_THRESHOLD',
   'ESEAL_MALFORMED',
   'ESEAL_CONFIG',
+  'ESEAL_REGISTRY',
+  'ESEAL_DOWNGRADE',
 ] as const;
 
 export type SealCode = (typeof SEAL_CODES)[number];
 
 /** Thrown, these mean the input could not be used at all (exit 2), not that it failed verification (exit 1). */
-export const INPUT_CODES: ReadonlySet<SealCode> = new Set<SealCode>(['ESEAL_CONFIG', 'ESEAL_MALFORMED']);
+export const INPUT_CODES: ReadonlySet<SealCode> = new Set<SealCode>(['ESEAL_CONFIG', 'ESEAL_MALFORMED', 'ESEAL_REGISTRY']);

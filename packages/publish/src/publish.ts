@@ -174,9 +174,10 @@ export function registryError(
   const what = e.statusCode
     ? `${registry} refused the publish (HTTP ${e.statusCode})`
     : `publishing to ${registry} failed (${e.code ?? 'error'})`;
-  return new SealError('ESEAL_CONFIG', `${label}: ${what}: ${said}`, {
+  return new SealError('ESEAL_REGISTRY', `${label}: ${what}: ${said}`, {
     package: pkg.name,
     version: pkg.version,
+    found: e.statusCode ? `HTTP ${e.statusCode}` : e.code,
     details: e.code === 'EOTP' ? ['the registry asks for a one-time password: pass --otp'] : [],
     cause: error,
   });

@@ -2,7 +2,7 @@ import { mapLimit, silentLogger, type Logger } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import { createGitTags } from './git.js';
-import { registryFor, type NpmOptions } from '@sealpack/verify';
+import { RegistryClient, registryFor, type NpmOptions } from '@sealpack/verify';
 import { isPrerelease, publishDirectory } from './publish.js';
 import { checkSignerNotRevoked } from './sealed.js';
 import { orderByDependencies, readPreModeTag, readWorkspace, type WorkspacePackage } from './workspace.js';
@@ -146,26 +146,7 @@ async function releaseOne(
   }
 }
 
-/** Whether `name@version` is in its registry (a 404 means not yet); network errors propagate. */
+/** Whether `name@version` is in its registry (a 404 means not yet); failures are ESEAL_REGISTRY. */
 async function isPublished(pkg: WorkspacePackage, registry: string, npm: NpmOptions): Promise<boolean> {
-  const { default: npmFetch } = await import('npm-registry-fetch');
-  const escaped = pkg.name.replace('/', '%2f');
-  try {
-    const packument = (await npmFetch.json(escaped, {
-      ...npm,
-      registry,
-      // The abbreviated document is enough to see the versions, and what npm install reads.
-      headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' },
-      preferOnline: true,
-      cache: undefined,
-    })) as { versions?: Record<string, unknown> };
-    return Boolean(packument.versions?.[pkg.version]);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return false;
-    const e = error as Error & { code?: string };
-    throw new Error(
-      `${pkg.name}@${pkg.version}: cannot ask ${registry} whether it is published (${e.code ?? 'error'}): ${e.message.split('\n')[0]}`,
-      { cause: error },
-    );
-  }
+  return new RegistryClient({ config: npm }).hasVersion(pkg.name, pkg.version, registry);
 }

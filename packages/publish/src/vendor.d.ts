@@ -6,10 +6,3 @@ declare module 'libnpmpublish' {
     options: Record<string, unknown>,
   ): Promise<{ status: number }>;
 }
-declare module 'npm-registry-fetch' {
-  interface Fetch {
-    json(path: string, options: Record<string, unknown>): Promise<unknown>;
-  }
-  const fetch: Fetch;
-  export default fetch;
-}

@@ -296,5 +296,5 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     await hasher.close();
   }
   const extra = unsignedSummary(trust, unsignedAllowed, 'installed');
-  return makeVerdict(subjects, extra ? [extra] : []);
+  return makeVerdict(subjects, extra ? [extra] : [], { unsealed: unsignedAllowed.length });
 }

@@ -234,6 +234,7 @@ export async function verifyLockedPackages(
   return makeVerdict(
     results.filter((r): r is SubjectResult => r !== undefined),
     extra ? [extra] : [],
+    { unsealed: unsignedAllowed.length },
   );
 }
 

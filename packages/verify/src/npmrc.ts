@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'ini';
+import { SealError } from '@sealpack/diagnostics';
 
 /**
  * Flat npm options as npm-registry-fetch and libnpmpublish read them: `registry`,
@@ -41,7 +42,7 @@ export function readNpmConfig(options: ReadNpmConfigOptions): NpmOptions {
   const flags = Object.fromEntries(Object.entries(options.flags ?? {}).filter(([, v]) => v !== undefined));
   layers.push(flags);
   const raw: Record<string, unknown> = Object.assign({}, ...layers);
-  return toFetchOptions(raw);
+  return toFetchOptions(raw, resolve(options.cwd), env);
 }
 
 // npm reads one project file, at the nearest folder with a package.json (its "local
@@ -115,7 +116,7 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 const number = (value: unknown): number | undefined => (value === undefined || value === '' ? undefined : Number(value));
 const bool = (value: unknown): boolean | undefined => (value === undefined ? undefined : value === true || value === 'true');
 
-function toFetchOptions(raw: Record<string, unknown>): NpmOptions {
+function toFetchOptions(raw: Record<string, unknown>, cwd: string, env: NodeJS.ProcessEnv): NpmOptions {
   const registry = withSlash(String(raw.registry || DEFAULT_REGISTRY));
   const options: NpmOptions = { ...raw, registry };
   for (const key of Object.keys(raw)) if (/^@[^:]+:registry$/.test(key)) options[key] = withSlash(String(raw[key]));
@@ -129,9 +130,28 @@ function toFetchOptions(raw: Record<string, unknown>): NpmOptions {
   if (Object.keys(definedRetry).length) options.retry = definedRetry;
   if (raw['fetch-timeout'] !== undefined) options.timeout = number(raw['fetch-timeout']);
   if (raw['strict-ssl'] !== undefined) options.strictSSL = bool(raw['strict-ssl']);
-  if (typeof raw.cafile === 'string') options.ca = readFileSync(raw.cafile, 'utf8');
+  // A `cafile` replaces `ca`, as in npm: the registry's certificate must chain to one of these.
+  if (typeof raw.cafile === 'string') options.ca = readCaFile(raw.cafile, cwd, env);
+  else if (raw.ca !== undefined) options.ca = raw.ca;
+  // npm's names → npm-registry-fetch's: `https-proxy` wins over `proxy` for https URLs, as npm does.
+  if (raw['https-proxy'] !== undefined) options.httpsProxy = raw['https-proxy'];
+  if (raw.noproxy !== undefined) options.noProxy = raw.noproxy;
+  if (raw.maxsockets !== undefined) options.maxSockets = number(raw.maxsockets);
   if (raw['user-agent'] === undefined) options.userAgent = `sealpack (node ${process.version})`;
   return options;
+}
+
+/** A `cafile` path as npm resolves it: `~/` from the home folder, otherwise from the working directory. */
+function readCaFile(path: string, cwd: string, env: NodeJS.ProcessEnv): string {
+  const file = path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(2)) : resolve(cwd, path);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SealError('ESEAL_CONFIG', `npm config cafile: expected a PEM file of certificates, found none at ${file}`, {
+      artifact: file,
+      cause: error,
+    });
+  }
 }
 
 const withSlash = (url: string): string => (url.endsWith('/') ? url : `${url}/`);
@@ -142,31 +162,4 @@ export function registryFor(name: string, options: NpmOptions, publishConfig?: {
   const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/')) : undefined;
   const scoped = scope ? options[`${scope}:registry`] : undefined;
   return typeof scoped === 'string' ? scoped : options.registry;
-}
-
-/**
- * The `Authorization` header npm would send to `url`: credentials keyed by the longest
- * nerf-darted prefix (`//host:port/path/`) of the URL; `_authToken` (Bearer), `_auth` or
- * `username` + `_password` (Basic). Never sent to another host.
- */
-export function authorizationFor(options: NpmOptions, url: string): string | undefined {
-  const parsed = new URL(url);
-  let path = `//${parsed.host}${parsed.pathname}`;
-  for (;;) {
-    const base = path.endsWith('/') ? path : path.slice(0, path.lastIndexOf('/') + 1);
-    const get = (field: string) => {
-      const value = options[`${base}:${field}`];
-      return typeof value === 'string' && value ? value : undefined;
-    };
-    const token = get('_authToken');
-    if (token) return `Bearer ${token}`;
-    const auth = get('_auth');
-    if (auth) return `Basic ${auth}`;
-    const username = get('username');
-    const password = get('_password');
-    if (username && password)
-      return `Basic ${Buffer.from(`${username}:${Buffer.from(password, 'base64').toString('utf8')}`).toString('base64')}`;
-    if (base === `//${parsed.host}/`) return undefined;
-    path = base.slice(0, -1);
-  }
 }

@@ -1,50 +1,27 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import npmFetch from 'npm-registry-fetch';
 import { SealError } from '@sealpack/diagnostics';
 import type { VersionSeal } from './cache.js';
-import { authorizationFor, registryFor, type NpmOptions } from './npmrc.js';
+import { registryFor, type NpmOptions } from './npmrc.js';
 
 export interface RegistryClientOptions {
+  /** From `readNpmConfig`: registry, scoped registries, credentials, ca/cafile, strict-ssl, proxies, retries, timeout. */
   config: NpmOptions;
-  /** Further attempts after a 5xx, a 429 or a network error; default 2. */
+  /** Further attempts after a 5xx, a 429 or a network error; default npm's `fetch-retries`, else 2. */
   retries?: number;
-  /** First backoff delay in ms, doubled each retry; default 250. */
+  /** First backoff delay in ms; default npm's `fetch-retry-mintimeout`, else 250. */
   backoff?: number;
-  /** Per-request timeout in ms; default 30 s. */
-  timeout?: number;
-  userAgent?: string;
 }
 
+/**
+ * Retries when npm's config sets none. npm's own defaults wait 10 s, then 60 s: sealpack runs
+ * before an install, on one package document per name, so it gives up sooner.
+ */
+const DEFAULT_RETRY = { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 4_000 };
+
 const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
-const TRANSIENT = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ABORT_ERR',
-  'TimeoutError',
-]);
 
 type VersionDoc = { dist?: { integrity?: unknown; sealpack?: { manifest?: unknown; signature?: unknown } } };
 type Packument = { versions?: Record<string, VersionDoc> };
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly url: string,
-  ) {
-    super(`HTTP ${status}`);
-  }
-}
-
-/** The code of a network error as fetch (undici) reports it: ECONNREFUSED, ECONNRESET… */
-function networkCode(error: unknown): string {
-  const e = error as { code?: string; name?: string; cause?: { code?: string; errors?: { code?: string }[] } };
-  return e.cause?.code ?? e.cause?.errors?.[0]?.code ?? e.code ?? e.name ?? 'EFETCH';
-}
 
 /** The seal data of a version document: its `dist.integrity` and `dist.sealpack`, nothing else. */
 function sealOf(doc: VersionDoc | undefined): VersionSeal | undefined {
@@ -60,87 +37,121 @@ function sealOf(doc: VersionDoc | undefined): VersionSeal | undefined {
   };
 }
 
+/** What went wrong, short, for messages and per-cause hints: `HTTP 401`, `ECONNREFUSED`, `SELF_SIGNED_CERT_IN_CHAIN`. */
+export function registryCause(error: unknown): string {
+  const e = error as { statusCode?: number; code?: string; cause?: { code?: string }; name?: string };
+  if (typeof e.statusCode === 'number') return `HTTP ${e.statusCode}`;
+  return e.code ?? e.cause?.code ?? e.name ?? 'EFETCH';
+}
+
+/** A registry failure as the `ESEAL_REGISTRY` error naming the package, the URL and the cause. */
+export function registryError(label: string, url: string, error: unknown, more: { package?: string; version?: string } = {}) {
+  const cause = registryCause(error);
+  const said = (error as { body?: { error?: unknown } }).body?.error;
+  return new SealError(
+    'ESEAL_REGISTRY',
+    `${label}: could not read its registry metadata: ${cause} from ${url}${typeof said === 'string' ? ` (${said})` : ''}`,
+    { ...more, artifact: url, found: cause, cause: error },
+  );
+}
+
 /**
- * Reads version metadata from the registry npm's configuration names for each package, with
- * its credentials, retrying transient failures with exponential backoff. A package's document
- * is fetched once however many of its versions are asked for, and only the seal fields are kept.
+ * The one registry client: reads package documents with npm-registry-fetch, so npm's
+ * configuration applies as npm applies it (registry and scoped registries, nerf-darted
+ * credentials, `ca`/`cafile`, `strict-ssl`, proxies, `fetch-retries`, `fetch-timeout`). A
+ * package's document is fetched once however many of its versions are asked for, and only
+ * the seal fields are kept. Failures are `ESEAL_REGISTRY`: nothing could be checked.
  */
 export class RegistryClient {
-  /** Requests sent, for tests and benchmarks. */
+  /** Requests sent (first attempts), for tests and benchmarks. */
   requests = 0;
-  private readonly docs = new Map<string, Promise<Map<string, VersionSeal>>>();
+  private readonly docs = new Map<string, Promise<Map<string, VersionSeal> | undefined>>();
 
   constructor(private readonly options: RegistryClientOptions) {}
 
-  registryFor(name: string): string {
-    return registryFor(name, this.options.config);
+  registryFor(name: string, publishConfig?: { registry?: string }): string {
+    return registryFor(name, this.options.config, publishConfig);
   }
 
   /**
-   * `name@version`'s seal data, `undefined` seal when the version has none. Throws a
-   * `SealError` (`ESEAL_CONFIG`: the input could not be read) when the registry cannot answer.
+   * Every version of `name` in its registry with its seal data, or `undefined` when the
+   * registry has no such package (HTTP 404). Other failures throw `ESEAL_REGISTRY`.
    */
-  async getVersionSeal(name: string, version: string): Promise<VersionSeal> {
-    const registry = this.registryFor(name);
-    const base = `${registry}${name.replace('/', '%2f')}`;
-    try {
-      const versions = await this.versionsOf(name, base);
-      const seal = versions.get(version);
-      if (!seal)
-        throw new SealError('ESEAL_CONFIG', `${name}@${version}: the registry ${registry} has no such version`, {
-          package: name,
-          version,
-          expected: version,
-          found: [...versions.keys()].slice(-5).join(', ') || 'no versions',
-        });
-      if (seal.sealpack) return seal;
-      // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
-      return sealOf(await this.fetchJson<VersionDoc>(`${base}/${encodeURIComponent(version)}`, 'application/json')) ?? seal;
-    } catch (error) {
-      if (error instanceof SealError) throw error;
-      const what = error instanceof HttpError ? `HTTP ${error.status} from ${error.url}` : `${networkCode(error)} from ${base}`;
-      throw new SealError('ESEAL_CONFIG', `${name}@${version}: could not read its registry metadata: ${what}`, {
-        package: name,
-        version,
-        artifact: base,
-        cause: error,
-      });
-    }
-  }
-
-  private versionsOf(name: string, url: string): Promise<Map<string, VersionSeal>> {
-    let pending = this.docs.get(name);
+  async versionsOf(name: string, registry = this.registryFor(name)): Promise<Map<string, VersionSeal> | undefined> {
+    const key = `${registry}\n${name}`;
+    let pending = this.docs.get(key);
     if (!pending) {
-      pending = this.fetchJson<Packument>(url, ABBREVIATED).then((doc) => {
-        const versions = new Map<string, VersionSeal>();
-        for (const [version, entry] of Object.entries(doc.versions ?? {})) versions.set(version, sealOf(entry)!);
-        return versions;
-      });
+      const url = this.urlOf(registry, name);
+      pending = this.fetchJson<Packument>(url, ABBREVIATED).then(
+        (doc) => new Map(Object.entries(doc.versions ?? {}).map(([version, entry]) => [version, sealOf(entry)!])),
+        (error: unknown) => {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw registryError(name, url, error, { package: name });
+        },
+      );
       // A failure is not remembered: the next version of the same package tries again.
-      pending.catch(() => this.docs.delete(name));
-      this.docs.set(name, pending);
+      pending.catch(() => this.docs.delete(key));
+      this.docs.set(key, pending);
     }
     return pending;
   }
 
-  private async fetchJson<T>(url: string, accept: string): Promise<T> {
-    const { retries = 2, backoff = 250, timeout = 30_000 } = this.options;
-    const headers: Record<string, string> = { accept, 'user-agent': this.options.userAgent ?? 'sealpack' };
-    const authorization = authorizationFor(this.options.config, url);
-    if (authorization) headers.authorization = authorization;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        this.requests++;
-        const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeout) });
-        if (response.ok) return (await response.json()) as T;
-        await response.body?.cancel();
-        throw new HttpError(response.status, url);
-      } catch (error) {
-        const transient =
-          error instanceof HttpError ? error.status >= 500 || error.status === 429 : TRANSIENT.has(networkCode(error));
-        if (!transient || attempt >= retries) throw error;
-        await sleep(backoff * 2 ** attempt * (0.75 + Math.random() * 0.5));
-      }
+  /** Whether `name@version` is in `registry` (a 404 means not yet). */
+  async hasVersion(name: string, version: string, registry?: string): Promise<boolean> {
+    return (await this.versionsOf(name, registry))?.has(version) === true;
+  }
+
+  /**
+   * `name@version`'s seal data, `undefined` seal when the version has none. Throws
+   * `ESEAL_REGISTRY` when the registry cannot answer or does not have that version.
+   */
+  async getVersionSeal(name: string, version: string): Promise<VersionSeal> {
+    const registry = this.registryFor(name);
+    const label = `${name}@${version}`;
+    const url = this.urlOf(registry, name);
+    let versions: Map<string, VersionSeal> | undefined;
+    try {
+      versions = await this.versionsOf(name, registry);
+    } catch (error) {
+      // Re-labelled with the version asked for.
+      throw registryError(label, url, (error as SealError).cause ?? error, { package: name, version });
     }
+    const seal = versions?.get(version);
+    if (!seal)
+      throw new SealError('ESEAL_REGISTRY', `${label}: the registry ${registry} has no such version`, {
+        package: name,
+        version,
+        artifact: url,
+        expected: version,
+        found: versions ? [...versions.keys()].slice(-5).join(', ') || 'no versions' : 'HTTP 404',
+      });
+    if (seal.sealpack) return seal;
+    // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
+    const full = `${url}/${encodeURIComponent(version)}`;
+    try {
+      return sealOf(await this.fetchJson<VersionDoc>(full, 'application/json')) ?? seal;
+    } catch (error) {
+      throw registryError(label, full, error, { package: name, version });
+    }
+  }
+
+  private urlOf(registry: string, name: string): string {
+    return `${registry}${name.replace('/', '%2f')}`;
+  }
+
+  private async fetchJson<T>(url: string, accept: string): Promise<T> {
+    const { config } = this.options;
+    const retry = { ...DEFAULT_RETRY, ...(config.retry as object | undefined) };
+    if (this.options.retries !== undefined) retry.retries = this.options.retries;
+    if (this.options.backoff !== undefined) retry.minTimeout = this.options.backoff;
+    this.requests++;
+    return (await npmFetch.json(url, {
+      ...config,
+      retry,
+      headers: { accept },
+      // sealpack keeps its own cache of seals (cache.ts); npm's HTTP cache could serve a stale "no seal yet".
+      cache: undefined,
+      preferOnline: true,
+    })) as T;
   }
 }

@@ -1,4 +1,11 @@
-// ini ships no types; this is the part sealpack calls.
+// ini and npm-registry-fetch ship no types; these are the parts sealpack calls.
 declare module 'ini' {
   export function parse(text: string): Record<string, unknown>;
+}
+declare module 'npm-registry-fetch' {
+  interface Fetch {
+    json(url: string, options: Record<string, unknown>): Promise<unknown>;
+  }
+  const fetch: Fetch;
+  export default fetch;
 }

@@ -17,5 +17,13 @@ export interface Verdict {
   subjects: SubjectResult[];
   /** Every finding of every subject, in deterministic order. */
   findings: Finding[];
-  summary: { checked: number; passed: number; failed: number; errors: number; warnings: number };
+  summary: {
+    checked: number;
+    passed: number;
+    failed: number;
+    errors: number;
+    warnings: number;
+    /** Packages without a seal that policy let through (`unsigned: warn | allow`), where the check counts them. */
+    unsealed?: number;
+  };
 }

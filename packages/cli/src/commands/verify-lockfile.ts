@@ -19,9 +19,5 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     env: context.env,
     logger: context.logger,
   });
-  const code = printVerdict(verdict, { json: options.json === true, title: 'sealpack verify-lockfile' }, context);
-  // Only registry failures (nothing found wrong, something not checked): an input error, exit 2, so
-  // CI can retry an outage rather than page someone about an attack.
-  const errors = verdict.findings.filter((f) => f.severity === 'error');
-  return errors.length > 0 && errors.every((f) => f.code === 'ESEAL_CONFIG') ? 2 : code;
+  return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify-lockfile' }, context);
 }
