@@ -276,7 +276,7 @@ test('the registry stopped: verify-lockfile reports each package, exit 2, no cra
   try {
     const r = sealpack(['verify-lockfile', '--json', '--no-cache'], dir, ctx.setup.env);
     assert.is(r.status, 2, r.stderr);
-    assert.equal(errorCodes(r), ['ESEAL_CONFIG @acme/util', 'ESEAL_CONFIG @acme/widget']);
+    assert.equal(errorCodes(r), ['ESEAL_REGISTRY @acme/util', 'ESEAL_REGISTRY @acme/widget']);
     assert.match(verdictOf(r).findings[0]!.message, /could not read its registry metadata: ECONNREFUSED/);
     assert.ok(noStack(r));
     const cached = sealpack(['verify-lockfile'], dir, ctx.setup.env);

@@ -7,9 +7,11 @@ const test = suite('verify exports');
 test('public API is pinned', () => {
   assert.equal(Object.keys(verify).sort(), [
     'DEFAULT_REGISTRY_CONCURRENCY',
+    'RegistryClient',
     'checkSeal',
     'compareContents',
     'defaultCacheDir',
+    'exitCodeOf',
     'findInstalledPackages',
     'lockedFromPnpm',
     'makeVerdict',

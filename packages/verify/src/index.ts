@@ -15,6 +15,6 @@ export { lockedFromPnpm } from './pnpmlock.js';
 export type { PnpmLockfile } from './pnpmlock.js';
 export { defaultCacheDir } from './cache.js';
 export { readNpmConfig, registryFor } from './npmrc.js';
-export { RegistryClient, registryError } from './registry.js';
+export { RegistryClient } from './registry.js';
 export type { RegistryClientOptions } from './registry.js';
 export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';
