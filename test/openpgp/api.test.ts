@@ -7,7 +7,9 @@ const test = suite('openpgp: public API');
 test('exports are pinned', () => {
   assert.equal(Object.keys(openpgp).sort(), [
     'appendSignatures',
+    'externalSigner',
     'generateKey',
+    'gpgSigner',
     'readKeyFile',
     'readPublicKey',
     'readSigningKey',

@@ -6,6 +6,13 @@ import { main, type CommandModule } from './main.js';
 
 const cli = cac('sealpack');
 const load = (name: string) => () => import(`./commands/${name}.js`) as Promise<CommandModule>;
+// Every command that signs takes the same three options, resolved by options.ts's loadSigner.
+type Command = ReturnType<typeof cli.command>;
+const signing = (command: Command): Command =>
+  command
+    .option('--key <file>', 'Armored private key file (or SEALPACK_KEY); passphrase from SEALPACK_PASSPHRASE')
+    .option('--signer <signer>', 'gpg, gpg:KEYID or exec:COMMAND (or SEALPACK_SIGNER): sign through gpg-agent or a command')
+    .option('--signer-key <file>', "The signer's public key (or SEALPACK_SIGNER_KEY); required for exec:COMMAND");
 
 cli
   .command('keygen', 'Generate a signing key: N.key.asc (private) and N.pub.asc')
@@ -17,15 +24,12 @@ cli
   .option('--out <dir>', 'Output folder', { default: '.' })
   .action(main(load('keygen')));
 
-cli
-  .command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc')
-  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY); passphrase from SEALPACK_PASSPHRASE')
-  .action(main(load('sign')));
+signing(cli.command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc')).action(
+  main(load('sign')),
+);
 
-cli
-  .command('seal [...tarballs]', 'Seal tarballs as they are: embedded seal appended, detached seal written')
+signing(cli.command('seal [...tarballs]', 'Seal tarballs as they are: embedded seal appended, detached seal written'))
   .option('--out <dir>', 'Where the sealed tarballs and their seals go (default: beside each, replacing it)')
-  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY); passphrase from SEALPACK_PASSPHRASE')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('seal')));
 
@@ -36,16 +40,13 @@ cli
   .option('--at <date>', 'Verify as of this moment (ISO date), e.g. for an old commit')
   .action(main(load('verify')));
 
-cli
-  .command('pack [dir]', "Pack with the project's package manager, embed the seal, sign; write the detached seal")
+signing(cli.command('pack [dir]', "Pack with the project's package manager, embed the seal, sign; write the detached seal"))
   .option('--out <dir>', 'Where the tarball and its seal go', { default: '.' })
-  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
   .option('--ignore-scripts', 'Run no lifecycle scripts while packing (prepack, prepare, postpack)')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('pack')));
 
-cli
-  .command('publish [target]', 'Pack, seal, sign and publish (DIR or a sealed X.tgz); -r for every workspace package')
+signing(cli.command('publish [target]', 'Pack, seal, sign and publish (DIR or a sealed X.tgz); -r for every workspace package'))
   .option('-r, --recursive', 'Every publishable workspace package not yet in its registry, dependencies first')
   .option('--tag <tag>', 'Dist-tag')
   .option('--access <access>', 'public | restricted')
@@ -54,7 +55,6 @@ cli
   .option('--dry-run', 'Do everything but the upload')
   .option('--no-git-tag', 'With -r: do not create name@version git tags')
   .option('--ignore-scripts', 'Run no lifecycle scripts while packing (prepack, prepare, postpack)')
-  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('publish')));
 

@@ -57,20 +57,90 @@ export async function readKeyFile(file: string): Promise<string> {
 }
 
 /**
- * The private key comes from `--key FILE` or `SEALPACK_KEY` (armored), the passphrase from
- * `SEALPACK_PASSPHRASE`: never from an argument's value, which would land in shell history
- * and process listings.
+ * The one place a signing command gets its Signer. In this order: `--signer`, `--key FILE`,
+ * `SEALPACK_SIGNER`, `SEALPACK_KEY` (armored), with the passphrase from `SEALPACK_PASSPHRASE`.
+ * A private key or passphrase never comes from an argument's value, which would land in
+ * shell history and process listings. `--signer` is `gpg`, `gpg:KEYID` or `exec:COMMAND`;
+ * what gpg or the command returns is checked against the signer's public key before use.
  */
 export async function loadSigner(options: Record<string, unknown>, context: Context): Promise<Signer> {
+  if (typeof options.signer === 'string' && typeof options.key === 'string') {
+    throw new SealError('ESEAL_CONFIG', 'expected one of --signer and --key, found both');
+  }
+  if (typeof options.signer === 'string') return signerFromSpec(options.signer, '--signer', options, context);
   const { readSigningKey } = await import('@sealpack/openpgp');
   const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
   if (typeof options.key === 'string') {
     const file = resolve(context.cwd, options.key);
     return readSigningKey(await readKeyFile(file), passphrase, file);
   }
+  if (context.env.SEALPACK_SIGNER) return signerFromSpec(context.env.SEALPACK_SIGNER, 'SEALPACK_SIGNER', options, context);
   if (context.env.SEALPACK_KEY) return readSigningKey(context.env.SEALPACK_KEY, passphrase, 'SEALPACK_KEY');
   throw new SealError(
     'ESEAL_CONFIG',
-    'no signing key: expected --key FILE or the SEALPACK_KEY environment variable, found neither',
+    'no signing key: expected --signer, --key FILE, SEALPACK_SIGNER or SEALPACK_KEY, found none',
   );
+}
+
+/** `gpg`, `gpg:KEYID` or `exec:COMMAND`, from `--signer` or `SEALPACK_SIGNER`. */
+async function signerFromSpec(spec: string, from: string, options: Record<string, unknown>, context: Context): Promise<Signer> {
+  const { externalSigner, gpgSigner } = await import('@sealpack/openpgp');
+  const common = {
+    env: context.env,
+    timeoutMs: signerTimeout(context.env),
+    onStderr: (line: string) => context.logger.info(`signer: ${line}`),
+  };
+  const key = await readSignerKey(options, context);
+  const [kind, ...rest] = spec.split(':');
+  const argument = rest.join(':');
+  if (kind === 'gpg' && (rest.length === 0 || argument.trim() !== '')) {
+    return gpgSigner({ ...common, ...(argument ? { keyId: argument.trim() } : {}), ...(key ? { key } : {}) });
+  }
+  if (kind === 'exec' && argument.trim() !== '') {
+    if (!key) {
+      throw new SealError(
+        'ESEAL_CONFIG',
+        `${from}: exec:COMMAND needs the signer's public key to check what the command returns: expected --signer-key FILE or SEALPACK_SIGNER_KEY, found neither`,
+      );
+    }
+    return externalSigner({
+      ...common,
+      // The adapter may use it to choose the key; it is also what its signatures must match.
+      env: { ...context.env, SEALPACK_SIGNER_FINGERPRINT: key.fingerprint },
+      command: { shell: argument },
+      key,
+      label: `exec:${argument}`,
+    });
+  }
+  throw new SealError('ESEAL_CONFIG', `${from}: expected gpg, gpg:KEYID or exec:COMMAND, found ${JSON.stringify(spec)}`);
+}
+
+/** `--signer-key FILE` or `SEALPACK_SIGNER_KEY` (a file path): the public key a signer signs with. */
+async function readSignerKey(options: Record<string, unknown>, context: Context) {
+  const named = typeof options.signerKey === 'string' ? options.signerKey : context.env.SEALPACK_SIGNER_KEY;
+  if (!named) return undefined;
+  const { readPublicKey } = await import('@sealpack/openpgp');
+  const file = resolve(context.cwd, named);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SealError('ESEAL_CONFIG', `--signer-key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
+      cause: error,
+    });
+  }
+  return readPublicKey(text, file);
+}
+
+/** `SEALPACK_SIGNER_TIMEOUT`: whole seconds a signer may take (default 120: time for a PIN and a touch). */
+function signerTimeout(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.SEALPACK_SIGNER_TIMEOUT;
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3600) {
+    throw new SealError(
+      'ESEAL_CONFIG',
+      `SEALPACK_SIGNER_TIMEOUT: expected whole seconds from 1 to 3600, found ${JSON.stringify(text)}`,
+    );
+  }
+  return Number(text) * 1000;
 }

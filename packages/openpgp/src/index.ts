@@ -1,5 +1,9 @@
 export { generateKey } from './keygen.js';
 export { readSigningKey } from './signer.js';
+export { externalSigner } from './external.js';
+export type { ExternalSignerOptions } from './external.js';
+export { gpgSigner } from './gpg.js';
+export type { GpgSignerOptions } from './gpg.js';
 export { readKeyFile, readPublicKey } from './key.js';
 export type { KeyFileContents } from './key.js';
 export { appendSignatures, verifySignatures } from './signature.js';

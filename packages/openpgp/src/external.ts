@@ -1,0 +1,242 @@
+import { spawn } from 'node:child_process';
+import { SignaturePacket } from 'openpgp';
+import { SealError, type SealCode } from '@sealpack/diagnostics';
+import { armorSignaturePackets, readSignaturePackets } from './armor.js';
+import { messageOf } from './error.js';
+import { verifySignatures } from './signature.js';
+import type { KeyInfo, Signer } from './key.types.js';
+
+/** How long a signer may take by default: long enough for a PIN and a touch on a token. */
+export const DEFAULT_SIGNER_TIMEOUT_MS = 120_000;
+/** Hashes a returned signature may use: the default policy's, so what we write verifies. */
+export const SIGNER_HASHES: readonly string[] = Object.freeze(['sha256', 'sha384', 'sha512']);
+// How far a fresh signature's creation time may be from our clock.
+const FUTURE_SKEW_MS = 5 * 60 * 1000;
+const MAX_AGE_MS = 60 * 60 * 1000;
+// An armored signature is a few kB; more is not one, and must not fill memory.
+const MAX_OUTPUT_BYTES = 1024 * 1024;
+const STDERR_TAIL = 2000;
+const PROTOCOL = 'what a signer must return: "The exec protocol" in plugins/gpg/README.md (sealpack\'s @sealpack/gpg)';
+
+/** A signer's failure: nothing was written, and where the protocol is described. */
+function signerError(code: SealCode, message: string, fingerprint: string, cause?: unknown): SealError {
+  return new SealError(code, `${message}; nothing was written`, {
+    fingerprint,
+    details: [PROTOCOL],
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+export interface ExternalSignerOptions {
+  /** What to run: argv[0] and its arguments, or `{ shell: COMMAND }` for `exec:COMMAND`. */
+  command: readonly string[] | { shell: string };
+  /** The public key every returned signature must be made by (primary or signing subkey). */
+  key: KeyInfo;
+  /** How the signer is named in messages: `gpg`, `exec:COMMAND`. */
+  label: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+  /** The clock a returned signature's creation time is judged by. */
+  now?: () => Date;
+  /** Each line the command writes on stderr (gpg's notices, "touch your token"). */
+  onStderr?: (line: string) => void;
+}
+
+/**
+ * A Signer that runs a command: the bytes to sign on its stdin, an armored detached
+ * signature on its stdout (the exec protocol of plugins/gpg/README.md). Every signature it
+ * returns is checked before the caller sees it — one signature packet, made by `key`, a
+ * binary document signature over exactly these bytes, an accepted hash, dated now, not
+ * expired, by a key not revoked or expired — and returned re-armored, so nothing else the
+ * command printed reaches a seal. A command that cannot run, fails or hangs is ESEAL_CONFIG.
+ */
+export function externalSigner(options: ExternalSignerOptions): Signer {
+  const { key, label } = options;
+  const userId = key.userIds[0];
+  return {
+    fingerprint: key.fingerprint,
+    ...(userId ? { userId } : {}),
+    async sign(data: Uint8Array, date?: Date): Promise<string> {
+      if (date) {
+        throw new SealError(
+          'ESEAL_CONFIG',
+          `${label} signs at the current time only: it cannot sign as of ${date.toISOString()}`,
+          {
+            fingerprint: key.fingerprint,
+          },
+        );
+      }
+      const output = await runSigner(data, options);
+      return checkReturnedSignature(data, output, key, { label, now: options.now?.() ?? new Date() });
+    },
+  };
+}
+
+/**
+ * The one signature packet of `armored`, re-armored, when it is an acceptable fresh signature
+ * by `key` over `data`; otherwise throws (ESEAL_BAD_SIGNATURE, ESEAL_WEAK_ALGORITHM,
+ * ESEAL_SIGNATURE_EXPIRED, ESEAL_KEY_REVOKED, ESEAL_KEY_EXPIRED).
+ */
+export async function checkReturnedSignature(
+  data: Uint8Array,
+  armored: string,
+  key: KeyInfo,
+  options: { label: string; now: Date },
+): Promise<string> {
+  const { label, now } = options;
+  const refuse = (code: SealCode, message: string, cause?: unknown) =>
+    signerError(code, `${label}: ${message}`, key.fingerprint, cause);
+
+  if (!armored.trimStart().startsWith('-----BEGIN PGP SIGNATURE-----')) {
+    throw refuse('ESEAL_BAD_SIGNATURE', `expected an armored OpenPGP signature on stdout, found ${describeOutput(armored)}`);
+  }
+  let packets;
+  try {
+    packets = await readSignaturePackets(armored, undefined);
+  } catch (error) {
+    throw refuse(
+      'ESEAL_BAD_SIGNATURE',
+      `expected an armored OpenPGP signature on stdout, found an unreadable one (${messageOf(error)})`,
+      error,
+    );
+  }
+  if (packets.length !== 1 || !(packets[0] instanceof SignaturePacket)) {
+    throw refuse('ESEAL_BAD_SIGNATURE', `expected exactly one signature packet, found ${packets.length}`);
+  }
+  const packet = packets[0];
+  const single = armorSignaturePackets(packets);
+  const [check] = await verifySignatures(data, single, [key]);
+  if (!check) throw refuse('ESEAL_BAD_SIGNATURE', 'expected one signature packet OpenPGP.js can read, found none');
+  if (check.primaryFingerprint !== key.fingerprint) {
+    throw refuse(
+      'ESEAL_BAD_SIGNATURE',
+      `expected a signature by ${key.fingerprint}, found one by ${check.issuerFingerprint ?? `key id ${check.issuerKeyId}`}`,
+    );
+  }
+  // The hash first: a weak hash is weak whether or not OpenPGP.js agrees to check it.
+  if (!SIGNER_HASHES.includes(check.hash)) {
+    throw refuse('ESEAL_WEAK_ALGORITHM', `expected a signature with hash ${SIGNER_HASHES.join(', ')}, found ${check.hash}`);
+  }
+  if (!check.valid) throw refuse('ESEAL_BAD_SIGNATURE', `the signature does not verify over the bytes given: ${check.reason}`);
+  const created = check.created;
+  const expires = signatureExpiry(packet);
+  if (expires && expires.getTime() <= now.getTime()) {
+    throw refuse('ESEAL_SIGNATURE_EXPIRED', `the signature expired on ${expires.toISOString()}, before it was returned`);
+  }
+  const signing = signingKeyCreated(key, check.signingKeyFingerprint);
+  if (created.getTime() < signing.getTime()) {
+    throw refuse(
+      'ESEAL_SIGNATURE_EXPIRED',
+      `the signature is dated ${created.toISOString()}, before its key was created (${signing.toISOString()})`,
+    );
+  }
+  if (created.getTime() > now.getTime() + FUTURE_SKEW_MS || created.getTime() < now.getTime() - MAX_AGE_MS) {
+    throw refuse(
+      'ESEAL_BAD_SIGNATURE',
+      `expected a signature made now (${now.toISOString()}), found one dated ${created.toISOString()}: check the signer's clock`,
+    );
+  }
+  const revoked = check.keyRevocations[0];
+  if (revoked) {
+    throw refuse('ESEAL_KEY_REVOKED', `key ${key.fingerprint} was revoked (${revoked.reason}) on ${revoked.date.toISOString()}`);
+  }
+  if (check.keyExpires && check.keyExpires.getTime() <= created.getTime()) {
+    throw refuse('ESEAL_KEY_EXPIRED', `key ${key.fingerprint} expired on ${check.keyExpires.toISOString()}`);
+  }
+  return single;
+}
+
+// Key expiration is per key; a signature's own lifetime is in its packet (gpg --default-sig-expire).
+function signatureExpiry(packet: SignaturePacket): Date | undefined {
+  const seconds = packet.signatureExpirationTime;
+  if (packet.signatureNeverExpires || !seconds || !packet.created) return undefined;
+  return new Date(packet.created.getTime() + seconds * 1000);
+}
+
+function signingKeyCreated(key: KeyInfo, fingerprint: string | undefined): Date {
+  return key.subkeys.find((s) => s.fingerprint === fingerprint)?.created ?? key.created;
+}
+
+function describeOutput(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return 'nothing';
+  const shown = trimmed.slice(0, 60);
+  return `${JSON.stringify(shown)}${trimmed.length > shown.length ? '…' : ''}`;
+}
+
+/** Runs the command with `data` on stdin; resolves with its stdout, or throws ESEAL_CONFIG. */
+function runSigner(data: Uint8Array, options: ExternalSignerOptions): Promise<string> {
+  const { command, label } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SIGNER_TIMEOUT_MS;
+  const failed = (message: string, cause?: unknown) =>
+    signerError('ESEAL_CONFIG', `${label}: ${message}`, options.key.fingerprint, cause);
+
+  return new Promise((resolve, reject) => {
+    // Its own process group (detached), so a timeout ends the command and everything it
+    // started: a shell's child would otherwise keep stdout open and the wait would not end.
+    const child =
+      'shell' in command
+        ? spawn(command.shell, { shell: true, detached: true, env: options.env, stdio: 'pipe' })
+        : spawn(command[0]!, command.slice(1), { detached: true, env: options.env, stdio: 'pipe' });
+    const stdout: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    let pending = '';
+    let problem: Error | undefined;
+    const stop = (error: Error) => {
+      problem ??= error;
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    };
+    const timer = setTimeout(() => stop(failed(`did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+
+    child.stdout.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_OUTPUT_BYTES) {
+        stop(
+          signerError(
+            'ESEAL_BAD_SIGNATURE',
+            `${label}: expected one armored signature on stdout, found more than ${MAX_OUTPUT_BYTES} bytes`,
+            options.key.fingerprint,
+          ),
+        );
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL);
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) options.onStderr?.(line);
+    });
+    // A command that exits without reading all of stdin closes the pipe: its exit status decides.
+    child.stdin.on('error', () => {});
+    child.stdin.end(data);
+
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(
+        failed(
+          `cannot run ${'shell' in command ? command.shell : command[0]} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+          error,
+        ),
+      );
+    });
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      if (pending.trim()) options.onStderr?.(pending);
+      if (problem) return reject(problem);
+      if (status !== 0) {
+        const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : '';
+        return reject(failed(`exited with ${signal ? `signal ${signal}` : `status ${status}`}${tail}`));
+      }
+      resolve(Buffer.concat(stdout).toString('utf8'));
+    });
+  });
+}
