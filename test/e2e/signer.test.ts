@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanTempDirs, ROOT, runCli, tempDir, type RunResult } from '../helpers/index.js';
+import { cleanTempDirs, ROOT, run, runCli, tempDir, type RunResult } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { Gpg, goodSigs } from '../helpers/gpg.js';
 import { sealpack, setUp, writeTree } from './publish-helpers.js';
@@ -237,6 +237,30 @@ test('exec: without the signer public key (--signer-key, SEALPACK_SIGNER_KEY) no
   const privateKey = cli(['sign', path, '--signer', `exec:${ADAPTER}`, '--signer-key', secret]);
   assert.is(privateKey.status, 2);
   assert.match(privateKey.stderr, /ESEAL_CONFIG: .*expected a public key, found a private key/);
+});
+
+test("the README's co-signing: sq sign --detached --append onto a seal made with --signer gpg meets a threshold of two", async () => {
+  assert.is(run('sq', ['--version']).status, 0, 'sq (Sequoia) must be installed: CI installs it from Debian');
+  const path = await tarball();
+  assert.is(cli(['sign', path, '--signer', 'gpg']).status, 0);
+  const dir = await tempDir('sealpack-signer-sq-');
+  const [alice, alicePub] = [join(dir, 'alice.pgp'), join(dir, 'alice.pub.asc')];
+  for (const args of [
+    ['key', 'generate', '--userid', 'Alice <alice@example.org>', '--export', alice],
+    ['key', 'extract-cert', '--output', alicePub, alice],
+    ['sign', '--detached', '--append', '--signer-key', alice, '-o', `${path}.manifest.json.asc`, `${path}.manifest.json`],
+  ]) {
+    const result = run('sq', args);
+    assert.is(result.status, 0, `sq ${args.join(' ')}: ${result.stderr}`);
+  }
+  const consumer = await writeTree(await tempDir('sealpack-signer-consumer-'), {
+    '.sealpack/keys/release.asc': ctx.publicKey,
+    '.sealpack/keys/alice.asc': await readFile(alicePub, 'utf8'),
+    '.sealpackrc.json': { trust: [{ packages: '**', keys: ['release', 'alice'], threshold: 2 }] },
+  });
+  const both = runCli(['verify', path], { cwd: consumer });
+  assert.is(both.status, 0, both.stderr);
+  assert.match(both.stderr, /signed by alice \([0-9A-F]{40}\), release/);
 });
 
 test('pack and publish --dry-run sign through --signer gpg', async () => {
