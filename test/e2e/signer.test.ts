@@ -263,6 +263,25 @@ test("the README's co-signing: sq sign --detached --append onto a seal made with
   assert.match(both.stderr, /signed by alice \([0-9A-F]{40}\), release/);
 });
 
+test('doctor --signer gpg judges the key gpg holds by its expiry, without asking gpg to sign', async () => {
+  const dir = await writeTree(await tempDir('sealpack-signer-doctor-'), {
+    'package.json': { name: 'doctored', version: '1.0.0', private: true },
+  });
+  const doctor = (env: NodeJS.ProcessEnv) =>
+    runCli(['doctor', dir, '--signer', 'gpg', '--days', '30'], { env: { ...env, SEALPACK_SIGNER_TIMEOUT: '1' } });
+  const fine = doctor({ GNUPGHOME: ctx.release.home });
+  assert.is(fine.status, 0, fine.stderr);
+  const soon = await Gpg.create();
+  try {
+    soon.generate('Soon <soon@example.org>', 'ed25519', 'sign', '10d');
+    const expiring = doctor({ GNUPGHOME: soon.home });
+    assert.is(expiring.status, 1, expiring.stderr);
+    assert.match(expiring.stderr, /problem: signing key [0-9A-F]{40}: cannot sign on .*expires within 30 days/);
+  } finally {
+    soon.stop();
+  }
+});
+
 test('pack and publish --dry-run sign through --signer gpg', async () => {
   const setup = await setUp();
   const env = { ...setup.env, GNUPGHOME: ctx.release.home, SEALPACK_PASSPHRASE: '' };

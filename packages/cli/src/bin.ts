@@ -83,10 +83,8 @@ cli
   .option('--key <file>', 'With --consumer: a public key to pin')
   .action(main(load('init')));
 
-cli
-  .command('doctor [dir]', 'Check a repository for CI: guards, signing key, keyring')
+signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing key, keyring'))
   .option('--days <n>', 'Warn about a signing key expiring within this many days', { default: 30 })
-  .option('--key <file>', 'Armored private key file (or SEALPACK_KEY)')
   .action(main(load('doctor')));
 
 cli.help();

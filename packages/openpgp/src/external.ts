@@ -56,6 +56,7 @@ export function externalSigner(options: ExternalSignerOptions): Signer {
   return {
     fingerprint: key.fingerprint,
     ...(userId ? { userId } : {}),
+    publicKey: key,
     async sign(data: Uint8Array, date?: Date): Promise<string> {
       if (date) {
         throw new SealError(
@@ -103,7 +104,6 @@ export async function checkReturnedSignature(
   if (packets.length !== 1 || !(packets[0] instanceof SignaturePacket)) {
     throw refuse('ESEAL_BAD_SIGNATURE', `expected exactly one signature packet, found ${packets.length}`);
   }
-  const packet = packets[0];
   const single = armorSignaturePackets(packets);
   const [check] = await verifySignatures(data, single, [key]);
   if (!check) throw refuse('ESEAL_BAD_SIGNATURE', 'expected one signature packet OpenPGP.js can read, found none');
@@ -119,7 +119,7 @@ export async function checkReturnedSignature(
   }
   if (!check.valid) throw refuse('ESEAL_BAD_SIGNATURE', `the signature does not verify over the bytes given: ${check.reason}`);
   const created = check.created;
-  const expires = signatureExpiry(packet);
+  const expires = check.signatureExpires;
   if (expires && expires.getTime() <= now.getTime()) {
     throw refuse('ESEAL_SIGNATURE_EXPIRED', `the signature expired on ${expires.toISOString()}, before it was returned`);
   }
@@ -144,13 +144,6 @@ export async function checkReturnedSignature(
     throw refuse('ESEAL_KEY_EXPIRED', `key ${key.fingerprint} expired on ${check.keyExpires.toISOString()}`);
   }
   return single;
-}
-
-// Key expiration is per key; a signature's own lifetime is in its packet (gpg --default-sig-expire).
-function signatureExpiry(packet: SignaturePacket): Date | undefined {
-  const seconds = packet.signatureExpirationTime;
-  if (packet.signatureNeverExpires || !seconds || !packet.created) return undefined;
-  return new Date(packet.created.getTime() + seconds * 1000);
 }
 
 function signingKeyCreated(key: KeyInfo, fingerprint: string | undefined): Date {

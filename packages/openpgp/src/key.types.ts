@@ -59,6 +59,8 @@ export interface Signer {
   /** The primary key's fingerprint, uppercase hex. */
   fingerprint: string;
   userId?: string;
+  /** The public key its signatures are checked against, for back-ends that sign elsewhere (gpg, exec). */
+  publicKey?: KeyInfo;
   /** An ASCII-armored detached binary (type 0x00) signature over `data`. */
   sign(data: Uint8Array, date?: Date): Promise<string>;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
-import type { Signer } from '@sealpack/openpgp';
+import type { KeyInfo, Signer } from '@sealpack/openpgp';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
 
@@ -44,11 +44,17 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     } catch (error) {
       problems.push(`signing key: ${(error as Error).message}`);
     }
-    // The Signer refuses to sign at a date its key is expired (or revoked) at: asking it to
-    // sign as of `days` from now answers "will it still sign then?" with OpenPGP.js's own rules.
+    // A key file's Signer refuses to sign at a date its key is expired (or revoked) at: asking
+    // it to sign as of `days` from now answers "will it still sign then?" with OpenPGP.js's own
+    // rules. gpg and exec signers sign now only (and a probe would ask for a PIN or a touch):
+    // their public key's expiry answers instead.
     const then = new Date(Date.now() + days * DAY);
     try {
-      await signer.sign(new Uint8Array([0]), then);
+      if (signer.publicKey) {
+        if (!canSignAt(signer.publicKey, then)) throw new Error('expires');
+      } else {
+        await signer.sign(new Uint8Array([0]), then);
+      }
     } catch {
       problems.push(
         `signing key ${signer.fingerprint}: cannot sign on ${then.toISOString().slice(0, 10)}: it expires within ${days} days; extend it (gpg --quick-set-expire) and re-pin the public key`,
@@ -73,6 +79,13 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     `sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`,
   );
   return problems.length === 0 ? 0 : 1;
+}
+
+/** The primary key is valid at `date`, and so is a signing subkey when it has any. */
+function canSignAt(key: KeyInfo, date: Date): boolean {
+  const valid = (expires: Date | null) => expires === null || expires.getTime() > date.getTime();
+  const signing = key.subkeys.filter((s) => s.canSign);
+  return valid(key.expires) && (signing.length === 0 || signing.some((s) => valid(s.expires)));
 }
 
 /** `--days N`: a whole number of days, 0 to 3650; anything else is a usage error, not a RangeError. */
