@@ -99,6 +99,15 @@ test('--signer gpg signs through gpg-agent (the one secret key); sealpack verify
   assert.match(packets, /digest algo 10,/);
 });
 
+test('seal --signer exec: the reference adapter seals a tarball as it is; verify and gpgv accept it', async () => {
+  const path = await tarball('1.3.0');
+  const sealed = cli(['seal', path, '--signer', `exec:${ADAPTER}`, '--signer-key', ctx.publicKeyFile]);
+  assert.is(sealed.status, 0, sealed.stderr);
+  const verified = await consumerVerifies(path);
+  assert.is(verified.status, 0, verified.stdout + verified.stderr);
+  await assertGpgvAccepts(path);
+});
+
 test('SEALPACK_SIGNER=gpg:KEYID signs with that key and wins over SEALPACK_KEY; --key wins over SEALPACK_SIGNER', async () => {
   const path = await tarball('1.1.0');
   const signed = cli(['sign', path], { SEALPACK_SIGNER: `gpg:${ctx.fingerprint}`, SEALPACK_KEY: 'not a key' });
