@@ -20,6 +20,8 @@ interface Ctx {
   /** A key made ten days ago, so gpg can date a signature days back with it. */
   old: Gpg;
   oldKeyFile: string;
+  /** The release key with a revocation certificate appended (`cat`), which gpg never saw. */
+  revokedKeyFile: string;
   fingerprint: string;
   publicKeyFile: string;
   publicKey: string;
@@ -35,6 +37,13 @@ test.before(async () => {
   const keys = await tempDir('sealpack-signer-key-');
   ctx.publicKeyFile = join(keys, 'release.pub.asc');
   await writeFile(ctx.publicKeyFile, ctx.publicKey);
+  ctx.revokedKeyFile = join(keys, 'revoked.pub.asc');
+  const certificate = join(keys, 'release.rev.asc');
+  ctx.release.run(['--command-fd', '0', '--output', certificate, '--gen-revoke', ctx.fingerprint], {
+    batch: false,
+    input: 'y\n1\n\ny\n',
+  });
+  await writeFile(ctx.revokedKeyFile, ctx.publicKey + (await readFile(certificate, 'utf8')));
   ctx.oldKeyFile = join(keys, 'old.pub.asc');
   await writeFile(ctx.oldKeyFile, ctx.old.exportPublic(old));
 });

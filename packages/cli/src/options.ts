@@ -115,15 +115,18 @@ async function signerFromSpec(spec: string, from: string, options: Record<string
   throw new SealError('ESEAL_CONFIG', `${from}: expected gpg, gpg:KEYID or exec:COMMAND, found ${JSON.stringify(spec)}`);
 }
 
-/** `--signer-key FILE` or `SEALPACK_SIGNER_KEY` (a file path): the public key a signer signs with. */
+/**
+ * `--signer-key FILE` or `SEALPACK_SIGNER_KEY` (a file path): the public key a signer signs
+ * with, armored or binary, read whole (a revocation appended to it counts).
+ */
 async function readSignerKey(options: Record<string, unknown>, context: Context) {
   const named = typeof options.signerKey === 'string' ? options.signerKey : context.env.SEALPACK_SIGNER_KEY;
   if (!named) return undefined;
   const { readPublicKey } = await import('@sealpack/openpgp');
   const file = resolve(context.cwd, named);
-  let text: string;
+  let text: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(file);
   } catch (error) {
     throw new SealError('ESEAL_CONFIG', `--signer-key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`, {
       cause: error,
