@@ -75,15 +75,19 @@ export async function readLockedPackages(dir: string): Promise<LockedEntry[]> {
   return locked;
 }
 
-/** The sha512 digests of an ssri string (`sha512-… sha1-…`): what can bind a tarball to a seal. */
-const sha512Of = (integrity: string | undefined) =>
-  new Set(
-    (integrity ?? '')
-      .split(/\s+/)
-      .filter((part) => part.startsWith('sha512-'))
-      .map((part) => part.split('?')[0]),
-  );
+/** The digests an ssri string lists (`sha512-… sha1-…`), without their `?options`. */
+const digestsOf = (integrity: string | undefined) =>
+  (integrity ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((part) => part.split('?')[0]!);
 
+/**
+ * Compares every digest an integrity string lists with the sealed one. npm and pnpm accept a
+ * tarball matching any one of several digests of the strongest algorithm, so one sealed digest
+ * next to an attacker's would let the attacker's tarball in: each listed digest must be the
+ * sealed one, and anything else (another sha512, a weaker algorithm nobody sealed) is refused.
+ */
 function compareIntegrity(
   label: string,
   sealed: string,
@@ -91,10 +95,16 @@ function compareIntegrity(
   where: string,
   subject: Omit<Finding, 'code' | 'severity' | 'message'>,
 ): Finding | undefined {
-  const digests = sha512Of(found);
-  if (digests.has(sealed)) return undefined;
+  const digests = digestsOf(found);
+  const others = digests.filter((digest) => digest !== sealed);
+  if (digests.length > 0 && others.length === 0) return undefined;
   const shown = found ?? 'none';
-  const why = digests.size === 0 ? ` (no sha512 digest to compare: ${shown})` : '';
+  const why =
+    digests.length === 0
+      ? ' (no digest to compare)'
+      : digests.length > others.length
+        ? ` (besides the sealed digest it lists ${others.join(' ')}, which a package manager would accept too)`
+        : '';
   return {
     code: 'ESEAL_INTEGRITY',
     severity: 'error',
@@ -212,7 +222,7 @@ export async function verifyLockedPackages(
       const lockfile = compareIntegrity(label, sealed, pkg.integrity, 'the lockfile', subject);
       if (lockfile) findings.push(lockfile);
       // The registry serving another tarball than it sealed is worth naming even if the lockfile matches.
-      if (seal.integrity && sha512Of(seal.integrity).size > 0) {
+      if (seal.integrity) {
         const served = compareIntegrity(label, sealed, seal.integrity, `the registry's dist`, subject);
         if (served) findings.push(served);
       }
