@@ -20,13 +20,13 @@ export async function makeKey(name = 'alice'): Promise<TestKey> {
   return { name, publicKey: key.publicKey, fingerprint: key.fingerprint, signer: await readSigningKey(key.privateKey) };
 }
 
-/** A consumer project: package.json, pinned keys, and a `.sealpackrc.json` with `config`. */
+/** A consumer project: package.json (workspaces under `packages/`), pinned keys, and a `.sealpackrc.json` with `config`. */
 export async function makeConsumer(keys: TestKey[], config: Record<string, unknown> = {}, dir?: string): Promise<string> {
   const root = dir ?? (await tempDir('sealpack-consumer-'));
   await mkdir(join(root, '.sealpack', 'keys'), { recursive: true });
   for (const key of keys) await writeFile(join(root, '.sealpack', 'keys', `${key.name}.asc`), key.publicKey);
   await writeFile(join(root, '.sealpackrc.json'), JSON.stringify(config, null, 2));
-  await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
+  await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, workspaces: ['packages/*'] }, null, 2));
   return root;
 }
 

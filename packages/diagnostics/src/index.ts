@@ -5,3 +5,12 @@ export type { Finding, Severity } from './finding.types.js';
 export type { Logger } from './logger.types.js';
 export { silentLogger, compareFindings } from './util.js';
 export { mapLimit } from './pool.js';
+export { readRegularFile, readRegularFileSync } from './file.js';
+export type { ReadFileLimits } from './file.js';
+export {
+  MAX_CONFIG_BYTES,
+  MAX_LOCKFILE_BYTES,
+  MAX_MANIFEST_BYTES,
+  MAX_PACKAGE_JSON_BYTES,
+  MAX_SIGNATURE_BYTES,
+} from './limits.js';

@@ -28,6 +28,7 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
   const pending = new Map<number, Job>();
   let nextId = 0;
   let failure: Error | undefined;
+  let closed = false;
 
   const start = () => {
     for (let i = 0; i < size; i++) {
@@ -50,6 +51,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
   return {
     inspect(dir, paths) {
       if (failure) return Promise.reject(failure);
+      // After close, a late caller (one still in flight when another failed) must not start a
+      // new pool: its workers would keep the process alive after the command has ended.
+      if (closed) return Promise.reject(new Error('the hasher is closed'));
       if (slots.length === 0) start();
       const slot = slots.reduce((best, s) => (s.queued < best.queued ? s : best));
       const id = nextId++;
@@ -62,6 +66,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
       });
     },
     async close() {
+      closed = true;
+      for (const job of pending.values()) job.reject(new Error('the hasher is closed'));
+      pending.clear();
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
     },
   };

@@ -1,11 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import {
+  isSealError,
+  MAX_MANIFEST_BYTES,
+  MAX_SIGNATURE_BYTES,
+  readRegularFileSync,
+  SealError,
+  silentLogger,
+  type Finding,
+  type Logger,
+} from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
 import { sealRequirement, type Trust } from '@sealpack/trust';
 import { bundledPrefixes, isInBundle } from './files.js';
-import { findInstalledPackages, nameFromPath, type InstalledPackage } from './layout.js';
+import { checkBinEntry } from './bin.js';
+import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
 import { createHasher, type InspectResponse } from './hasher.js';
 import { forEachLimit } from './limit.js';
 import { checkSeal } from './seal.js';
@@ -32,16 +42,15 @@ export const DEFAULT_INSTALLED_CONCURRENCY = 64;
 
 type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
 
-/** Seal files are small: read synchronously, like the tree search (see layout.ts). */
-function readOptional(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw error;
-  }
-}
+/**
+ * Seal files are small: read synchronously, like the tree search (see layout.ts). Only a regular
+ * file within its bound is read; a FIFO, a folder or a huge file there is ESEAL_MALFORMED.
+ */
+const readSealFile = (path: string, maxBytes: number, what: string): Buffer | undefined =>
+  readRegularFileSync(path, { maxBytes, code: 'ESEAL_MALFORMED', what, optional: true });
+const readEmbeddedManifest = (dir: string) => readSealFile(join(dir, EMBEDDED_MANIFEST_PATH), MAX_MANIFEST_BYTES, 'a manifest');
+const readEmbeddedSignature = (dir: string) =>
+  readSealFile(join(dir, EMBEDDED_SIGNATURE_PATH), MAX_SIGNATURE_BYTES, 'a signature');
 
 /** The embedded seal's own files: they cannot list themselves, and are checked by the signature. */
 const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
@@ -116,30 +125,6 @@ function compareInstalledFiles(
 }
 
 /**
- * True when a sealed ancestor package lists this file or files under this folder: a bundled dependency,
- * whose bytes are in the ancestor's tarball and are checked against the ancestor's seal.
- */
-async function isBundledInSealed(dir: string): Promise<boolean> {
-  const marker = `${sep}node_modules${sep}`;
-  for (let current = dir; current.lastIndexOf(marker) > 0;) {
-    const ancestor = current.slice(0, current.lastIndexOf(marker));
-    const bytes = readOptional(join(ancestor, EMBEDDED_MANIFEST_PATH));
-    if (bytes) {
-      const path = relative(ancestor, dir).split(sep).join('/');
-      try {
-        const manifest = JSON.parse(bytes.toString('utf8')) as { files?: { path?: unknown }[] };
-        if (manifest.files?.some((f) => typeof f.path === 'string' && (f.path === path || f.path.startsWith(`${path}/`))))
-          return true;
-      } catch {
-        // The ancestor's own verification reports its unreadable manifest.
-      }
-    }
-    current = ancestor;
-  }
-  return false;
-}
-
-/**
  * Verifies an installed tree (npm, pnpm, yarn node-modules layouts) against the seals embedded
  * in its packages: signatures against the pinned trust, identity against each package.json,
  * every file's digest, missing and extra files. Packages without a seal: `ESEAL_UNSIGNED` when
@@ -154,8 +139,68 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   const subjects: SubjectResult[] = [];
   const unsignedAllowed: string[] = [];
   let seen = 0;
+  // A declared workspace package is the consumer's source; a link anywhere else is judged.
+  const rootReal = existsSync(dir) ? realpathSync.native(dir) : dir;
+  const workspaces = await workspaceFolders(rootReal);
+
+  // The files a folder's seal lists, only when that seal verifies against the pinned trust:
+  // an unsigned (or badly signed) `.sealpack/manifest.json` at the project root, or in any
+  // folder, must excuse nothing. One check per folder, however many files ask.
+  const verifiedListings = new Map<string, Promise<readonly string[]>>();
+  const verifiedListing = (folder: string): Promise<readonly string[]> => {
+    let listing = verifiedListings.get(folder);
+    if (!listing) {
+      listing = (async () => {
+        try {
+          const manifest = readEmbeddedManifest(folder);
+          const signature = readEmbeddedSignature(folder)?.toString('utf8');
+          if (!manifest || signature === undefined) return [];
+          const seal = await checkSeal({ trust, manifest, signature, artifact: join(folder, EMBEDDED_MANIFEST_PATH), at });
+          if (seal.findings.some((f) => f.severity === 'error')) return [];
+          return (seal.manifest?.files ?? []).map((f) => f.path);
+        } catch (error) {
+          // The folder's own verification reports its unreadable seal.
+          if (isSealError(error)) return [];
+          throw error;
+        }
+      })();
+      verifiedListings.set(folder, listing);
+    }
+    return listing;
+  };
+  /**
+   * True when a sealed ancestor package, whose seal verifies, lists this file or files under this
+   * folder: a bundled dependency, whose bytes are in the ancestor's tarball and are checked
+   * against the ancestor's seal.
+   */
+  const isBundledInSealed = async (path: string): Promise<boolean> => {
+    const marker = `${sep}node_modules${sep}`;
+    for (let current = path; current.lastIndexOf(marker) > 0; ) {
+      const ancestor = current.slice(0, current.lastIndexOf(marker));
+      const rel = relative(ancestor, path).split(sep).join('/');
+      const listed = await verifiedListing(ancestor);
+      if (listed.some((p) => p === rel || p.startsWith(`${rel}/`))) return true;
+      current = ancestor;
+    }
+    return false;
+  };
 
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
+    if (pkg.bin) {
+      // What `npx NAME` and package scripts run: a link or shim into an installed package.
+      const problem = checkBinEntry(pkg.dir, rootReal, workspaces);
+      if (!problem) return;
+      const subject: Subject = { artifact: pkg.dir, package: pkg.via, version: undefined };
+      const finding: Finding = {
+        code: 'ESEAL_EXTRA_FILE',
+        severity: 'error',
+        message: `${pkg.via}: a command no package's seal covers: expected a link or a command shim into an installed package, found one that ${problem}`,
+        ...subject,
+        file: pkg.via,
+      };
+      subjects.push(judgeSubject(subject, [finding], []));
+      return;
+    }
     if (pkg.loose) {
       // Node resolves `require('a')` to `node_modules/a.js` before the folder `a`: loose code
       // there shadows a package, sealed or not. Tool files (`.package-lock.json`…) start with a dot.
@@ -202,7 +247,12 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         found: pkg.name,
       });
     }
-    const manifestBytes = readOptional(join(pkg.dir, EMBEDDED_MANIFEST_PATH));
+    if (pkg.unreadable) {
+      const finding: Finding = { code: 'ESEAL_MALFORMED', severity: 'error', message: pkg.unreadable, ...subject, file: 'package.json' };
+      subjects.push(judgeSubject({ ...subject, artifact: pkg.linkOnly ? pkg.via : pkg.dir }, [...identity, finding], []));
+      return;
+    }
+    const manifestBytes = readEmbeddedManifest(pkg.dir);
     if (pkg.linkOnly) {
       // Another link to a folder already verified: only the new name is news.
       const unsigned =
@@ -238,7 +288,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       subjects.push(judgeSubject(subject, [finding], []));
       return;
     }
-    const signature = readOptional(join(pkg.dir, EMBEDDED_SIGNATURE_PATH))?.toString('utf8');
+    const signature = readEmbeddedSignature(pkg.dir)?.toString('utf8');
     const seal = await checkSeal({
       trust,
       manifest: manifestBytes,
@@ -283,8 +333,16 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   // Packages in flight are bounded: each holds its manifest and file list, nothing more.
   let shown = 0;
   try {
-    await forEachLimit(findInstalledPackages(dir), concurrency, async (pkg) => {
-      await verifyOne(pkg);
+    await forEachLimit(findInstalledPackages(dir, workspaces), concurrency, async (pkg) => {
+      try {
+        await verifyOne(pkg);
+      } catch (error) {
+        // One package that cannot be read (a FIFO or a folder where its seal should be) is that
+        // package's finding, naming the path; the rest of the tree is still verified.
+        if (!isSealError(error)) throw error;
+        const subject: Subject = { artifact: pkg.dir, package: pkg.name ?? nameFromPath(pkg.via) ?? pkg.via, version: pkg.version };
+        subjects.push(judgeSubject(subject, [{ ...subject, ...error.toFinding() }], []));
+      }
       seen++;
       // A terminal redraw per package would cost more than some packages take to verify.
       if (logger.progress && Date.now() - shown > 100) {

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { isSealError, MAX_PACKAGE_JSON_BYTES, readRegularFileSync } from '@sealpack/diagnostics';
 
 /** One installed package, found once however many links lead to it. */
 export interface InstalledPackage {
@@ -21,6 +22,13 @@ export interface InstalledPackage {
    * `require('@a/b')` loads `node_modules/@a/b.js` before the folder `@a/b`. `dir` is its real path.
    */
   loose?: true;
+  /**
+   * Set for an entry of a `node_modules/.bin` folder (a link or a command shim): what a package
+   * manager runs for `npx NAME` and package scripts. `dir` is its path (not resolved).
+   */
+  bin?: true;
+  /** Why its package.json could not be read (a folder, a FIFO, too big): a finding, never a hang. */
+  unreadable?: string;
 }
 
 /** The package name a `node_modules` path gives (`…/node_modules/@a/b` → `@a/b`), or undefined outside one. */
@@ -51,12 +59,19 @@ function listEntries(dir: string): Dirent[] {
   }
 }
 
-function readIdentity(dir: string): { name?: string; version?: string } | undefined {
+function readIdentity(dir: string): { name?: string; version?: string; unreadable?: string } | undefined {
   let text: string;
   try {
-    text = readFileSync(join(dir, 'package.json'), 'utf8');
+    const bytes = readRegularFileSync(join(dir, 'package.json'), {
+      maxBytes: MAX_PACKAGE_JSON_BYTES,
+      code: 'ESEAL_MALFORMED',
+      what: 'package.json',
+      optional: true,
+    });
+    if (!bytes) return undefined;
+    text = bytes.toString('utf8');
   } catch (error) {
-    if (isMissing(error)) return undefined;
+    if (isSealError(error)) return { unreadable: error.message };
     throw error;
   }
   try {
@@ -96,26 +111,53 @@ function containingNodeModules(real: string): string | undefined {
 }
 
 /**
+ * Package-manager bookkeeping in a `node_modules` folder: data no `require` is meant to load.
+ * Every other hidden entry (`node_modules/.hidden/`) is judged like any package or loose file:
+ * `require('.hidden')` loads it all the same. `.bin` is reported entry by entry, `.pnpm` walked.
+ */
+const BOOKKEEPING = /^\.(?:modules\.yaml|package-lock\.json|yarn-integrity|yarn-state\.yml|pnpm-workspace-state(?:-v\d+)?\.json|DS_Store)$/;
+
+/** The real folders of the workspace packages declared by the project at `root` (package.json `workspaces`, pnpm-workspace.yaml). */
+export async function workspaceFolders(root: string): Promise<Set<string>> {
+  const { getPackages } = await import('@manypkg/get-packages');
+  try {
+    const found = await getPackages(root);
+    const dirs = found.tool === 'root' ? [] : found.packages.map((p) => p.dir);
+    return new Set(dirs.flatMap((dir) => (isInside(root, dir) ? [realpathSync.native(dir)] : [])));
+  } catch {
+    // No declared workspace: every link inside the project is judged as a package.
+    return new Set();
+  }
+}
+
+/**
  * Finds every installed package under `root` in the layouts npm, pnpm (`.pnpm` virtual
  * store, hoisted or isolated) and yarn's node-modules linker write. Each real folder is
- * reported once, however many links lead to it. Workspace packages (links to folders inside
- * the project and outside any `node_modules`) and the root project are the consumer's own
- * sources, not installed artifacts: they are not reported, but their own `node_modules` are
- * searched. A link leading out of the project is reported like any package; so are folders
- * without a package.json (Node loads their `index.js` all the same) and loose files.
+ * reported once, however many links lead to it. Workspace packages (links to folders the
+ * project declares as workspace packages, in its package.json `workspaces` or
+ * pnpm-workspace.yaml) and the root project are the consumer's own sources, not installed
+ * artifacts: they are not reported, but their own `node_modules` are searched. Any other link
+ * (out of the project, or to an undeclared folder inside it: a covered package swapped for a
+ * link to a folder an install script wrote) is reported like any package; so are folders
+ * without a package.json (Node loads their `index.js` all the same), loose files, hidden
+ * folders that are no package manager's bookkeeping, and `.bin` entries.
  * Streams: holds only the set of real paths seen, never file contents. The file-system calls
  * are synchronous on purpose: each is a few microseconds on a warm tree, while an asynchronous
  * call costs a thread-pool round trip, and a tree has thousands of them; `realpathSync.native`
  * is one realpath(3) call where the JavaScript version makes one lstat per path segment.
  */
-export async function* findInstalledPackages(root: string): AsyncGenerator<InstalledPackage> {
+export async function* findInstalledPackages(
+  root: string,
+  workspaces?: ReadonlySet<string>,
+): AsyncGenerator<InstalledPackage> {
   const rootReal = realpathSync.native(root);
+  const sources = workspaces ?? (await workspaceFolders(rootReal));
   const seen = new Set<string>([rootReal]);
   const searched = new Set<string>();
   // A stack of node_modules folders still to list; depth-first keeps it small.
   const pending: string[] = [join(rootReal, 'node_modules')];
-  // Installed, or from outside the project (a link to anywhere else is no source of the consumer's).
-  const isPackage = (real: string) => isInstalled(rootReal, real) || !isInside(rootReal, real);
+  // Anything but the root project and its declared workspace packages: those are the consumer's sources.
+  const isPackage = (real: string) => isInstalled(rootReal, real) || !sources.has(real);
   const viaOf = (candidate: string) => relative(rootReal, candidate).split(sep).join('/');
 
   const visit = async function* (candidate: string, linked: boolean): AsyncGenerator<InstalledPackage> {
@@ -175,12 +217,14 @@ export async function* findInstalledPackages(root: string): AsyncGenerator<Insta
         }
         continue;
       }
-      // `.bin`, `.cache`, `.modules.yaml`, `.package-lock.json`, `.yarn-integrity`…: tool data.
-      if (entry.startsWith('.')) continue;
+      if (entry === '.bin' && dirent.isDirectory()) {
+        for (const bin of listEntries(join(modules, entry)))
+          yield { dir: join(modules, entry, bin.name), via: viaOf(join(modules, entry, bin.name)), bin: true };
+        continue;
+      }
+      if (BOOKKEEPING.test(entry) && dirent.isFile()) continue;
       if (entry.startsWith('@') && !dirent.isFile()) {
-        for (const scoped of listEntries(join(modules, entry))) {
-          if (!scoped.name.startsWith('.')) yield* visitEntry(join(modules, entry), scoped);
-        }
+        for (const scoped of listEntries(join(modules, entry))) yield* visitEntry(join(modules, entry), scoped);
         continue;
       }
       yield* visitEntry(modules, dirent);

@@ -27,16 +27,18 @@ export async function forEachLimit<T>(items: AsyncIterable<T>, limit: number, fn
   let failed: unknown;
   const worker = async () => {
     while (failed === undefined) {
-      // Pulls are serialized by the iterator's own queue (async generators queue next()).
-      const step = await iterator.next();
-      if (step.done) return;
       try {
+        // Pulls are serialized by the iterator's own queue (async generators queue next()).
+        const step = await iterator.next();
+        if (step.done) return;
         await fn(step.value);
       } catch (error) {
         failed ??= error;
       }
     }
   };
+  // Every worker settles before the caller hears of a failure: its cleanup (ending the hash
+  // workers) must not run while another item is still starting work.
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
   if (failed !== undefined) throw failed;
 }

@@ -8,7 +8,9 @@ import { printVerdict } from '../report.js';
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const dir = resolve(context.cwd, typeof args[0] === 'string' ? args[0] : '.');
   const at = parseAt(options.at);
-  const trust = await loadTrust({ cwd: dir, configFile: options.config as string | undefined });
+  // Trust comes from where sealpack runs (or --config), never from the folder under check: its
+  // config could name its own keys, and a .sealpackrc.cjs there would run its code.
+  const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
   for (const warning of trust.warnings) context.logger.warn(warning);
   const verdict = await verifyLockfile(dir, {
     trust,
