@@ -8,11 +8,19 @@ const test = suite('diagnostics');
 test('public API is pinned', () => {
   assert.equal(Object.keys(diagnostics).sort(), [
     'INPUT_CODES',
+    'MAX_CONFIG_BYTES',
+    'MAX_LOCKFILE_BYTES',
+    'MAX_MANIFEST_BYTES',
+    'MAX_PACKAGE_JSON_BYTES',
+    'MAX_SIGNATURE_BYTES',
+    'MAX_TARBALL_BYTES',
     'SEAL_CODES',
     'SealError',
     'compareFindings',
     'isSealError',
     'mapLimit',
+    'readRegularFile',
+    'readRegularFileSync',
     'silentLogger',
   ]);
 });

@@ -13,4 +13,5 @@ export {
   MAX_MANIFEST_BYTES,
   MAX_PACKAGE_JSON_BYTES,
   MAX_SIGNATURE_BYTES,
+  MAX_TARBALL_BYTES,
 } from './limits.js';

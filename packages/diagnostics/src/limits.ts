@@ -12,3 +12,5 @@ export const MAX_PACKAGE_JSON_BYTES = 16 << 20;
 export const MAX_LOCKFILE_BYTES = 256 << 20;
 /** A config file or revocation list. */
 export const MAX_CONFIG_BYTES = 4 << 20;
+/** A package tarball, read whole: the registry's packages are a few MB, the largest a few hundred. */
+export const MAX_TARBALL_BYTES = 1 << 30;

@@ -12,5 +12,5 @@ export { readTarball } from './tarball.js';
 export { buildManifest, serializeManifest, parseManifest } from './manifest.js';
 export { hashBytes, hashFile } from './hash.js';
 export { compareFiles } from './compare.js';
-export { sealPaths, readDetachedSeal } from './placement.js';
+export { sealPaths, readDetachedSeal, readTarballFile } from './placement.js';
 export type { DetachedSeal } from './placement.js';

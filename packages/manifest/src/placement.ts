@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, MAX_TARBALL_BYTES, readRegularFile } from '@sealpack/diagnostics';
 
 /** Where the detached seal of a tarball lives (DESIGN.md, "Where seals live"). */
 export function sealPaths(tarball: string): { signature: string; manifest: string; manifestSignature: string } {
@@ -18,26 +18,33 @@ export interface DetachedSeal {
   tarballSignature?: string;
 }
 
-async function readIfExists(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
+/** Only a regular file within its bound: a FIFO there would block forever, a folder fail with a bare EISDIR. */
+const readIfExists = (path: string, maxBytes: number, what: string): Promise<Buffer | undefined> =>
+  readRegularFile(path, { maxBytes, code: 'ESEAL_MALFORMED', what, optional: true });
 
-/** Reads whatever part of a tarball's detached seal exists; a missing file is `undefined`, not an error. */
+/**
+ * Reads whatever part of a tarball's detached seal exists; a missing file is `undefined`, not an
+ * error. Anything else in its place (a folder, a FIFO, a file past its size bound) is
+ * ESEAL_MALFORMED naming the path.
+ */
 export async function readDetachedSeal(tarball: string): Promise<DetachedSeal> {
   const paths = sealPaths(tarball);
   const [manifest, manifestSignature, tarballSignature] = await Promise.all([
-    readIfExists(paths.manifest),
-    readIfExists(paths.manifestSignature),
-    readIfExists(paths.signature),
+    readIfExists(paths.manifest, MAX_MANIFEST_BYTES, 'a manifest'),
+    readIfExists(paths.manifestSignature, MAX_SIGNATURE_BYTES, 'a signature'),
+    readIfExists(paths.signature, MAX_SIGNATURE_BYTES, 'a signature'),
   ]);
   return {
     manifest,
     manifestSignature: manifestSignature?.toString('utf8'),
     tarballSignature: tarballSignature?.toString('utf8'),
   };
+}
+
+/**
+ * The bytes of a tarball file named on the command line: only a regular file within
+ * `MAX_TARBALL_BYTES` (a FIFO in its place would block forever); else ESEAL_CONFIG naming it.
+ */
+export async function readTarballFile(tarball: string): Promise<Buffer> {
+  return (await readRegularFile(tarball, { maxBytes: MAX_TARBALL_BYTES, code: 'ESEAL_CONFIG', what: 'a tarball' }))!;
 }

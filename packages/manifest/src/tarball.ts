@@ -1,4 +1,5 @@
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import type { SealError } from '@sealpack/diagnostics';
@@ -52,9 +53,12 @@ export async function readTarball(
   const hash = createHash('sha512');
   let size = 0;
   try {
-    const handle = await open(source, 'r');
+    // O_NONBLOCK: a FIFO in the tarball's place must not block the open; the stat refuses it.
+    const handle = await open(source, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
-      const { size: statSize } = await handle.stat();
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: stats.isDirectory() ? 'EISDIR' : 'not a regular file' });
+      const statSize = stats.size;
       if (statSize <= WHOLE_READ_LIMIT) {
         // One read of the size stat gave (readFile would stat again): fewer trips to the thread pool.
         const bytes = Buffer.allocUnsafe(statSize);

@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
-import { buildManifest, readTarball, serializeManifest } from '@sealpack/manifest';
+import { buildManifest, readTarball, readTarballFile, serializeManifest } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import type { publish as Publish } from 'libnpmpublish';
@@ -84,7 +84,7 @@ export async function publishDirectory(
 
 async function publishTarball(tarball: string, options: PublishOptions, checkSeal: boolean): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
-  const bytes = await readFile(tarball);
+  const bytes = await readTarballFile(tarball);
   const contents = await readTarball(bytes, tarball);
   const pkg = parsePackageJson(contents.packageJson?.bytes, tarball);
   const label = `${pkg.name}@${pkg.version}`;

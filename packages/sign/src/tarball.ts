@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
 import {
   buildManifest,
   parseManifest,
   readDetachedSeal,
+  readTarballFile,
   readTarball,
   sealPaths,
   serializeManifest,
@@ -36,7 +36,7 @@ export interface SignedTarball {
  */
 export async function signTarball(tarball: string, options: SignTarballOptions): Promise<SignedTarball> {
   const logger = options.logger ?? silentLogger;
-  const bytes = await readFile(tarball);
+  const bytes = await readTarballFile(tarball);
   const contents = await readTarball(bytes, tarball);
   const { name, version } = contents.packageJson ?? {};
   if (!name || !version) {

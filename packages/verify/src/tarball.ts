@@ -1,7 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isSealError, mapLimit, silentLogger, SealError, type Finding, type Logger } from '@sealpack/diagnostics';
-import { compareFiles, hashBytes, readDetachedSeal, readTarball, type Manifest, type TarballContents } from '@sealpack/manifest';
+import {
+  isSealError,
+  mapLimit,
+  silentLogger,
+  type Finding,
+  type Logger,
+} from '@sealpack/diagnostics';
+import { compareFiles, hashBytes, readDetachedSeal, readTarball, readTarballFile, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { checkSeal } from './seal.js';
 import { DEFAULT_CONCURRENCY } from './pool.js';
@@ -79,13 +84,8 @@ export function compareContents(
  * be verified and there is nothing to verify.
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(tarball);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new SealError('ESEAL_CONFIG', `${tarball}: cannot read the tarball (${code})`, { artifact: tarball, cause: error });
-  }
+  // A FIFO in its place would block forever, a folder fail with a bare EISDIR: ESEAL_CONFIG naming it.
+  const bytes = await readTarballFile(tarball);
   const findings: Finding[] = [];
   // A tarball that does not parse is still compared with its detached seal: "the tarball differs
   // from what was signed" is the more useful finding next to "malformed".
@@ -115,6 +115,9 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     });
   }
   if (!manifestBytes) {
+    // A tarball that does not parse has no embedded seal to find: "no seal" next to "malformed"
+    // would send the reader looking for a seal that was never the problem.
+    if (!parsed) return judgeSubject(subject, findings, []);
     findings.push({
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
@@ -164,7 +167,11 @@ export async function verifyTarballs(tarballs: readonly string[], options: Verif
   const logger = options.logger ?? silentLogger;
   let done = 0;
   const subjects = await mapLimit(tarballs, options.concurrency ?? DEFAULT_CONCURRENCY, async (tarball) => {
-    const result = await verifyTarball(tarball, options);
+    // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
+    const result = await verifyTarball(tarball, options).catch((error: unknown) => {
+      if (!isSealError(error)) throw error;
+      return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+    });
     logger.progress?.(`verified ${++done}/${tarballs.length}`);
     return result;
   });

@@ -1,0 +1,82 @@
+// Tarball-input attacks from issue 13: FIFOs and folders where files belong, corrupt tarballs.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { signTarball } from '@sealpack/sign';
+import { verifyTarballs } from '@sealpack/verify';
+import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+import { makeTarball, packageFiles } from '../helpers/tarball.js';
+import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
+
+const test = suite('verify tarball attacks');
+let alice: TestKey;
+// A FIFO blocks the thread that opens it: the CLI runs in a child with a generous bound.
+const HANG = 120_000;
+
+test.before(async () => {
+  alice = await makeKey('alice');
+});
+test.after(cleanTempDirs);
+
+const sealedTarball = async (dir: string, name: string) => {
+  const tgz = await makeTarball(join(dir, `${name}-1.0.0.tgz`), packageFiles(name, '1.0.0'));
+  await signTarball(tgz, { signer: alice.signer });
+  return tgz;
+};
+
+test('a folder where a manifest or signature should be: a finding naming the path; the rest of the batch is reported', async () => {
+  const root = await makeConsumer([alice], {});
+  const good = await sealedTarball(root, 'good');
+  const tgz = await makeTarball(join(root, 'a-1.0.0.tgz'), packageFiles('a', '1.0.0'));
+  await mkdir(`${tgz}.manifest.json`);
+  const other = await makeTarball(join(root, 'b-1.0.0.tgz'), packageFiles('b', '1.0.0'));
+  await signTarball(other, { signer: alice.signer });
+  execFileSync('rm', [`${other}.manifest.json.asc`]);
+  await mkdir(`${other}.manifest.json.asc`);
+  const verdict = await verifyTarballs([good, tgz, other], { trust: await trustOf(root) });
+  assert.equal(
+    verdict.subjects.map((s) => `${s.artifact.slice(root.length + 1)} ${s.status}`),
+    ['a-1.0.0.tgz fail', 'b-1.0.0.tgz fail', 'good-1.0.0.tgz pass'],
+  );
+  assert.equal(
+    verdict.findings.map((f) => `${f.code} ${f.artifact?.slice(root.length + 1)}`),
+    ['ESEAL_MALFORMED a-1.0.0.tgz.manifest.json', 'ESEAL_MALFORMED b-1.0.0.tgz.manifest.json.asc'],
+  );
+  assert.ok(verdict.findings.every((f) => /EISDIR/.test(f.message)));
+});
+
+test('a FIFO in place of X.tgz or X.tgz.manifest.json: a coded error naming it, never a hang', async () => {
+  const root = await makeConsumer([alice], {});
+  const good = await sealedTarball(root, 'good');
+  execFileSync('mkfifo', [join(root, 'fifo-1.0.0.tgz')]);
+  const tgz = await makeTarball(join(root, 'm-1.0.0.tgz'), packageFiles('m', '1.0.0'));
+  execFileSync('mkfifo', [`${tgz}.manifest.json`]);
+  const result = runCli(['verify', '--json', good, join(root, 'fifo-1.0.0.tgz'), tgz], { cwd: root, timeout: HANG });
+  assert.is(result.status, 1, result.stderr);
+  const verdict = JSON.parse(result.stdout) as { findings: { code: string; artifact: string; message: string }[] };
+  assert.equal(
+    verdict.findings.map((f) => `${f.code} ${f.artifact.slice(root.length + 1)}`),
+    ['ESEAL_CONFIG fifo-1.0.0.tgz', 'ESEAL_MALFORMED m-1.0.0.tgz.manifest.json'],
+  );
+  assert.ok(verdict.findings.every((f) => /a FIFO/.test(f.message)));
+  // The unreadable tarball alone: an input error, exit 2.
+  const alone = runCli(['verify', join(root, 'fifo-1.0.0.tgz')], { cwd: root, timeout: HANG });
+  assert.is(alone.status, 2, alone.stderr);
+  // sign refuses it too, and does not hang.
+  await rejects(() => signTarball(join(root, 'fifo-1.0.0.tgz'), { signer: alice.signer }), 'ESEAL_CONFIG', /a FIFO/);
+});
+
+test('a corrupt tarball is ESEAL_MALFORMED alone, with no misleading "no seal"', async () => {
+  const root = await makeConsumer([alice], {});
+  const tgz = join(root, 'corrupt-1.0.0.tgz');
+  await writeFile(tgz, Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(64, 7)]));
+  const verdict = await verifyTarballs([tgz], { trust: await trustOf(root) });
+  assert.equal(
+    verdict.findings.map((f) => f.code),
+    ['ESEAL_MALFORMED'],
+  );
+});
+
+test.run();
