@@ -16,6 +16,7 @@ test('public API is pinned', () => {
     'parseManifest',
     'readDetachedSeal',
     'readTarball',
+    'readTarballFile',
     'sealPaths',
     'serializeManifest',
   ]);

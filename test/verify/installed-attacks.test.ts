@@ -128,10 +128,11 @@ test('a folder where package.json or the seal should be is a finding naming the 
   const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
   assert.equal(brief(verdict), ['error ESEAL_MALFORMED @acme/dirjson package.json', 'error ESEAL_MALFORMED @acme/dirseal']);
   assert.ok(verdict.findings.every((f) => /EISDIR/.test(f.message) && f.message.includes(nm)));
-  assert.equal(
-    verdict.subjects.map((s) => `${s.package} ${s.status}`).sort(),
-    ['@acme/dirjson fail', '@acme/dirseal fail', '@acme/good pass'],
-  );
+  assert.equal(verdict.subjects.map((s) => `${s.package} ${s.status}`).sort(), [
+    '@acme/dirjson fail',
+    '@acme/dirseal fail',
+    '@acme/good pass',
+  ]);
 });
 
 test('a FIFO in place of package.json or the embedded manifest: ESEAL_MALFORMED naming it, never a hang', async () => {
@@ -156,8 +157,7 @@ test('a FIFO in place of package.json or the embedded manifest: ESEAL_MALFORMED 
 test('an error while walking the tree ends the process: the hash workers are stopped', async () => {
   const root = await makeConsumer([alice], ACME);
   const nm = join(root, 'node_modules');
-  for (let i = 0; i < 20; i++)
-    await installPackage(join(nm, `@acme`, `p${i}`), `@acme/p${i}`, '1.0.0', { signer: alice.signer });
+  for (let i = 0; i < 20; i++) await installPackage(join(nm, `@acme`, `p${i}`), `@acme/p${i}`, '1.0.0', { signer: alice.signer });
   // A link to itself: realpath fails with ELOOP while hashing is under way.
   await symlink('zz-loop', join(nm, 'zz-loop'));
   const result = runCli(['verify-installed'], { cwd: root, timeout: HANG });

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@sealpack/manifest';
 import { verifyLockfile } from '@sealpack/verify';
-import { cleanTempDirs, tempDir } from '../helpers/index.js';
+import { cleanTempDirs } from '../helpers/index.js';
 import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
 import { startStubRegistry, tarballOf, type StubRegistry } from './registry-stub.js';
 
@@ -60,7 +60,12 @@ for (const [file, write] of [
     const dir = await makeConsumer([alice], ACME);
     await writeFile(join(dir, file), write(sealed));
     assert.ok((await verify(dir)).ok, 'the sealed digest alone passes');
-    for (const integrity of [`${sealed} ${evil}`, `${evil} ${sealed}`, `${sealed} sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=`, `${sealed}\n${evil}`]) {
+    for (const integrity of [
+      `${sealed} ${evil}`,
+      `${evil} ${sealed}`,
+      `${sealed} sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=`,
+      `${sealed}\n${evil}`,
+    ]) {
       await writeFile(join(dir, file), write(integrity));
       const verdict = await verify(dir);
       assert.not.ok(verdict.ok, integrity);

@@ -26,7 +26,10 @@ export async function makeConsumer(keys: TestKey[], config: Record<string, unkno
   await mkdir(join(root, '.sealpack', 'keys'), { recursive: true });
   for (const key of keys) await writeFile(join(root, '.sealpack', 'keys', `${key.name}.asc`), key.publicKey);
   await writeFile(join(root, '.sealpackrc.json'), JSON.stringify(config, null, 2));
-  await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, workspaces: ['packages/*'] }, null, 2));
+  await writeFile(
+    join(root, 'package.json'),
+    JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, workspaces: ['packages/*'] }, null, 2),
+  );
   return root;
 }
 

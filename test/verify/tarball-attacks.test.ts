@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signTarball } from '@sealpack/sign';
 import { verifyTarballs } from '@sealpack/verify';
-import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+import { cleanTempDirs, rejects, runCli } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
 

@@ -57,7 +57,8 @@ export async function readTarball(
     const handle = await open(source, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: stats.isDirectory() ? 'EISDIR' : 'not a regular file' });
+      if (!stats.isFile())
+        throw Object.assign(new Error('not a regular file'), { code: stats.isDirectory() ? 'EISDIR' : 'not a regular file' });
       const statSize = stats.size;
       if (statSize <= WHOLE_READ_LIMIT) {
         // One read of the size stat gave (readFile would stat again): fewer trips to the thread pool.

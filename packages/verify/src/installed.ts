@@ -175,7 +175,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
    */
   const isBundledInSealed = async (path: string): Promise<boolean> => {
     const marker = `${sep}node_modules${sep}`;
-    for (let current = path; current.lastIndexOf(marker) > 0; ) {
+    for (let current = path; current.lastIndexOf(marker) > 0;) {
       const ancestor = current.slice(0, current.lastIndexOf(marker));
       const rel = relative(ancestor, path).split(sep).join('/');
       const listed = await verifiedListing(ancestor);
@@ -248,7 +248,13 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       });
     }
     if (pkg.unreadable) {
-      const finding: Finding = { code: 'ESEAL_MALFORMED', severity: 'error', message: pkg.unreadable, ...subject, file: 'package.json' };
+      const finding: Finding = {
+        code: 'ESEAL_MALFORMED',
+        severity: 'error',
+        message: pkg.unreadable,
+        ...subject,
+        file: 'package.json',
+      };
       subjects.push(judgeSubject({ ...subject, artifact: pkg.linkOnly ? pkg.via : pkg.dir }, [...identity, finding], []));
       return;
     }
@@ -340,7 +346,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         // One package that cannot be read (a FIFO or a folder where its seal should be) is that
         // package's finding, naming the path; the rest of the tree is still verified.
         if (!isSealError(error)) throw error;
-        const subject: Subject = { artifact: pkg.dir, package: pkg.name ?? nameFromPath(pkg.via) ?? pkg.via, version: pkg.version };
+        const subject: Subject = {
+          artifact: pkg.dir,
+          package: pkg.name ?? nameFromPath(pkg.via) ?? pkg.via,
+          version: pkg.version,
+        };
         subjects.push(judgeSubject(subject, [{ ...subject, ...error.toFinding() }], []));
       }
       seen++;

@@ -115,7 +115,8 @@ function containingNodeModules(real: string): string | undefined {
  * Every other hidden entry (`node_modules/.hidden/`) is judged like any package or loose file:
  * `require('.hidden')` loads it all the same. `.bin` is reported entry by entry, `.pnpm` walked.
  */
-const BOOKKEEPING = /^\.(?:modules\.yaml|package-lock\.json|yarn-integrity|yarn-state\.yml|pnpm-workspace-state(?:-v\d+)?\.json|DS_Store)$/;
+const BOOKKEEPING =
+  /^\.(?:modules\.yaml|package-lock\.json|yarn-integrity|yarn-state\.yml|pnpm-workspace-state(?:-v\d+)?\.json|DS_Store)$/;
 
 /** The real folders of the workspace packages declared by the project at `root` (package.json `workspaces`, pnpm-workspace.yaml). */
 export async function workspaceFolders(root: string): Promise<Set<string>> {
@@ -146,10 +147,7 @@ export async function workspaceFolders(root: string): Promise<Set<string>> {
  * call costs a thread-pool round trip, and a tree has thousands of them; `realpathSync.native`
  * is one realpath(3) call where the JavaScript version makes one lstat per path segment.
  */
-export async function* findInstalledPackages(
-  root: string,
-  workspaces?: ReadonlySet<string>,
-): AsyncGenerator<InstalledPackage> {
+export async function* findInstalledPackages(root: string, workspaces?: ReadonlySet<string>): AsyncGenerator<InstalledPackage> {
   const rootReal = realpathSync.native(root);
   const sources = workspaces ?? (await workspaceFolders(rootReal));
   const seen = new Set<string>([rootReal]);

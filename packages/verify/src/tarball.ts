@@ -1,12 +1,14 @@
 import { basename } from 'node:path';
+import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import {
-  isSealError,
-  mapLimit,
-  silentLogger,
-  type Finding,
-  type Logger,
-} from '@sealpack/diagnostics';
-import { compareFiles, hashBytes, readDetachedSeal, readTarball, readTarballFile, type Manifest, type TarballContents } from '@sealpack/manifest';
+  compareFiles,
+  hashBytes,
+  readDetachedSeal,
+  readTarball,
+  readTarballFile,
+  type Manifest,
+  type TarballContents,
+} from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { checkSeal } from './seal.js';
 import { DEFAULT_CONCURRENCY } from './pool.js';
