@@ -2,7 +2,7 @@
 // Sequoia, and one real input for every ESEAL_* code the tarball verifier can produce.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { create as createTar } from 'tar';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -314,6 +314,8 @@ test('expiry is judged at signature time: made after expiry fails, made before p
     `${inTime}.manifest.json`,
   ]);
   assert.is(signedInTime.status, 0, signedInTime.stderr);
+  // Only the manifest is re-signed by erin: alice's X.tgz.asc would be an unknown key's.
+  await rm(`${inTime}.asc`);
   const ok = verify(home, inTime);
   assert.is(ok.status, 0, ok.stdout);
   assert.ok(ok.warnings.includes('ESEAL_KEY_EXPIRED'), ok.stdout);
@@ -399,6 +401,34 @@ test('tampering: a flipped byte in the tarball, the manifest or the signature fa
     sigFlip.errors.some((c) => c === 'ESEAL_BAD_SIGNATURE' || c === 'ESEAL_MALFORMED'),
     sigFlip.stdout,
   );
+});
+
+test('X.tgz.asc is checked where it exists: garbage or a signature over other bytes is ESEAL_BAD_SIGNATURE', async () => {
+  const home = await consumer({ alice: ctx.alicePub });
+  const garbage = await tarball();
+  await writeFile(`${garbage}.asc`, 'not a signature\n');
+  const gone = verify(home, garbage);
+  assert.equal([gone.status, gone.errors], [1, ['ESEAL_BAD_SIGNATURE']], gone.stdout);
+  const swapped = await tarball();
+  const other = await tarball('pkg', '1.0.0', { files: { 'lib/util.js': 'exports.x = 2;\n' } });
+  await copyFile(`${other}.asc`, `${swapped}.asc`);
+  const wrong = verify(home, swapped);
+  assert.equal([wrong.status, wrong.errors], [1, ['ESEAL_BAD_SIGNATURE']], wrong.stdout);
+  // Without X.tgz.asc the manifest seal alone decides, as before.
+  const none = await tarball();
+  await writeFile(`${none}.asc`, '');
+  assert.is(verify(home, none).status, 1, 'an empty .asc is not a signature');
+});
+
+test('a binary manifest signature (gpg --detach-sign without -a) is read', async () => {
+  const gpg = await newGpg();
+  const fpr = gpg.generate('Gus <gus@example.org>', 'ed25519', 'sign');
+  const home = await consumer({ gus: gpg.exportPublic(fpr) });
+  const tgz = await tarball();
+  await writeFile(`${tgz}.manifest.json.asc`, await gpg.signBinary(fpr, await readFile(`${tgz}.manifest.json`)));
+  const result = verify(home, tgz);
+  // X.tgz.asc is still alice's: not pinned here, a warning.
+  assert.equal([result.status, result.errors, result.warnings], [0, [], ['ESEAL_UNKNOWN_KEY']], result.stdout);
 });
 
 test('unknown key, key scope, identity, unsigned and malformed tarballs fail with their codes', async () => {

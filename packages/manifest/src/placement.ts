@@ -12,10 +12,10 @@ export function sealPaths(tarball: string): { signature: string; manifest: strin
 export interface DetachedSeal {
   /** The exact manifest bytes, when `X.tgz.manifest.json` exists. */
   manifest?: Buffer;
-  /** `X.tgz.manifest.json.asc`, armored. */
-  manifestSignature?: string;
-  /** `X.tgz.asc`, armored: the signature over the tarball bytes, for gpg users. */
-  tarballSignature?: string;
+  /** `X.tgz.manifest.json.asc`: armored, or binary as `gpg --detach-sign` writes it. */
+  manifestSignature?: Buffer;
+  /** `X.tgz.asc`: the signature over the tarball bytes, for gpg users (armored or binary). */
+  tarballSignature?: Buffer;
 }
 
 /** Only a regular file within its bound: a FIFO there would block forever, a folder fail with a bare EISDIR. */
@@ -34,11 +34,7 @@ export async function readDetachedSeal(tarball: string): Promise<DetachedSeal> {
     readIfExists(paths.manifestSignature, MAX_SIGNATURE_BYTES, 'a signature'),
     readIfExists(paths.signature, MAX_SIGNATURE_BYTES, 'a signature'),
   ]);
-  return {
-    manifest,
-    manifestSignature: manifestSignature?.toString('utf8'),
-    tarballSignature: tarballSignature?.toString('utf8'),
-  };
+  return { manifest, manifestSignature, tarballSignature };
 }
 
 /**

@@ -134,7 +134,12 @@ async function blockPackets(block: OpenPgpBlock, source: string | undefined): Pr
 const tooMany = (source: string | undefined) =>
   sealError('ESEAL_MALFORMED', `more than ${MAX_SIGNATURE_PACKETS} signature packets: refused unchecked`, source);
 
-export const packetKey = (packet: { write(): Uint8Array }): string => Buffer.from(packet.write()).toString('base64');
+// The bytes a simple packet was read from: comparing them is cheaper than writing it again.
+const readFrom = new WeakMap<object, string>();
+
+/** Identifies a packet by its bytes (copies are the same signature). */
+export const packetKey = (packet: { write(): Uint8Array }): string =>
+  readFrom.get(packet) ?? Buffer.from(packet.write()).toString('base64');
 
 const armorName = (type: enums.armor): string => enums.read(enums.armor, type);
 
@@ -190,6 +195,8 @@ function splitPackets(bytes: Uint8Array, source: string | undefined): SignatureP
     const packet = new SignaturePacket();
     // Throws on what it cannot read; then readSignature decides (skip or refuse).
     packet.read(bytes.subarray(at, at + length));
+    // The body, as write() returns it: the same key whichever header form gpg used.
+    readFrom.set(packet, Buffer.from(bytes.buffer, bytes.byteOffset + at, length).toString('base64'));
     packets.push(packet);
     at += length;
   }

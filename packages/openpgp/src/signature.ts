@@ -12,7 +12,7 @@ import type { SignatureCheck } from './signature.types.js';
  * One armored block with the signature packets of `existing`, then those of `added`;
  * a packet already present (byte for byte) is not added again.
  */
-export async function appendSignatures(existing: string, added: string): Promise<string> {
+export async function appendSignatures(existing: string | Uint8Array, added: string): Promise<string> {
   const [first, second] = await Promise.all([readSignaturePackets(existing, undefined), readSignaturePackets(added, undefined)]);
   const seen = new Set(first.map(packetKey));
   for (const packet of second) {

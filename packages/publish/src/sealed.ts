@@ -54,7 +54,7 @@ export async function checkSealedTarball(
       },
     );
   }
-  const seals: { bytes: Buffer; signature: string | undefined; artifact: string }[] = [
+  const seals: { bytes: Buffer; signature: string | Uint8Array | undefined; artifact: string }[] = [
     { bytes: detached, signature: detachedSignature, artifact: paths.manifest },
   ];
   const warnings: string[] = [];

@@ -74,7 +74,7 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
     options.signer.sign(bytes),
     options.signer.sign(manifestBytes),
   ]);
-  const merge = (previous: string | undefined, added: string): Promise<string> | string =>
+  const merge = (previous: Uint8Array | undefined, added: string): Promise<string> | string =>
     appended && previous ? appendSignatures(previous, added) : added;
   const tarballArmor = await merge(existing.tarballSignature, tarballSignature);
   const manifestArmor = await merge(existing.manifestSignature, manifestSignature);

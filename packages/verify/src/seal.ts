@@ -1,13 +1,14 @@
 import { isSealError, type Finding } from '@sealpack/diagnostics';
 import { parseManifest, type Manifest } from '@sealpack/manifest';
-import { verifySignatures } from '@sealpack/openpgp';
+import { verifySignatures, type SignatureCheck } from '@sealpack/openpgp';
 import { judgeSignatures, type SignerInfo, type Trust } from '@sealpack/trust';
 
 export interface CheckSealInput {
   trust: Trust;
   /** The exact manifest bytes the signature covers. */
   manifest: Uint8Array;
-  signature: string | undefined;
+  /** Armored, or binary as `gpg --detach-sign` writes it. */
+  signature: string | Uint8Array | undefined;
   /** What the manifest is about, for messages. */
   artifact: string;
   /** The package the seal must be for (its package.json, the lockfile); absent when unreadable. */
@@ -26,6 +27,63 @@ const asFinding = (error: unknown, artifact: string): Finding => {
   if (isSealError(error)) return { artifact, ...error.toFinding() };
   throw error;
 };
+
+/**
+ * Checks `X.tgz.asc`, the signature over the tarball bytes that gpg users check with
+ * `gpg --verify X.tgz.asc X.tgz`: every signature in it by a pinned key must verify, and an
+ * unreadable one is bad too (gpg reports BADSIG, or nothing it can check). It is never the
+ * seal: the signed manifest decides trust (keys, revocations, policy); a signature in it
+ * by a key that is not pinned is a warning.
+ */
+export async function checkTarballSignature(
+  trust: Trust,
+  tarball: Uint8Array,
+  signature: Uint8Array,
+  subject: Pick<Finding, 'artifact' | 'package' | 'version'>,
+): Promise<Finding[]> {
+  const file = `${subject.artifact}.asc`;
+  const label = `${subject.package ?? subject.artifact}@${subject.version ?? '?'}`;
+  const bad = (found: string, fingerprint?: string): Finding => ({
+    code: 'ESEAL_BAD_SIGNATURE',
+    severity: 'error',
+    message: `${label}: ${file} does not verify over the tarball: expected a valid signature, found ${found}`,
+    ...subject,
+    ...(fingerprint ? { fingerprint } : {}),
+    expected: 'a valid signature',
+    found,
+  });
+  let checks: SignatureCheck[];
+  try {
+    checks = await verifySignatures(
+      tarball,
+      signature,
+      trust.keys.map((k) => k.key),
+      file,
+    );
+  } catch (error) {
+    if (!isSealError(error)) throw error;
+    return [bad(error.message.replace(`${file}: `, ''))];
+  }
+  return checks
+    .map((check): Finding | undefined => {
+      if (check.primaryFingerprint === undefined) {
+        const fingerprint = check.issuerFingerprint ?? check.issuerKeyId;
+        return {
+          code: 'ESEAL_UNKNOWN_KEY',
+          severity: 'warning',
+          message: `${label}: ${file}: signature #${check.index + 1} is not from a pinned key: expected a key pinned in ${trust.policy.keyring}, found ${fingerprint}`,
+          ...subject,
+          fingerprint,
+          expected: `a key pinned in ${trust.policy.keyring}`,
+          found: fingerprint,
+        };
+      }
+      return check.valid
+        ? undefined
+        : bad(`signature #${check.index + 1}: ${check.reason ?? 'invalid'}`, check.primaryFingerprint);
+    })
+    .filter((f): f is Finding => f !== undefined);
+}
 
 /**
  * Checks a seal (manifest bytes + armored signatures) for `expected`: the manifest parses,

@@ -10,7 +10,7 @@ import {
   type TarballContents,
 } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
-import { checkSeal } from './seal.js';
+import { checkSeal, checkTarballSignature } from './seal.js';
 import { DEFAULT_CONCURRENCY } from './pool.js';
 import { judgeSubject, makeVerdict } from './verdict.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
@@ -138,8 +138,11 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
 
   const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected, at: options.at });
   findings.push(...seal.findings);
+  if (seal.manifest && !expected) subject = { artifact: tarball, package: seal.manifest.name, version: seal.manifest.version };
+  if (detachedSeal.tarballSignature) {
+    findings.push(...(await checkTarballSignature(options.trust, bytes, detachedSeal.tarballSignature, subject)));
+  }
   if (seal.manifest) {
-    if (!expected) subject = { artifact: tarball, package: seal.manifest.name, version: seal.manifest.version };
     const manifest = parsed ? seal.manifest : { ...seal.manifest, files: undefined };
     findings.push(...compareContents(manifest, contents, subject));
   }
