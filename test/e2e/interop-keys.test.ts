@@ -119,6 +119,13 @@ test('binary key files as gpg and sq write them (NAME.gpg, NAME.pgp) are pinned'
   assert.is((await judge(trust, sqSignature)).signers[0]?.keyName, 'bin');
 });
 
+test("gpg's own revocation certificate (openpgp-revocs.d, guarded by a leading ':') appended: refused, not skipped", async () => {
+  const fpr = gpg.generate('Guard <guard@example.org>', 'ed25519', 'sign');
+  const guarded = await readFile(join(gpg.home, 'openpgp-revocs.d', `${fpr}.rev`), 'utf8');
+  const dir = await project({ 'guard.asc': gpg.exportPublic(fpr) + guarded });
+  await rejects(() => loadTrust({ cwd: dir }), 'ESEAL_CONFIG', /guard\.asc: .*leading ':'/);
+});
+
 test('several certificates in one file all count under its NAME', async () => {
   const first = gpg.generate('Team One <one@example.org>', 'ed25519', 'sign');
   const second = gpg.generate('Team Two <two@example.org>', 'rsa3072', 'sign');
