@@ -1,10 +1,13 @@
 import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { SealError } from '@sealpack/diagnostics';
 import { Parser, type ReadEntry } from 'tar';
 import { malformed } from './error.js';
+import { createStructureCheck, MAX_UNPACKED_BYTES, type StructureProblem } from './structure.js';
 import { hashBytes, integrityOf } from './hash.js';
 import type { ManifestFile, TarballContents } from './manifest.types.js';
 import {
@@ -21,8 +24,9 @@ import {
 // old ones), which npm strips the same way. We accept any one folder, taken from the
 // first entry, and refuse a second one: npm would merge them, and the manifest's paths
 // would no longer say which entry an extractor writes where.
-// ContiguousFile ('7') and OldFile ('\0') are regular files to every tar reader.
-const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+// OldFile ('\0') is a regular file to every tar reader. ContiguousFile ('7') is too, to node-tar,
+// but pnpm refuses it: the structure check (structure.ts) refuses it first.
+const FILE_TYPES = new Set(['File', 'OldFile']);
 const EMPTY = Buffer.alloc(0);
 const KEPT = new Set(['package.json', EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
 
@@ -47,7 +51,7 @@ export async function readTarball(
   const parse = parseEntries(artifact);
   if (typeof source !== 'string') {
     const bytes = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    parse.end(inflate(bytes, parse.fail));
+    await feedWhole(bytes, parse);
     return { tarball: hashBytes(bytes), ...(await parse.done()) };
   }
   const hash = createHash('sha512');
@@ -70,14 +74,18 @@ export async function readTarball(
         }
         const read = bytes.subarray(0, size);
         hash.update(read);
-        parse.end(inflate(read, parse.fail));
+        await feedWhole(read, parse);
       } else {
-        for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) {
-          hash.update(chunk as Buffer);
-          size += (chunk as Buffer).length;
-          if (!parse.write(chunk as Buffer)) break;
-        }
-        parse.end();
+        const magic = Buffer.alloc(2);
+        await handle.read(magic, 0, 2, 0);
+        const chunks = async function* () {
+          for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false, start: 0 })) {
+            hash.update(chunk as Buffer);
+            size += (chunk as Buffer).length;
+            yield chunk as Buffer;
+          }
+        };
+        await feedStream(chunks(), isGzip(magic), parse);
       }
     } finally {
       await handle.close();
@@ -94,24 +102,56 @@ export async function readTarball(
   return { tarball: integrityOf(hash.digest(), size), ...(await parse.done()) };
 }
 
-/** The bare tar inside gzip `bytes` (or `bytes` when it is not gzip, or too big to inflate whole: tar streams it). */
-function inflate(bytes: Buffer, fail: (found: string, cause: unknown) => void): Buffer | undefined {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes, { maxOutputLength: WHOLE_INFLATE_LIMIT });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return bytes;
-    fail(`unreadable data (${(error as Error).message})`, error);
-    return undefined;
+const isGzip = (bytes: Buffer) => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/**
+ * Feeds a tarball held in memory to the entry parser as bare tar: inflated with one zlib call
+ * when it inflates within `WHOLE_INFLATE_LIMIT`, else streamed.
+ */
+async function feedWhole(bytes: Buffer, parse: EntryParser): Promise<void> {
+  if (!isGzip(bytes)) {
+    parse.write(bytes);
+    return parse.end();
   }
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(bytes, { maxOutputLength: WHOLE_INFLATE_LIMIT });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return feedStream([bytes], true, parse);
+    return parse.fail(`unreadable data (${(error as Error).message})`, error);
+  }
+  parse.write(tar);
+  parse.end();
+}
+
+/** Thrown by the sink to stop the pipeline once the parser has refused the archive or seen its end. */
+const STOP = new Error('stop');
+
+/**
+ * Streams a tarball to the entry parser as bare tar, inflating gzip on the way. Reading stops
+ * as soon as the parser refuses the archive, or is done with it: a bomb of zeros after the end
+ * of the archive costs what the allowed padding costs, not what it inflates to.
+ */
+async function feedStream(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, gzip: boolean, parse: EntryParser): Promise<void> {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      callback(parse.write(chunk) ? undefined : STOP);
+    },
+  });
+  try {
+    await (gzip ? pipeline(Readable.from(chunks), createGunzip(), sink) : pipeline(Readable.from(chunks), sink));
+  } catch (error) {
+    if (error !== STOP) return parse.fail(`unreadable data (${(error as Error).message})`, error);
+  }
+  parse.end();
 }
 
 type Parsed = Omit<TarballContents, 'tarball'>;
 
 interface EntryParser {
-  /** Feeds bytes; false once the tarball is refused (stop reading). */
+  /** Feeds bare tar bytes; false once the tarball is refused (stop reading). */
   write(chunk: Buffer): boolean;
-  end(chunk?: Buffer): void;
+  end(): void;
   fail(found: string, cause: unknown): void;
   done(): Promise<Parsed>;
 }
@@ -128,6 +168,9 @@ function parseEntries(artifact: string): EntryParser {
   // would read as a complete, smaller package.
   let sawEndMarker = false;
   let wake: (() => void) | undefined;
+  const structure = createStructureCheck();
+  let unpacked = 0;
+  let finished = false;
 
   const refuse = (path: string, expected: string, found: string): void => {
     failure ??= malformed(`${artifact}: entry ${JSON.stringify(path)}: expected ${expected}, found ${found}`, {
@@ -235,13 +278,29 @@ function parseEntries(artifact: string): EntryParser {
 
   return {
     write(chunk) {
-      if (!failure) parser.write(chunk);
+      if (failure || finished) return false;
+      unpacked += chunk.length;
+      if (unpacked > MAX_UNPACKED_BYTES) {
+        failure ??= notAnArchive(artifact, `more than ${MAX_UNPACKED_BYTES} bytes unpacked`);
+        return false;
+      }
+      const step = structure.write(chunk);
+      if (step.problem) {
+        failure ??= structureFailure(artifact, step.problem);
+        return false;
+      }
+      if (step.archive.length > 0) parser.write(step.archive);
       return !failure;
     },
-    end(chunk) {
-      if (failure) return;
-      if (chunk) parser.end(chunk);
-      else parser.end();
+    end() {
+      if (failure || finished) return;
+      finished = true;
+      const problem = structure.end();
+      if (problem) {
+        failure ??= structureFailure(artifact, problem);
+        return;
+      }
+      parser.end();
     },
     fail(found, cause) {
       failure ??= notAnArchive(artifact, found, undefined, cause);
@@ -252,6 +311,18 @@ function parseEntries(artifact: string): EntryParser {
       return result();
     },
   };
+}
+
+function structureFailure(artifact: string, problem: StructureProblem): SealError {
+  const { path, found } = problem;
+  if (problem.archive || !path) return notAnArchive(artifact, path ? `${found} at entry ${JSON.stringify(path)}` : found, path);
+  const expected = 'an entry npm and pnpm read alike';
+  return malformed(`${artifact}: entry ${JSON.stringify(path)}: expected ${expected}, found ${found}`, {
+    artifact,
+    file: path,
+    expected,
+    found,
+  });
 }
 
 const notAnArchive = (artifact: string, found: string, file?: string, cause?: unknown): SealError =>
