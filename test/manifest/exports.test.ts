@@ -48,7 +48,7 @@ test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc); missing par
   await writeFile(`${tgz}.manifest.json.asc`, 'sig');
   const seal = await manifest.readDetachedSeal(tgz);
   assert.equal(seal.manifest, Buffer.from('{}'));
-  assert.is(seal.manifestSignature, 'sig');
+  assert.equal(seal.manifestSignature, Buffer.from('sig'));
   assert.is(seal.tarballSignature, undefined);
   await rm(dir, { recursive: true });
 });
