@@ -190,6 +190,20 @@ const refusals: [string, () => string, number, string, RegExp, (() => string)?][
     'ESEAL_BAD_SIGNATURE',
     /does not verify over the bytes given/,
   ],
+  [
+    'prints two signatures',
+    () => `f=$(mktemp); cat > "$f"; ${gpgAs(ctx.release.home)} --output - "$f"; ${gpgAs(ctx.release.home)} --output - "$f"`,
+    1,
+    'ESEAL_BAD_SIGNATURE',
+    /expected one armored signature on stdout, found more after it/,
+  ],
+  [
+    'returns a signature dated tomorrow',
+    () => gpgAs(ctx.release.home, `--faked-system-time ${daysAgo(-1)}!`),
+    1,
+    'ESEAL_BAD_SIGNATURE',
+    /expected a signature made now .* found one dated .*check the signer's clock/,
+  ],
   ['signs in text mode', () => gpgAs(ctx.release.home, '--textmode'), 1, 'ESEAL_BAD_SIGNATURE', /text-mode signature/],
   ['signs with SHA-1', () => gpgAs(ctx.release.home, '--digest-algo SHA1'), 1, 'ESEAL_WEAK_ALGORITHM', /found sha1/],
   [

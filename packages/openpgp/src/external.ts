@@ -16,6 +16,7 @@ const MAX_AGE_MS = 60 * 60 * 1000;
 // An armored signature is a few kB; more is not one, and must not fill memory.
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 const STDERR_TAIL = 2000;
+const END_ARMOR = '-----END PGP SIGNATURE-----';
 const PROTOCOL = 'what a signer must return: "The exec protocol" in plugins/gpg/README.md (sealpack\'s @sealpack/gpg)';
 
 /** A signer's failure: nothing was written, and where the protocol is described. */
@@ -90,6 +91,14 @@ export async function checkReturnedSignature(
 
   if (!armored.trimStart().startsWith('-----BEGIN PGP SIGNATURE-----')) {
     throw refuse('ESEAL_BAD_SIGNATURE', `expected an armored OpenPGP signature on stdout, found ${describeOutput(armored)}`);
+  }
+  // One block and nothing after it: a second block would be read by some tools and not others.
+  const end = armored.indexOf(END_ARMOR);
+  if (end >= 0 && armored.slice(end + END_ARMOR.length).trim() !== '') {
+    throw refuse(
+      'ESEAL_BAD_SIGNATURE',
+      `expected one armored signature on stdout, found more after it: ${describeOutput(armored.slice(end + END_ARMOR.length))}`,
+    );
   }
   let packets;
   try {
