@@ -59,7 +59,7 @@ test('init: a package whose "scripts" npm cannot read is refused before anything
 test('doctor: names a package without the guard, a missing key; exits 1', async () => {
   const root = await workspace();
   const env = { ...ctx.setup.env };
-  const result = sealpack(['doctor'], root, env);
+  const result = sealpack(['doctor', '--offline'], root, env);
   assert.is(result.status, 1, result.stderr);
   assert.match(result.stderr, /problem: @w\/a: no "prepublishOnly": "sealpack guard"/);
   assert.match(result.stderr, /problem: @w\/b: no "prepublishOnly"/);
@@ -73,17 +73,20 @@ test('doctor: a key that expires within --days, and the wrong passphrase, are pr
   const soon = await generateKey({ name: 'soon', email: 'soon@example.com', expires: new Date(Date.now() + 10 * 86_400_000) });
   const soonFile = join(root, 'soon.key.asc');
   await writeFile(soonFile, soon.privateKey);
-  const expiring = sealpack(['doctor', '--key', soonFile], root, ctx.setup.env);
+  const expiring = sealpack(['doctor', '--offline', '--key', soonFile], root, ctx.setup.env);
   assert.is(expiring.status, 1, expiring.stderr);
   assert.match(expiring.stderr, /expires within 30 days/);
-  assert.is(sealpack(['doctor', '--key', soonFile, '--days', '5'], root, ctx.setup.env).status, 0);
+  assert.is(sealpack(['doctor', '--offline', '--key', soonFile, '--days', '5'], root, ctx.setup.env).status, 0);
 
-  const wrong = sealpack(['doctor', '--key', ctx.setup.key], root, { ...ctx.setup.env, SEALPACK_PASSPHRASE: 'nope' });
+  const wrong = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, {
+    ...ctx.setup.env,
+    SEALPACK_PASSPHRASE: 'nope',
+  });
   assert.is(wrong.status, 1);
   assert.match(wrong.stderr, /problem: signing key: .*wrong passphrase/);
 
   await writeTree(root, { '.sealpack/keys/release.asc': ctx.setup.publicKey });
-  const clean = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
+  const clean = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, ctx.setup.env);
   assert.is(clean.status, 0, clean.stderr);
   assert.match(clean.stderr, /sealpack doctor: ok \(2 publishable packages\)/);
   assert.match(clean.stderr, /note: .*`npm publish X\.tgz` runs no lifecycle scripts, so no guard can stop it/);
@@ -92,7 +95,7 @@ test('doctor: a key that expires within --days, and the wrong passphrase, are pr
 test('doctor --days: not a whole number of days is a usage error (exit 2), not a stack trace', async () => {
   const root = await workspace();
   for (const days of ['abc', '1.5', '1e9']) {
-    const result = sealpack(['doctor', '--key', ctx.setup.key, '--days', days], root, ctx.setup.env);
+    const result = sealpack(['doctor', '--offline', '--key', ctx.setup.key, '--days', days], root, ctx.setup.env);
     assert.is(result.status, 2, `--days ${days}: ${result.stderr}`);
     assert.match(result.stderr, /error ESEAL_CONFIG: --days: expected a whole number of days/);
     assert.ok(noStack(result), result.stderr);
@@ -103,7 +106,7 @@ test('doctor: an unreadable keyring is a problem', async () => {
   const root = await workspace();
   assert.is(sealpack(['init'], root, ctx.setup.env).status, 0);
   await writeTree(root, { '.sealpack/keys/broken.asc': 'not a key\n' });
-  const result = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
+  const result = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, ctx.setup.env);
   assert.is(result.status, 1);
   assert.match(result.stderr, /problem: keyring and policy: /);
 });

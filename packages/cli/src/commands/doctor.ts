@@ -1,17 +1,26 @@
 import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
+import { hasGuard, readWorkspace, checkSignerNotRevoked, whoami } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { KeyInfo, Signer } from '@sealpack/openpgp';
+import { readNpmConfig, registryFor } from '@sealpack/verify';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
 
 const DAY = 86_400_000;
 
+/** What doctor checked, for people and for `--json`. */
+interface DoctorReport {
+  key?: { fingerprint: string; userId?: string; expires: string | null | 'unknown'; pinnedAs?: string };
+  registries: { registry: string; user?: string; error?: string }[];
+}
+
 /**
  * `sealpack doctor [DIR]` for CI: every publishable package has the guard, the signing key
  * is present, decrypts, is not revoked and can still sign in `--days` days, the keyring and
- * policy load. Exit 1 naming each problem, 0 when clean.
+ * policy load, and each registry the packages publish to knows our credentials (unless
+ * `--offline`). Exit 1 naming each problem, 0 when clean; it says which key, expiry and
+ * registries it checked.
  */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const days = parseDays(options.days);
@@ -67,14 +76,58 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     }
   }
 
+  const report: DoctorReport = { registries: [] };
+  if (signer) {
+    // Expiry is read from the pinned copy of the key: what consumers judge signatures by.
+    const pinned = trust?.keys.find((k) => k.key.fingerprint === signer.fingerprint);
+    report.key = {
+      fingerprint: signer.fingerprint,
+      ...(signer.userId ? { userId: signer.userId } : {}),
+      expires: pinned ? (pinned.key.expires?.toISOString() ?? null) : 'unknown',
+      ...(pinned ? { pinnedAs: pinned.name } : {}),
+    };
+  }
+
+  if (options.offline !== true) {
+    // Every registry a publishable package goes to, asked once each, as `npm whoami` asks.
+    const targets = new Map<string, ReturnType<typeof readNpmConfig>>();
+    for (const pkg of workspace.packages.filter((p) => !p.private)) {
+      const npm = readNpmConfig({ cwd: pkg.dir, root: workspace.root, env: context.env });
+      const registry = registryFor(pkg.name, npm, pkg.packageJson.publishConfig as { registry?: string } | undefined);
+      if (!targets.has(registry)) targets.set(registry, npm);
+    }
+    for (const [registry, npm] of targets) {
+      try {
+        report.registries.push({ registry, user: await whoami(registry, npm) });
+      } catch (error) {
+        const message = (error as Error).message;
+        report.registries.push({ registry, error: message });
+        problems.push(`registry: ${message}`);
+      }
+    }
+  }
+
   if (workspace.packages.some((p) => !p.private && hasGuard(p.packageJson))) {
-    context.err(
-      'note: the guard stops `npm publish` / `pnpm publish` of a folder; `npm publish X.tgz` runs no lifecycle scripts, so no guard can stop it',
+    notes.push(
+      'the guard stops `npm publish` / `pnpm publish` of a folder; `npm publish X.tgz` runs no lifecycle scripts, so no guard can stop it',
     );
   }
-  for (const note of notes) context.err(`warning: ${note}`);
-  for (const problem of problems) context.err(`problem: ${problem}`);
   const checked = workspace.packages.filter((p) => !p.private).length;
+  if (options.json === true) {
+    context.out(JSON.stringify({ ok: problems.length === 0, packages: checked, ...report, problems, warnings: notes }, null, 2));
+    return problems.length === 0 ? 0 : 1;
+  }
+  if (report.key) {
+    const { fingerprint, userId, expires, pinnedAs } = report.key;
+    const expiry =
+      expires === 'unknown' ? 'expiry unknown (not pinned here)' : expires ? `expires ${expires.slice(0, 10)}` : 'never expires';
+    context.err(`key: ${fingerprint}${userId ? ` ${userId}` : ''}, ${expiry}${pinnedAs ? `, pinned as ${pinnedAs}` : ''}`);
+  }
+  for (const r of report.registries)
+    context.err(`registry: ${r.registry} ${r.user ? `(logged in as ${r.user})` : '(not logged in)'}`);
+  if (options.offline === true) context.err('registry: not checked (--offline)');
+  for (const note of notes) context.err(note.startsWith('the guard') ? `note: ${note}` : `warning: ${note}`);
+  for (const problem of problems) context.err(`problem: ${problem}`);
   context.err(
     `sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`,
   );

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { writeFileAtomic } from '@sealpack/sign';
@@ -57,6 +57,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     await writeFileAtomic(config, JSON.stringify(SKELETON, null, 2) + '\n');
     context.out(`created ${show(config)}`);
   }
+  if (await ignorePrivateKeys(root)) context.out(`added ${PRIVATE_KEYS} to ${show(join(root, '.gitignore'))}`);
   for (const pkg of publishable) {
     if (await addGuard(pkg.dir))
       context.out(`${pkg.name}: added "prepublishOnly": "sealpack guard" to ${show(join(pkg.dir, 'package.json'))}`);
@@ -69,7 +70,25 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     );
   }
   context.out(
-    'next: `sealpack keygen --name release --email you@example.com`, then copy release.pub.asc to .sealpack/keys/release.asc',
+    'next: `npx --no-install sealpack keygen --name release --email you@example.com` (private key in ~/.sealpack/keys), then copy release.pub.asc to .sealpack/keys/release.asc',
   );
   return 0;
+}
+
+const PRIVATE_KEYS = '*.key.asc';
+
+/** Adds `*.key.asc` to the repository's .gitignore (created if needed); false when it is there already. */
+async function ignorePrivateKeys(root: string): Promise<boolean> {
+  const file = join(root, '.gitignore');
+  const current = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  if (current.split(/\r?\n/).some((line) => line.trim() === PRIVATE_KEYS)) return false;
+  const separator = current === '' || current.endsWith('\n') ? '' : '\n';
+  await writeFileAtomic(
+    file,
+    `${current}${separator}# private signing keys never enter the repository (sealpack init)\n${PRIVATE_KEYS}\n`,
+  );
+  return true;
 }

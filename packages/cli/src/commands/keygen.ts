@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { SealError } from '@sealpack/diagnostics';
@@ -6,6 +7,10 @@ import { generateKey, type KeyAlgorithm } from '@sealpack/openpgp';
 import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { parseExpiry } from '../options.js';
+import { readNewPassphrase } from '../prompt.js';
+
+/** Private keys live outside any repository by default: a key in a checkout gets committed. */
+const defaultKeyFolder = (): string => join(homedir(), '.sealpack', 'keys');
 
 const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 'rsa3072', rsa4096: 'rsa4096' };
 
@@ -17,15 +22,15 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   const algorithm = ALGORITHMS[String(options.algo)];
   if (!algorithm)
     throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
-  const out = resolve(context.cwd, String(options.out ?? '.'));
+  const out = typeof options.out === 'string' ? resolve(context.cwd, options.out) : defaultKeyFolder();
   const privateFile = join(out, `${name}.key.asc`);
   const publicFile = join(out, `${name}.pub.asc`);
   // Never replace a key: the old private key may be the only copy.
   for (const file of [privateFile, publicFile]) {
     if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
   }
-  await mkdir(out, { recursive: true });
-  const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
+  const passphrase = await readNewPassphrase(context.env);
+  await mkdir(out, { recursive: true, mode: 0o700 });
   const key = await generateKey({
     name,
     email: typeof options.email === 'string' ? options.email : undefined,
@@ -35,11 +40,13 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
     passphrase,
   });
   for (const warning of key.warnings) context.logger.warn(warning);
-  if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is not set: the private key is written unencrypted');
+  if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is empty: the private key is written unencrypted');
   await writeFileAtomic(privateFile, key.privateKey, 0o600);
   await writeFileAtomic(publicFile, key.publicKey, 0o644);
   context.err(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
   context.err(`fingerprint ${key.fingerprint}`);
-  context.err(`consumers pin it as .sealpack/keys/${name}.asc`);
+  context.err(
+    `pin it (here and in consumers' repositories) as .sealpack/keys/${name}.asc: cp ${publicFile} .sealpack/keys/${name}.asc`,
+  );
   return 0;
 }
