@@ -50,7 +50,7 @@ test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a seco
   const closed = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: '' } });
   assert.is.not(closed.status, 0, 'the hook refuses to load');
   assert.match(closed.stderr, /@sealpack\/pnpm is not installed, so this install cannot be verified/);
-  assert.match(closed.stderr, /SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts @sealpack\/cli @sealpack\/pnpm/);
+  assert.match(closed.stderr, /SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts sealpack @sealpack\/pnpm/);
   const notExplicit = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: 'true' } });
   assert.is.not(notExplicit.status, 0, 'only SEALPACK_BOOTSTRAP=1 opens it');
   // Set on purpose, for a bootstrap install: loads, and says postinstall alone checks it.

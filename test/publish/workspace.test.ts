@@ -56,6 +56,7 @@ test('public API is pinned: what the CLI uses (and sealTarballBytes, for the ben
     'readWorkspace',
     'sealTarball',
     'sealTarballBytes',
+    'whoami',
   ]);
 });
 

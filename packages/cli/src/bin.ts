@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `sealpack` command. Each command's module is imported only when it runs, so
 // `sealpack --help` does not load OpenPGP.js.
+import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { main, type CommandModule } from './main.js';
 
@@ -21,7 +22,7 @@ cli
   .option('--algo <algo>', 'ed25519 | rsa3072 | rsa4096', { default: 'ed25519' })
   .option('--v6', 'Generate an RFC 9580 v6 key (GnuPG before 2.5 cannot check it)')
   .option('--expires <duration>', 'Expiry such as 2y, 18m, 90d, or never', { default: '2y' })
-  .option('--out <dir>', 'Output folder', { default: '.' })
+  .option('--out <dir>', 'Output folder (default: ~/.sealpack/keys, outside any repository)')
   .action(main(load('keygen')));
 
 signing(cli.command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc')).action(
@@ -83,12 +84,16 @@ cli
   .option('--key <file>', 'With --consumer: a public key to pin')
   .action(main(load('init')));
 
-signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing key, keyring'))
+signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing key and expiry, keyring, registry login'))
   .option('--days <n>', 'Warn about a signing key expiring within this many days', { default: 30 })
+  .option('--offline', 'Do not ask the registries whether our credentials are accepted')
+  .option('--json', 'Print one JSON document on stdout')
   .action(main(load('doctor')));
 
 cli.help();
-cli.version(process.env.SEALPACK_VERSION ?? '0.1.0');
+// The version of the installed package, read beside dist/: never a constant that drifts.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+cli.version(version);
 try {
   cli.parse(process.argv, { run: false });
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {

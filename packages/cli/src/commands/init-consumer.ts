@@ -13,7 +13,7 @@ const VERIFY_INSTALLED = 'sealpack verify-installed';
  * What the generated hook tells a clone that has not installed @sealpack/pnpm yet. pnpm loads
  * the hook for `pnpm add` too, hence SEALPACK_BOOTSTRAP=1; --ignore-scripts runs nothing unchecked.
  */
-export const BOOTSTRAP_HINT = 'SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts @sealpack/cli @sealpack/pnpm';
+export const BOOTSTRAP_HINT = 'SEALPACK_BOOTSTRAP=1 pnpm add -D --ignore-scripts sealpack @sealpack/pnpm';
 
 /**
  * The `.pnpmfile.cjs` a consumer gets. It fails closed: without `@sealpack/pnpm` the install
@@ -174,7 +174,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     context.out(first!);
     for (const line of rest) context.err(line);
   }
-  context.err('next: add @sealpack/cli and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
+  context.err('next: add sealpack and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
   context.err('(e.g. "trust": [{ "packages": "@acme/*", "keys": ["NAME"] }]) so that those packages must be sealed');
   return 0;
 }
