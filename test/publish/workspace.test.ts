@@ -56,7 +56,6 @@ test('public API is pinned: what the CLI uses (and sealTarballBytes, for the ben
     'readWorkspace',
     'sealTarball',
     'sealTarballBytes',
-    'whoami',
   ]);
 });
 

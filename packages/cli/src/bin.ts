@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The `sealpack` command. Each command's module is imported only when it runs, so
 // `sealpack --help` does not load OpenPGP.js.
-import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { main, type CommandModule } from './main.js';
+import { TOOL } from './tool.js';
 
 const cli = cac('sealpack');
 const load = (name: string) => () => import(`./commands/${name}.js`) as Promise<CommandModule>;
@@ -91,9 +91,7 @@ signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing 
   .action(main(load('doctor')));
 
 cli.help();
-// The version of the installed package, read beside dist/: never a constant that drifts.
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-cli.version(version);
+cli.version(TOOL.version);
 try {
   cli.parse(process.argv, { run: false });
   if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {

@@ -11,4 +11,3 @@ export type { ReleaseOptions, ReleaseOutcome, ReleaseResult, OutcomeStatus } fro
 export { readWorkspace } from './workspace.js';
 export type { Workspace, WorkspacePackage } from './workspace.js';
 export { isSealpackPublish, hasGuard, addGuard } from './guard.js';
-export { whoami } from './whoami.js';

@@ -135,6 +135,31 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Who `registry` says we are, as `npm whoami` asks it (`GET /-/whoami` with the credentials
+   * npm would send there). An anonymous answer or a 401 is `ESEAL_REGISTRY` (not logged in).
+   */
+  async whoami(registry = this.options.config.registry): Promise<string> {
+    const url = `${registry}-/whoami`;
+    let body: { username?: unknown };
+    try {
+      body = await this.fetchJson<{ username?: unknown }>(url, 'application/json');
+    } catch (error) {
+      const cause = registryCause(error);
+      throw new SealError('ESEAL_REGISTRY', `${registry}: expected to be logged in, found ${cause}`, {
+        artifact: url,
+        found: cause,
+        cause: error,
+      });
+    }
+    if (typeof body.username === 'string' && body.username) return body.username;
+    throw new SealError('ESEAL_REGISTRY', `${registry}: expected to be logged in, found an anonymous user`, {
+      artifact: url,
+      expected: 'a user the registry knows',
+      found: 'an anonymous user (the registry did not accept our credentials)',
+    });
+  }
+
   private urlOf(registry: string, name: string): string {
     return `${registry}${name.replace('/', '%2f')}`;
   }

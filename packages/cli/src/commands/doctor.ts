@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { hasGuard, readWorkspace, checkSignerNotRevoked, whoami } from '@sealpack/publish';
+import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { KeyInfo, Signer } from '@sealpack/openpgp';
-import { readNpmConfig, registryFor } from '@sealpack/verify';
+import { readNpmConfig, registryFor, RegistryClient } from '@sealpack/verify';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
+import { TOOL } from '../tool.js';
 
 const DAY = 86_400_000;
 
@@ -98,7 +99,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     }
     for (const [registry, npm] of targets) {
       try {
-        report.registries.push({ registry, user: await whoami(registry, npm) });
+        report.registries.push({ registry, user: await new RegistryClient({ config: npm }).whoami(registry) });
       } catch (error) {
         const message = (error as Error).message;
         report.registries.push({ registry, error: message });
@@ -114,7 +115,9 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   }
   const checked = workspace.packages.filter((p) => !p.private).length;
   if (options.json === true) {
-    context.out(JSON.stringify({ ok: problems.length === 0, packages: checked, ...report, problems, warnings: notes }, null, 2));
+    context.out(
+      JSON.stringify({ tool: TOOL, ok: problems.length === 0, packages: checked, ...report, problems, warnings: notes }, null, 2),
+    );
     return problems.length === 0 ? 0 : 1;
   }
   if (report.key) {
