@@ -79,12 +79,14 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
 
   const report: DoctorReport = { registries: [] };
   if (signer) {
-    // Expiry is read from the pinned copy of the key: what consumers judge signatures by.
+    // Expiry from the pinned copy of the key (what consumers judge signatures by), else from
+    // the signer's own public key.
     const pinned = trust?.keys.find((k) => k.key.fingerprint === signer.fingerprint);
+    const info = pinned?.key ?? signer.publicKey;
     report.key = {
       fingerprint: signer.fingerprint,
       ...(signer.userId ? { userId: signer.userId } : {}),
-      expires: pinned ? (pinned.key.expires?.toISOString() ?? null) : 'unknown',
+      expires: info ? (info.expires?.toISOString() ?? null) : 'unknown',
       ...(pinned ? { pinnedAs: pinned.name } : {}),
     };
   }
@@ -122,8 +124,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   }
   if (report.key) {
     const { fingerprint, userId, expires, pinnedAs } = report.key;
-    const expiry =
-      expires === 'unknown' ? 'expiry unknown (not pinned here)' : expires ? `expires ${expires.slice(0, 10)}` : 'never expires';
+    const expiry = expires === 'unknown' ? 'expiry unknown' : expires ? `expires ${expires.slice(0, 10)}` : 'never expires';
     context.err(`key: ${fingerprint}${userId ? ` ${userId}` : ''}, ${expiry}${pinnedAs ? `, pinned as ${pinnedAs}` : ''}`);
   }
   for (const r of report.registries)
