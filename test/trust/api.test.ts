@@ -21,6 +21,7 @@ test('exported names are pinned', () => {
     'findRevocation',
     'judgeSignatures',
     'loadPolicy',
+    'installAllowance',
     'loadTrust',
     'policySchema',
     'readKeyring',

@@ -79,6 +79,7 @@ test('no config: secure defaults, paths from the nearest .sealpack/ folder up', 
     channels: {},
     exceptions: [],
     extraFiles: [],
+    installScripts: [],
   });
   const bare = await project({ 'x.txt': '' });
   assert.is((await loadPolicy({ cwd: bare })).policy.keyring, join(bare, '.sealpack', 'keys'));

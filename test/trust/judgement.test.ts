@@ -64,6 +64,7 @@ function makeTrust(policy: Partial<Policy> = {}, options: { keys?: PinnedKey[]; 
       channels: {},
       exceptions: [],
       extraFiles: [],
+      installScripts: [],
       ...policy,
     },
     keys: options.keys ?? [pinned('alice', ALICE), pinned('bob', BOB), pinned('carol', CAROL)],

@@ -16,9 +16,10 @@ const HINTS: Record<SealCode, string> = {
   ESEAL_WEAK_ALGORITHM:
     'the signature uses an algorithm your policy refuses (SHA-1, RSA under 3072 bits); the publisher should re-sign with Ed25519 or RSA-3072+',
   ESEAL_INTEGRITY:
-    'the bytes differ from what was signed: the package was altered after signing; reinstall from a trusted source and investigate',
+    'the bytes differ from what was signed: the package was altered after signing; reinstall from a trusted source and investigate (if this package\'s own install script rewrites the file, as esbuild\'s does its bin, allow exactly that file: `installScripts: { "NAME": { "changes": ["bin/NAME"] } }`)',
   ESEAL_MISSING_FILE: 'a signed file is missing: the package was altered after signing, or installed incompletely; reinstall it',
-  ESEAL_EXTRA_FILE: 'a file not in the manifest is present; if a build step writes it, allow it with `extraFiles` in your policy',
+  ESEAL_EXTRA_FILE:
+    'a file not in the manifest is present; if this package\'s install script writes it, allow it for this package only: `installScripts: { "NAME": { "adds": ["build/**"] } }`',
   ESEAL_IDENTITY: 'the seal belongs to another package or version: a seal was swapped; do not install it',
   ESEAL_KEY_SCOPE:
     'the key is pinned but not trusted for this package; extend the `trust` rule in your policy if that is intended',

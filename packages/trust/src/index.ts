@@ -1,5 +1,7 @@
 export { DEFAULT_KEYRING, DEFAULT_REVOCATIONS, DEFAULT_UNSIGNED, DEFAULT_MIN_RSA_BITS, DEFAULT_HASHES } from './constants.js';
-export type { UnsignedMode, Channel, TrustRule, PolicyException, Policy } from './policy.types.js';
+export type { UnsignedMode, Channel, TrustRule, PolicyException, Policy, InstallScriptRule } from './policy.types.js';
+export { installAllowance } from './install-scripts.js';
+export type { InstallAllowance } from './install-scripts.js';
 export { policySchema } from './schema.js';
 export { loadPolicy, SEARCH_PLACES } from './policy.js';
 export { readKeyring } from './keyring.js';

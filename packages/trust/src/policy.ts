@@ -13,7 +13,7 @@ import {
   DEFAULT_UNSIGNED,
 } from './constants.js';
 import { listKeyFiles } from './keyring.js';
-import type { Channel, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
+import type { Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
 import { policySchema } from './schema.js';
 import { datesToStrings, formatDate, formatPath, parseDate, validate } from './validate.js';
 
@@ -44,6 +44,7 @@ interface RawConfig {
   channels?: Partial<Record<Channel, { threshold: number }>>;
   exceptions?: { package: string; reason: string; risk?: string; approvedBy?: string; expires?: string }[];
   extraFiles?: string[];
+  installScripts?: Record<string, { adds?: string[]; changes?: string[] }>;
 }
 
 const CHANNELS: readonly Channel[] = ['production', 'rc', 'prerelease'];
@@ -199,6 +200,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   // one run reports every problem.
   const checked = checkRules(raw, pinned, keyring, problems);
   const exceptions = checkExceptions(raw, problems, warnings);
+  const installScripts = checkInstallScripts(raw, problems);
   if (problems.length > 0) configError(configPath, problems);
 
   // DECISION: with no trust rule, the implicit rule says which keys may sign (every pinned key)
@@ -241,6 +243,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
     channels,
     exceptions,
     extraFiles: [...(raw.extraFiles ?? [])],
+    installScripts,
   };
   return { policy, warnings };
 }
@@ -315,4 +318,36 @@ function checkExceptions(raw: RawConfig, problems: string[], warnings: string[])
     });
   });
   return exceptions;
+}
+
+/** A glob picomatch can compile, else a problem at `path`. */
+function checkGlob(glob: unknown, path: (string | number)[], problems: string[]): glob is string {
+  if (typeof glob !== 'string' || glob === '') return false;
+  try {
+    picomatch(glob);
+    return true;
+  } catch (error) {
+    problems.push(`${formatPath(path)}: ${JSON.stringify(glob)} is not a valid glob: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** `installScripts` in config order, then `extraFiles` as the allowance of every package ("**" adds). */
+function checkInstallScripts(raw: RawConfig, problems: string[]): InstallScriptRule[] {
+  const rules: InstallScriptRule[] = [];
+  if (isObject(raw.installScripts)) {
+    for (const [packages, allowance] of Object.entries(raw.installScripts)) {
+      if (!checkGlob(packages, ['installScripts', packages], problems) || !isObject(allowance)) continue;
+      const globs = (field: 'adds' | 'changes') => {
+        const list = Array.isArray(allowance[field]) ? allowance[field] : [];
+        return list.filter((glob, i) => checkGlob(glob, ['installScripts', packages, field, i], problems));
+      };
+      rules.push({ packages, adds: globs('adds'), changes: globs('changes') });
+    }
+  }
+  const extra = Array.isArray(raw.extraFiles)
+    ? raw.extraFiles.filter((glob, i) => checkGlob(glob, ['extraFiles', i], problems))
+    : [];
+  if (extra.length > 0) rules.push({ packages: '**', adds: extra, changes: [] });
+  return rules;
 }

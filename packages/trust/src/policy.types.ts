@@ -37,5 +37,17 @@ export interface Policy {
   /** Per channel, a threshold that raises (never lowers) the matching rule's. */
   channels: Partial<Record<Channel, { threshold: number }>>;
   exceptions: PolicyException[];
+  /** `extraFiles` as written (it is also the last `installScripts` entry, for "**"). */
   extraFiles: string[];
+  /** What install scripts may do, per package glob, in config order; `extraFiles` last as `**` adds. */
+  installScripts: InstallScriptRule[];
+}
+
+export interface InstallScriptRule {
+  /** A picomatch glob matched against the package name. */
+  packages: string;
+  /** Globs of files (relative to the package folder) an install script may add. */
+  adds: string[];
+  /** Globs of sealed files an install script may rewrite. */
+  changes: string[];
 }

@@ -10,6 +10,8 @@ const threshold = {
   description: 'How many distinct pinned keys must sign.',
 };
 
+const fileGlobs = { type: 'array', items: { type: 'string', minLength: 1 } };
+
 const deepFreeze = <T>(value: T): T => {
   if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -115,10 +117,23 @@ export const policySchema: Record<string, unknown> = deepFreeze({
         },
       },
     },
+    installScripts: {
+      type: 'object',
+      description:
+        'What install scripts may do, per package: keys are package-name globs ("esbuild", "@acme/*"), values list file globs a package may add (adds) and sealed files it may change (changes).',
+      propertyNames: { minLength: 1 },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          adds: { ...fileGlobs, description: 'Files an install script may create (not in the manifest), e.g. "build/**".' },
+          changes: { ...fileGlobs, description: 'Sealed files an install script may rewrite, e.g. "bin/esbuild".' },
+        },
+      },
+    },
     extraFiles: {
-      type: 'array',
-      items: { type: 'string', minLength: 1 },
-      description: 'Globs of files an installed package may have beyond its manifest.',
+      ...fileGlobs,
+      description: 'Files any installed package may have beyond its manifest: the same as installScripts { "**": { adds } }.',
     },
   },
 });

@@ -1,6 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import picomatch from 'picomatch';
 import {
   isSealError,
   MAX_MANIFEST_BYTES,
@@ -12,7 +11,7 @@ import {
   type Logger,
 } from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
-import { sealRequirement, type Trust } from '@sealpack/trust';
+import { installAllowance, sealRequirement, type InstallAllowance, type Trust } from '@sealpack/trust';
 import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
@@ -52,21 +51,25 @@ const readEmbeddedManifest = (dir: string) => readSealFile(join(dir, EMBEDDED_MA
 const readEmbeddedSignature = (dir: string) =>
   readSealFile(join(dir, EMBEDDED_SIGNATURE_PATH), MAX_SIGNATURE_BYTES, 'a signature');
 
+const NESTED_BIN = /(^|\/)node_modules\/\.bin\/[^/]+$/;
+
 /** The embedded seal's own files: they cannot list themselves, and are checked by the signature. */
 const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
 
 /**
  * Compares an installed package's files on disk with its manifest, from what a worker found
  * (`inspection`: the folder's entries and the digests of the paths the manifest lists): every
- * listed file must match, and every file the manifest does not list is an extra unless
- * `extraFiles` allows it.
+ * listed file must match unless the package's install scripts may change it, and every file
+ * the manifest does not list is an extra unless they may add it (policy `installScripts`).
  */
 function compareInstalledFiles(
   manifest: Manifest,
   inspection: InspectResponse,
   paths: readonly string[],
   subject: Subject,
-  allowExtra: (path: string) => boolean,
+  allowance: InstallAllowance,
+  /** Whether a `node_modules/.bin/…` entry of the package is a sound command link or shim (`checkBinEntry`). */
+  isSoundBin: (path: string) => boolean,
 ): Finding[] {
   const label = `${subject.package}@${subject.version}`;
   const listed = manifest.files ?? [];
@@ -94,13 +97,14 @@ function compareInstalledFiles(
         file: want.path,
         expected: want.integrity,
       });
-    } else if (found.integrity !== want.integrity || found.size !== want.size) {
+    } else if ((found.integrity !== want.integrity || found.size !== want.size) && !allowance.changes(want.path)) {
       findings.push({
         code: 'ESEAL_INTEGRITY',
         severity: 'error',
         message: `${label}: ${want.path} differs from the manifest: expected ${want.integrity} (${want.size} bytes), found ${found.integrity} (${found.size} bytes)`,
         ...subject,
         file: want.path,
+        rule: 'installScripts',
         expected: want.integrity,
         found: found.integrity,
       });
@@ -109,16 +113,24 @@ function compareInstalledFiles(
   const listedPaths = new Set(listed.map((f) => f.path));
   for (const path of [...onDisk.keys()].sort()) {
     if (listedPaths.has(path) || SEAL_FILES.has(path)) continue;
-    // Files under the package's own node_modules belong to other packages, unless bundled.
-    if (path.startsWith('node_modules/') && !isInBundle(path, bundled)) continue;
-    if (allowExtra(path)) continue;
+    // The command links npm makes in the package's own and its bundled dependencies' `.bin`
+    // folders: links to a file this seal lists, or into a nested package verified on its own.
+    if (NESTED_BIN.test(path)) {
+      // The command links npm and pnpm write in the package's own and its bundled dependencies'
+      // `.bin` folders, checked as the project's own `.bin` is.
+      if (isSoundBin(path)) continue;
+    } else if (path.startsWith('node_modules/') && !isInBundle(path, bundled)) {
+      // Files under the package's own node_modules belong to other packages, unless bundled.
+      continue;
+    }
+    if (allowance.adds(path)) continue;
     findings.push({
       code: 'ESEAL_EXTRA_FILE',
       severity: 'error',
       message: `${label}: ${path} is installed but not in the manifest`,
       ...subject,
       file: path,
-      rule: 'extraFiles',
+      rule: 'installScripts',
     });
   }
   return findings;
@@ -135,7 +147,6 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   const logger = options.logger ?? silentLogger;
   const concurrency = options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY;
   const hasher = createHasher(options.workers);
-  const isExtraAllowed = trust.policy.extraFiles.length > 0 ? picomatch(trust.policy.extraFiles, { dot: true }) : () => false;
   const subjects: SubjectResult[] = [];
   const unsignedAllowed: string[] = [];
   let seen = 0;
@@ -184,6 +195,8 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     }
     return false;
   };
+
+  const isSoundBin = (path: string) => checkBinEntry(path, rootReal, workspaces) === undefined;
 
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
     if (pkg.bin) {
@@ -325,7 +338,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
           package: pkg.name,
           version: pkg.version,
         });
-      findings.push(...compareInstalledFiles(seal.manifest, found, paths, subject, isExtraAllowed));
+      findings.push(
+        ...compareInstalledFiles(seal.manifest, found, paths, subject, installAllowance(trust, pkg.name), (path) =>
+          isSoundBin(join(pkg.dir, path)),
+        ),
+      );
     }
     subjects.push(judgeSubject(subject, findings, seal.signers));
   };
