@@ -110,9 +110,10 @@ test('bins npm links inside a bundled dependency pass; a link to anything the se
   await symlink('/bin/sh', join(dir, 'node_modules', '.bin', 'sh'));
   await writeFile(join(dir, 'node_modules', '.bin', 'c'), '#!/bin/sh\nevil\n');
   verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  // Judged as every .bin entry is, once each, under its own path.
   assert.equal(errors(verdict), [
-    'npm-like ESEAL_EXTRA_FILE node_modules/.bin/c',
-    'npm-like ESEAL_EXTRA_FILE node_modules/.bin/sh',
+    'node_modules/npm-like/node_modules/.bin/c ESEAL_EXTRA_FILE node_modules/npm-like/node_modules/.bin/c',
+    'node_modules/npm-like/node_modules/.bin/sh ESEAL_EXTRA_FILE node_modules/npm-like/node_modules/.bin/sh',
   ]);
 });
 

@@ -27,13 +27,14 @@ export function listPackageFiles(dir: string, bundled: ReadonlySet<string>): Map
     }
   };
   walk('');
-  // `node_modules` itself was skipped above: enter it for the bundled prefixes, and for the
-  // command links npm puts in its `.bin` (what the package's and its dependencies' scripts run).
-  for (const prefix of ['node_modules/.bin', ...bundled]) {
-    try {
-      walk(prefix);
-    } catch (error) {
-      ignoreMissing(error);
+  if (bundled.size > 0) {
+    // `node_modules` itself was skipped above: enter it for the bundled prefixes only.
+    for (const prefix of bundled) {
+      try {
+        walk(prefix);
+      } catch (error) {
+        ignoreMissing(error);
+      }
     }
   }
   return found;

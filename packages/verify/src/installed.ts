@@ -68,8 +68,6 @@ function compareInstalledFiles(
   paths: readonly string[],
   subject: Subject,
   allowance: InstallAllowance,
-  /** Whether a `node_modules/.bin/…` entry of the package is a sound command link or shim (`checkBinEntry`). */
-  isSoundBin: (path: string) => boolean,
 ): Finding[] {
   const label = `${subject.package}@${subject.version}`;
   const listed = manifest.files ?? [];
@@ -115,14 +113,10 @@ function compareInstalledFiles(
     if (listedPaths.has(path) || SEAL_FILES.has(path)) continue;
     // The command links npm makes in the package's own and its bundled dependencies' `.bin`
     // folders: links to a file this seal lists, or into a nested package verified on its own.
-    if (NESTED_BIN.test(path)) {
-      // The command links npm and pnpm write in the package's own and its bundled dependencies'
-      // `.bin` folders, checked as the project's own `.bin` is.
-      if (isSoundBin(path)) continue;
-    } else if (path.startsWith('node_modules/') && !isInBundle(path, bundled)) {
-      // Files under the package's own node_modules belong to other packages, unless bundled.
-      continue;
-    }
+    // Files under the package's own node_modules belong to other packages, unless bundled; the
+    // command links npm writes in bundled dependencies' `.bin` folders are judged by the tree
+    // walk, as every `.bin` entry is (`checkBinEntry`).
+    if (path.startsWith('node_modules/') && (!isInBundle(path, bundled) || NESTED_BIN.test(path))) continue;
     if (allowance.adds(path)) continue;
     findings.push({
       code: 'ESEAL_EXTRA_FILE',
@@ -195,8 +189,6 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     }
     return false;
   };
-
-  const isSoundBin = (path: string) => checkBinEntry(path, rootReal, workspaces) === undefined;
 
   const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
     if (pkg.bin) {
@@ -338,11 +330,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
           package: pkg.name,
           version: pkg.version,
         });
-      findings.push(
-        ...compareInstalledFiles(seal.manifest, found, paths, subject, installAllowance(trust, pkg.name), (path) =>
-          isSoundBin(join(pkg.dir, path)),
-        ),
-      );
+      findings.push(...compareInstalledFiles(seal.manifest, found, paths, subject, installAllowance(trust, pkg.name)));
     }
     subjects.push(judgeSubject(subject, findings, seal.signers));
   };
