@@ -79,4 +79,13 @@ test('a corrupt tarball is ESEAL_MALFORMED alone, with no misleading "no seal"',
   );
 });
 
+test('sign refuses a tarball holding a .gitignore (npm installs it as .npmignore: no install could match)', async () => {
+  const root = await makeConsumer([alice], {});
+  for (const path of ['.gitignore', 'lib/.gitignore']) {
+    const tgz = await makeTarball(join(root, 'g-1.0.0.tgz'), packageFiles('g', '1.0.0', { [path]: 'node_modules\n' }));
+    const error = await rejects(() => signTarball(tgz, { signer: alice.signer }), 'ESEAL_MALFORMED', /\.npmignore/);
+    assert.ok(error.message.includes(path));
+  }
+});
+
 test.run();

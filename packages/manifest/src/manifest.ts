@@ -111,6 +111,16 @@ export function buildManifest(input: ManifestInput): Manifest {
     }
   }
   const manifest = checkManifest(ctx, value, false);
+  // DECISION (issue 13): refused, not warned. npm's extractor (pacote) installs every
+  // `.gitignore` as `.npmignore`, so a seal listing one fails every npm install of the package:
+  // a seal that can never verify is worse than none, and the publisher is the one who can fix it.
+  const ignored = manifest.files?.find((f) => f.path === '.gitignore' || f.path.endsWith('/.gitignore'));
+  if (ignored) {
+    throw malformed(
+      `${ctx.label}: ${ignored.path}: expected no .gitignore in a package, found one: npm installs it as .npmignore, so no npm install could match the seal`,
+      { file: ignored.path, expected: 'no .gitignore', found: ignored.path },
+    );
+  }
   // An empty source says nothing: leave it out so equal inputs give equal bytes.
   if (manifest.source && Object.keys(manifest.source).length === 0) delete manifest.source;
   return manifest;

@@ -1,9 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
-import picomatch from 'picomatch';
 import semver from 'semver';
-import { SealError } from '@sealpack/diagnostics';
+import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
   DEFAULT_HASHES,
   DEFAULT_KEYRING,
@@ -12,6 +11,7 @@ import {
   DEFAULT_THRESHOLD,
   DEFAULT_UNSIGNED,
 } from './constants.js';
+import { extraFilesGlobProblem, packageGlobProblem } from './globs.js';
 import { listKeyFiles } from './keyring.js';
 import type { Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
 import { policySchema } from './schema.js';
@@ -97,9 +97,29 @@ function explorer() {
   return cosmiconfig('sealpack', { searchPlaces: [...SEARCH_PLACES], searchStrategy: 'none', cache: false });
 }
 
+/**
+ * Refuses a config place that holds something other than a regular file within its bound: a
+ * folder named `.sealpackrc.json` would be skipped by cosmiconfig, which then reads a config from
+ * further up; a FIFO would block the read forever.
+ */
+async function checkConfigPlace(path: string): Promise<void> {
+  const stats = await stat(path).catch(() => undefined);
+  if (!stats) return;
+  const max = basename(path) === 'package.json' ? MAX_PACKAGE_JSON_BYTES : MAX_CONFIG_BYTES;
+  const found = stats.isDirectory()
+    ? 'a folder'
+    : !stats.isFile()
+      ? 'not a regular file'
+      : stats.size > max
+        ? `${stats.size} bytes`
+        : '';
+  if (found) configError(path, [`${path}: expected a config file of at most ${max} bytes, found ${found}`]);
+}
+
 async function searchConfig(cwd: string, warnings: string[]): Promise<Found | null> {
   const search = explorer();
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const place of SEARCH_PLACES) await checkConfigPlace(join(dir, place));
     let result;
     try {
       result = await search.search(dir);
@@ -145,6 +165,7 @@ async function otherConfigFiles(dir: string, used: string): Promise<string[]> {
 }
 
 async function loadConfigFile(file: string): Promise<Found> {
+  await checkConfigPlace(file);
   let result;
   try {
     result = await explorer().load(file);
@@ -199,6 +220,12 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   // The checks below also run on a config that failed the schema, guarding each value, so that
   // one run reports every problem.
   const checked = checkRules(raw, pinned, keyring, problems);
+  if (Array.isArray(raw.extraFiles)) {
+    raw.extraFiles.forEach((glob, i) => {
+      const problem = typeof glob === 'string' && glob !== '' ? extraFilesGlobProblem(glob) : undefined;
+      if (problem) problems.push(`${formatPath(['extraFiles', i])}: ${JSON.stringify(glob)} ${problem}`);
+    });
+  }
   const exceptions = checkExceptions(raw, problems, warnings);
   const installScripts = checkInstallScripts(raw, problems);
   if (problems.length > 0) configError(configPath, problems);
@@ -268,13 +295,8 @@ function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, 
     const packages = typeof rule.packages === 'string' || Array.isArray(rule.packages) ? asArray(rule.packages) : [];
     for (const glob of packages) {
       if (typeof glob !== 'string' || glob === '') continue;
-      try {
-        picomatch(glob);
-      } catch (error) {
-        problems.push(
-          `${formatPath(['trust', i, 'packages'])}: ${JSON.stringify(glob)} is not a valid glob: ${(error as Error).message}`,
-        );
-      }
+      const problem = packageGlobProblem(glob);
+      if (problem) problems.push(`${formatPath(['trust', i, 'packages'])}: ${JSON.stringify(glob)} ${problem}`);
     }
     rules.push({ packages, keys, threshold, implicit: false });
   });

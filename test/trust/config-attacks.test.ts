@@ -1,0 +1,61 @@
+// Configuration attacks from issue 13: what a config tried that was silently accepted.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKey } from '@sealpack/openpgp';
+import { loadPolicy } from '@sealpack/trust';
+import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+
+const test = suite('trust: config attacks');
+let alicePublic: string;
+test.before(async () => {
+  alicePublic = (await generateKey({ name: 'alice', date: new Date('2024-01-01T00:00:00Z') })).publicKey;
+});
+test.after(cleanTempDirs);
+
+async function project(config: unknown): Promise<string> {
+  const dir = await tempDir('sealpack-config-');
+  await mkdir(join(dir, '.sealpack', 'keys'), { recursive: true });
+  await writeFile(join(dir, '.sealpack', 'keys', 'alice.asc'), alicePublic);
+  await writeFile(join(dir, '.sealpackrc.json'), JSON.stringify(config));
+  return dir;
+}
+const detailsOf = (error: Error) => String((error as Error & { details: string }).details);
+
+test('extraFiles that excuse code anywhere ("**", "*", "**/*.js") are refused; build output globs pass', async () => {
+  for (const glob of ['**', '**/*', '*', '**/*.js', '*/**']) {
+    const dir = await project({ extraFiles: ['build/**', glob] });
+    const error = await rejects(() => loadPolicy({ cwd: dir }), 'ESEAL_CONFIG');
+    assert.match(detailsOf(error), /extraFiles\[1\]: .* excuses files Node loads anywhere/, glob);
+  }
+  const dir = await project({ extraFiles: ['build/**', '**/*.map', 'prebuilds/*.node'] });
+  assert.equal((await loadPolicy({ cwd: dir })).policy.extraFiles, ['build/**', '**/*.map', 'prebuilds/*.node']);
+});
+
+test('a trust glob that is invalid or matches no package name is refused', async () => {
+  for (const glob of ['[', '@acme/[', 'not a name', '@acme/ widget*']) {
+    const dir = await project({ trust: [{ packages: ['@acme/*', glob], keys: ['alice'] }] });
+    const error = await rejects(() => loadPolicy({ cwd: dir }), 'ESEAL_CONFIG');
+    assert.match(detailsOf(error), /trust\[0\]\.packages: .*(not a valid glob|matches no package name)/, glob);
+  }
+  const dir = await project({ trust: [{ packages: ['@acme/*', 'left-pad', 'JSONStream', '{a,b}-*'], keys: ['alice'] }] });
+  assert.is((await loadPolicy({ cwd: dir })).policy.trust[0]!.packages.length, 4);
+});
+
+test('a .sealpackrc.json that is a folder, or a FIFO, is refused naming it (not skipped for a config further up)', async () => {
+  const parent = await project({ unsigned: 'allow' });
+  const child = join(parent, 'child');
+  await mkdir(join(child, '.sealpackrc.json'), { recursive: true });
+  const error = await rejects(() => loadPolicy({ cwd: child }), 'ESEAL_CONFIG', /a folder/);
+  assert.ok(error.message.includes(join(child, '.sealpackrc.json')));
+  const fifo = join(await tempDir('sealpack-config-'), 'sealpack.config.json');
+  execFileSync('mkfifo', [fifo]);
+  // In a child process: were the FIFO opened, the read would block forever.
+  const result = runCli(['verify-installed', '--config', fifo], { timeout: 120_000 });
+  assert.is(result.status, 2, result.stderr);
+  assert.match(result.stderr, /ESEAL_CONFIG.*not a regular file/);
+});
+
+test.run();
