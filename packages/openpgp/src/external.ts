@@ -54,6 +54,13 @@ export interface ExternalSignerOptions {
 export function externalSigner(options: ExternalSignerOptions): Signer {
   const { key, label } = options;
   const userId = key.userIds[0];
+  // One run at a time: a seal's signatures are asked for together, and two PIN prompts or
+  // two token touches at once would garble the terminal.
+  let queue: Promise<unknown> = Promise.resolve();
+  const signNow = async (data: Uint8Array): Promise<string> => {
+    const output = await runSigner(data, options);
+    return checkReturnedSignature(data, output, key, { label, now: options.now?.() ?? new Date() });
+  };
   return {
     fingerprint: key.fingerprint,
     ...(userId ? { userId } : {}),
@@ -68,8 +75,9 @@ export function externalSigner(options: ExternalSignerOptions): Signer {
           },
         );
       }
-      const output = await runSigner(data, options);
-      return checkReturnedSignature(data, output, key, { label, now: options.now?.() ?? new Date() });
+      const turn = queue.then(() => signNow(data));
+      queue = turn.catch(() => undefined);
+      return turn;
     },
   };
 }
@@ -174,27 +182,31 @@ function runSigner(data: Uint8Array, options: ExternalSignerOptions): Promise<st
     signerError('ESEAL_CONFIG', `${label}: ${message}`, options.key.fingerprint, cause);
 
   return new Promise((resolve, reject) => {
-    // Its own process group (detached), so a timeout ends the command and everything it
-    // started: a shell's child would otherwise keep stdout open and the wait would not end.
+    // In sealpack's own process group (not detached): an adapter that asks for a PIN on the
+    // terminal stays in the foreground, and Ctrl-C reaches it too.
     const child =
       'shell' in command
-        ? spawn(command.shell, { shell: true, detached: true, env: options.env, stdio: 'pipe' })
-        : spawn(command[0]!, command.slice(1), { detached: true, env: options.env, stdio: 'pipe' });
+        ? spawn(command.shell, { shell: true, env: options.env, stdio: 'pipe' })
+        : spawn(command[0]!, command.slice(1), { env: options.env, stdio: 'pipe' });
     const stdout: Buffer[] = [];
     let size = 0;
     let stderr = '';
     let pending = '';
-    let problem: Error | undefined;
-    const stop = (error: Error) => {
-      problem ??= error;
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
+    let settled = false;
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      finish();
     };
+    // Ends the wait now: a process the command started may hold stdout open after the command
+    // is killed, so the pipes are closed on our side instead of waiting for their end.
+    const stop = (error: Error) =>
+      settle(() => {
+        child.kill('SIGKILL');
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream.destroy();
+        reject(error);
+      });
     const timer = setTimeout(() => stop(failed(`did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
 
     child.stdout.on('data', (chunk: Buffer) => {
@@ -222,23 +234,19 @@ function runSigner(data: Uint8Array, options: ExternalSignerOptions): Promise<st
     child.stdin.end(data);
 
     child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(
-        failed(
-          `cannot run ${'shell' in command ? command.shell : command[0]} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
-          error,
-        ),
-      );
+      const code = (error as NodeJS.ErrnoException).code ?? messageOf(error);
+      settle(() => reject(failed(`cannot run ${'shell' in command ? command.shell : command[0]} (${code})`, error)));
     });
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      if (pending.trim()) options.onStderr?.(pending);
-      if (problem) return reject(problem);
-      if (status !== 0) {
-        const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : '';
-        return reject(failed(`exited with ${signal ? `signal ${signal}` : `status ${status}`}${tail}`));
-      }
-      resolve(Buffer.concat(stdout).toString('utf8'));
-    });
+    child.on('close', (status, signal) =>
+      settle(() => {
+        if (pending.trim()) options.onStderr?.(pending);
+        if (status !== 0) {
+          const tail = stderr.trim() ? `: ${stderr.trim().split('\n').slice(-3).join(' / ')}` : '';
+          reject(failed(`exited with ${signal ? `signal ${signal}` : `status ${status}`}${tail}`));
+        } else {
+          resolve(Buffer.concat(stdout).toString('utf8'));
+        }
+      }),
+    );
   });
 }
