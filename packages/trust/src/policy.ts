@@ -11,6 +11,7 @@ import {
   DEFAULT_THRESHOLD,
   DEFAULT_UNSIGNED,
 } from './constants.js';
+import picomatch from 'picomatch';
 import { extraFilesGlobProblem, packageGlobProblem } from './globs.js';
 import { listKeyFiles } from './keyring.js';
 import type { Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
