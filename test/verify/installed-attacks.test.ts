@@ -184,7 +184,7 @@ test('verify-installed DIR and verify-lockfile DIR take trust from where sealpac
   assert.is(installed.status, 1, installed.stderr);
   assert.equal(
     (JSON.parse(installed.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code),
-    ['ESEAL_UNSIGNED'],
+    ['ESEAL_IDENTITY', 'ESEAL_UNSIGNED'],
   );
   const locked = runCli(['verify-lockfile', subject, '--json'], { cwd: here, timeout: HANG });
   assert.is(locked.status, 0, locked.stderr);

@@ -16,6 +16,7 @@ import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
 import { createHasher, type InspectResponse } from './hasher.js';
+import { checkLockedVersion, readLockViews } from './lock-identity.js';
 import { forEachLimit } from './limit.js';
 import { checkSeal } from './seal.js';
 import { unsignedFinding, unsignedSummary } from './unsigned.js';
@@ -147,6 +148,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   // A declared workspace package is the consumer's source; a link anywhere else is judged.
   const rootReal = existsSync(dir) ? realpathSync.native(dir) : dir;
   const workspaces = await workspaceFolders(rootReal);
+  const lockViews = readLockViews(rootReal);
 
   // The files a folder's seal lists, only when that seal verifies against the pinned trust:
   // an unsigned (or badly signed) `.sealpack/manifest.json` at the project root, or in any
@@ -252,6 +254,9 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         found: pkg.name,
       });
     }
+    // The version installed must be the one the lockfile pins, sealed or not (a link's folder is checked once).
+    const locked = pkg.linkOnly ? undefined : checkLockedVersion(pkg, lockViews);
+    if (locked) identity.push(locked);
     if (pkg.unreadable) {
       const finding: Finding = {
         code: 'ESEAL_MALFORMED',
