@@ -62,5 +62,10 @@ export interface Signer {
   /** The public key its signatures are checked against, for back-ends that sign elsewhere (gpg, exec). */
   publicKey?: KeyInfo;
   /** An ASCII-armored detached binary (type 0x00) signature over `data`. */
-  sign(data: Uint8Array, date?: Date): Promise<string>;
+  sign(data: Uint8Array, date?: Date, options?: SignOptions): Promise<string>;
+}
+
+export interface SignOptions {
+  /** Marks the signature as an approval (the `approval@sealpack.dev` notation), not a release signature. */
+  approval?: boolean;
 }

@@ -1,4 +1,5 @@
 import { LiteralDataPacket, SignaturePacket, enums } from 'openpgp';
+import { isApprovalPacket } from './approval.js';
 import { armorSignaturePackets, packetKey, readSignaturePackets } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { WEAK_EDDSA_HASH, verifyEd25519AnyHash } from './eddsa.js';
@@ -89,6 +90,7 @@ async function checkPacket(
     issuerKeyId,
     ...(issuerFingerprint ? { issuerFingerprint } : {}),
     hash: hashName(packet.hashAlgorithm),
+    approval: isApprovalPacket(packet),
   } as const;
   // When the packet names the full fingerprint, a key id collision cannot match.
   const matching = (byKeyId.get(issuerKeyId) ?? []).filter((c) => !issuerFingerprint || c.fingerprint === issuerFingerprint);

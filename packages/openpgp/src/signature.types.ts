@@ -23,6 +23,8 @@ export interface SignatureCheck {
   bits?: number;
   /** `sha1` | `sha256` | `sha384` | `sha512` | … */
   hash: string;
+  /** Carries the approval notation in its hashed area: an approval, never a release signature. */
+  approval: boolean;
   valid: boolean;
   /** Why not valid, or why the key is unknown. */
   reason?: string;

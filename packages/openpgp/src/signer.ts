@@ -1,6 +1,7 @@
 import { createMessage, decryptKey, readKey, sign, type Key, type PrivateKey, type Subkey } from 'openpgp';
+import { approvalNotation } from './approval.js';
 import { sealError, messageOf } from './error.js';
-import type { Signer } from './key.types.js';
+import type { SignOptions, Signer } from './key.types.js';
 
 /**
  * Reads an armored private key, decrypts it, and picks the (sub)key OpenPGP.js would sign
@@ -46,7 +47,7 @@ export async function readSigningKey(armored: string, passphrase?: string, sourc
   return {
     fingerprint,
     ...(userId ? { userId } : {}),
-    async sign(data: Uint8Array, date?: Date): Promise<string> {
+    async sign(data: Uint8Array, date?: Date, options: SignOptions = {}): Promise<string> {
       try {
         const message = await createMessage({ binary: data });
         // signingKeyIDs: sign with the key chosen above, whatever the date asked for.
@@ -57,6 +58,7 @@ export async function readSigningKey(armored: string, passphrase?: string, sourc
           detached: true,
           format: 'armored',
           ...(date ? { date } : {}),
+          ...(options.approval ? { signatureNotations: [approvalNotation()] } : {}),
         });
       } catch (error) {
         throw sealError('ESEAL_CONFIG', `key ${fingerprint} could not sign: ${messageOf(error)}`, source, {
