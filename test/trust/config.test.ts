@@ -73,13 +73,14 @@ test('no config: secure defaults, paths from the nearest .sealpack/ folder up', 
     configPath: null,
     keyring: join(dir, '.sealpack', 'keys'),
     revocations: join(dir, '.sealpack', 'revocations.json'),
-    trust: [{ packages: ['**'], keys: ['alice'], threshold: 1, implicit: true }],
+    trust: [{ packages: ['**'], keys: ['alice'], threshold: 1, approvers: [], approvals: 0, implicit: true }],
     unsigned: 'warn',
     algorithms: { minRsaBits: 3072, hashes: ['sha256', 'sha384', 'sha512'] },
     channels: {},
     exceptions: [],
     extraFiles: [],
     installScripts: [],
+    rotation: { threshold: 1 },
   });
   const bare = await project({ 'x.txt': '' });
   assert.is((await loadPolicy({ cwd: bare })).policy.keyring, join(bare, '.sealpack', 'keys'));
@@ -161,6 +162,29 @@ test('every config problem at once, as path: message lines', async () => {
   assert.match(error.message, /^invalid sealpack config .*\.sealpackrc\.json: /);
 });
 
+test('approvers must be pinned, approvals at most the approvers named; rotation.threshold read', async () => {
+  const dir = await project({
+    '.sealpack/keys/alice.asc': alice.publicKey,
+    '.sealpackrc.json': { trust: [{ packages: '**', keys: 'alice', approvers: ['alice', 'bob'], approvals: 3 }] },
+  });
+  const error = await rejects(() => loadPolicy({ cwd: dir }), 'ESEAL_CONFIG');
+  assert.equal(detailsOf(error), [
+    `trust[0].approvers[1]: "bob" is not a pinned key (no ${join(dir, '.sealpack', 'keys', 'bob.asc')})`,
+    'trust[0].approvals: 3 is more than the 2 approver(s) the rule names',
+  ]);
+  const good = await project({
+    '.sealpack/keys/alice.asc': alice.publicKey,
+    '.sealpackrc.json': {
+      trust: [{ packages: '**', keys: 'alice', approvers: 'alice', approvals: 1 }],
+      rotation: { threshold: 1 },
+    },
+  });
+  const { policy } = await loadPolicy({ cwd: good });
+  assert.equal(policy.trust[0]!.approvers, ['alice']);
+  assert.is(policy.trust[0]!.approvals, 1);
+  assert.equal(policy.rotation, { threshold: 1 });
+});
+
 test('a threshold above the rule key count, a rule key not pinned, an unreadable file', async () => {
   const dir = await project({
     '.sealpack/keys/alice.asc': alice.publicKey,
@@ -193,8 +217,8 @@ test('explicit rules normalized; exceptions: YAML dates, no expires and expired 
   });
   const { policy, warnings } = await loadPolicy({ cwd: dir });
   assert.equal(policy.trust, [
-    { packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, implicit: false },
-    { packages: ['lodash', 'left-*'], keys: ['bob'], threshold: 1, implicit: false },
+    { packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, approvers: [], approvals: 0, implicit: false },
+    { packages: ['lodash', 'left-*'], keys: ['bob'], threshold: 1, approvers: [], approvals: 0, implicit: false },
   ]);
   assert.equal(policy.exceptions, [
     { package: 'legacy@1.x', reason: 'vendor', risk: 'low', approvedBy: 'sec', expires: new Date('2999-03-01T00:00:00Z') },
@@ -355,7 +379,7 @@ test('loadTrust: keys, the list merged with revocations inside key files, warnin
     },
   ]);
   assert.equal(trust.policy.trust, [
-    { packages: ['**'], keys: ['alice', 'expired', 'old', 'small'], threshold: 1, implicit: true },
+    { packages: ['**'], keys: ['alice', 'expired', 'old', 'small'], threshold: 1, approvers: [], approvals: 0, implicit: true },
   ]);
   const text = trust.warnings.join('\n');
   assert.match(

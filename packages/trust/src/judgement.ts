@@ -63,7 +63,8 @@ function ruleFor(trust: Trust, name: string): AppliedRule {
   if (rule) return { rule, label: rule.implicit ? IMPLICIT : `trust[${index}]`, matched: true };
   // A sealed package no rule covers is still judged, by every pinned key, so a seal is never ignored.
   const keys = trust.keys.map((k) => k.name);
-  return { rule: { packages: ['**'], keys, threshold: DEFAULT_THRESHOLD, implicit: true }, label: NONE_MATCHED, matched: false };
+  const every: TrustRule = { packages: ['**'], keys, threshold: DEFAULT_THRESHOLD, approvers: [], approvals: 0, implicit: true };
+  return { rule: every, label: NONE_MATCHED, matched: false };
 }
 
 /**

@@ -39,13 +39,20 @@ export const SEARCH_PLACES: readonly string[] = [
 interface RawConfig {
   keyring?: string;
   revocations?: string;
-  trust?: { packages: string | string[]; keys: string | string[]; threshold?: number }[];
+  trust?: {
+    packages: string | string[];
+    keys: string | string[];
+    threshold?: number;
+    approvers?: string | string[];
+    approvals?: number;
+  }[];
   unsigned?: UnsignedMode;
   algorithms?: { minRsaBits?: number; hashes?: string[] };
   channels?: Partial<Record<Channel, { threshold: number }>>;
   exceptions?: { package: string; reason: string; risk?: string; approvedBy?: string; expires?: string }[];
   extraFiles?: string[];
   installScripts?: Record<string, { adds?: string[]; changes?: string[] }>;
+  rotation?: { threshold?: number };
 }
 
 const CHANNELS: readonly Channel[] = ['production', 'rc', 'prerelease'];
@@ -234,7 +241,14 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   // DECISION: with no trust rule, the implicit rule says which keys may sign (every pinned key)
   // but does not make sealing mandatory: an unsealed package under it follows `unsigned`. Only
   // a rule someone wrote makes a seal required (see sealRequirement).
-  const implicit: TrustRule = { packages: ['**'], keys: pinned, threshold: DEFAULT_THRESHOLD, implicit: true };
+  const implicit: TrustRule = {
+    packages: ['**'],
+    keys: pinned,
+    threshold: DEFAULT_THRESHOLD,
+    approvers: [],
+    approvals: 0,
+    implicit: true,
+  };
   const trust = checked.length > 0 ? checked : [implicit];
   const hashes = [...(raw.algorithms?.hashes ?? DEFAULT_HASHES)];
   const minRsaBits = raw.algorithms?.minRsaBits ?? DEFAULT_MIN_RSA_BITS;
@@ -272,6 +286,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
     exceptions,
     extraFiles: [...(raw.extraFiles ?? [])],
     installScripts,
+    rotation: { threshold: raw.rotation?.threshold ?? DEFAULT_THRESHOLD },
   };
   return { policy, warnings };
 }
@@ -281,12 +296,24 @@ function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, 
   const rules: TrustRule[] = [];
   raw.trust.forEach((rule, i) => {
     if (!isObject(rule)) return;
-    const keys = typeof rule.keys === 'string' || Array.isArray(rule.keys) ? asArray(rule.keys) : [];
-    keys.forEach((name, j) => {
-      if (typeof name !== 'string' || pinned.includes(name)) return;
-      const path = typeof rule.keys === 'string' ? formatPath(['trust', i, 'keys']) : formatPath(['trust', i, 'keys', j]);
-      problems.push(`${path}: "${name}" is not a pinned key (no ${join(keyring, `${name}.asc`)})`);
-    });
+    const names = (field: 'keys' | 'approvers'): string[] => {
+      const value = rule[field];
+      const list = typeof value === 'string' || Array.isArray(value) ? asArray(value) : [];
+      list.forEach((name, j) => {
+        if (typeof name !== 'string' || pinned.includes(name)) return;
+        const path = typeof value === 'string' ? formatPath(['trust', i, field]) : formatPath(['trust', i, field, j]);
+        problems.push(`${path}: "${name}" is not a pinned key (no ${join(keyring, `${name}.asc`)})`);
+      });
+      return list;
+    };
+    const keys = names('keys');
+    const approvers = names('approvers');
+    const approvals = typeof rule.approvals === 'number' ? rule.approvals : 0;
+    if (approvals > approvers.length) {
+      problems.push(
+        `${formatPath(['trust', i, 'approvals'])}: ${approvals} is more than the ${approvers.length} approver(s) the rule names`,
+      );
+    }
     const threshold = typeof rule.threshold === 'number' ? rule.threshold : DEFAULT_THRESHOLD;
     if (keys.length > 0 && threshold > keys.length) {
       problems.push(
@@ -299,7 +326,7 @@ function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, 
       const problem = packageGlobProblem(glob);
       if (problem) problems.push(`${formatPath(['trust', i, 'packages'])}: ${JSON.stringify(glob)} ${problem}`);
     }
-    rules.push({ packages, keys, threshold, implicit: false });
+    rules.push({ packages, keys, threshold, approvers, approvals, implicit: false });
   });
   return rules;
 }

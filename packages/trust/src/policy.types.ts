@@ -9,6 +9,10 @@ export interface TrustRule {
   keys: string[];
   /** How many distinct keys must sign. */
   threshold: number;
+  /** Pinned key names whose approval signatures count (separation of duties). */
+  approvers: string[];
+  /** How many distinct approvers must approve; never a key that counted toward `threshold`. */
+  approvals: number;
   /** True for the rule made when the config has no trust rule: it names signers but does not make seals mandatory. */
   implicit: boolean;
 }
@@ -41,6 +45,8 @@ export interface Policy {
   extraFiles: string[];
   /** What install scripts may do, per package glob, in config order; `extraFiles` last as `**` adds. */
   installScripts: InstallScriptRule[];
+  /** `sealpack keys update`: distinct certifying pinned keys (not hard-revoked) a successor needs. */
+  rotation: { threshold: number };
 }
 
 export interface InstallScriptRule {

@@ -63,6 +63,21 @@ export const policySchema: Record<string, unknown> = deepFreeze({
             description: 'Pinned key names allowed to sign these packages.',
           },
           threshold: { ...threshold, default: 1 },
+          approvers: {
+            type: ['string', 'array'],
+            minLength: 1,
+            minItems: 1,
+            uniqueItems: true,
+            items: { type: 'string', minLength: 1 },
+            description: 'Pinned key names whose approval signatures (`sealpack approve`) count for these packages.',
+          },
+          approvals: {
+            type: 'integer',
+            minimum: 0,
+            default: 0,
+            description:
+              'How many distinct approvers must approve, none of them a key that counted as a signer (separation of duties).',
+          },
         },
       },
     },
@@ -128,6 +143,18 @@ export const policySchema: Record<string, unknown> = deepFreeze({
         properties: {
           adds: { ...fileGlobs, description: 'Files an install script may create (not in the manifest), e.g. "build/**".' },
           changes: { ...fileGlobs, description: 'Sealed files an install script may rewrite, e.g. "bin/esbuild".' },
+        },
+      },
+    },
+    rotation: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Key rotation (`sealpack keys update`): how a successor key gets pinned.',
+      properties: {
+        threshold: {
+          ...threshold,
+          default: 1,
+          description: 'How many distinct pinned keys, not hard-revoked, must have certified a new key before it is pinned.',
         },
       },
     },
