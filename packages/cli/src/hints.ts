@@ -25,6 +25,8 @@ const HINTS: Record<SealCode, string> = {
     'the key is pinned but not trusted for this package; extend the `trust` rule in your policy if that is intended',
   ESEAL_THRESHOLD:
     'more distinct signers are required; ask another trusted maintainer to run `sealpack sign` on the same tarball',
+  ESEAL_APPROVAL:
+    'separation of duties: ask an approver named in the trust rule (not the key that signed) to run `sealpack approve X.tgz` before the release is published',
   ESEAL_MALFORMED: 'the file is not what it claims to be (corrupt, truncated, or crafted); fetch it again from a trusted source',
   ESEAL_CONFIG: 'fix the configuration, keyring or input named above; see the README for the policy format',
   ESEAL_REGISTRY:

@@ -147,3 +147,14 @@ function signerTimeout(env: NodeJS.ProcessEnv): number | undefined {
   }
   return Number(text) * 1000;
 }
+
+/** `--days N`: a whole number of days, 0 to 3650; anything else is a usage error, not a RangeError. */
+export function parseDays(value: unknown): number {
+  if (value === undefined) return 30;
+  const text = String(value);
+  const days = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(days) || days > 3650) {
+    throw new SealError('ESEAL_CONFIG', `--days: expected a whole number of days from 0 to 3650, found ${JSON.stringify(text)}`);
+  }
+  return days;
+}

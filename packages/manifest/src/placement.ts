@@ -1,11 +1,21 @@
 import { MAX_MANIFEST_BYTES, MAX_SIGNATURE_BYTES, MAX_TARBALL_BYTES, readRegularFile } from '@sealpack/diagnostics';
 
 /** Where the detached seal of a tarball lives (DESIGN.md, "Where seals live"). */
-export function sealPaths(tarball: string): { signature: string; manifest: string; manifestSignature: string } {
+export function sealPaths(tarball: string): {
+  signature: string;
+  manifest: string;
+  manifestSignature: string;
+  registryManifest: string;
+  registrySignature: string;
+} {
   return {
     signature: `${tarball}.asc`,
     manifest: `${tarball}.manifest.json`,
     manifestSignature: `${tarball}.manifest.json.asc`,
+    // The registry seal before publish (tarball digest only, as `dist.sealpack` carries it): where
+    // approvals gather in another job, for `publish X.tgz` to carry them into the registry.
+    registryManifest: `${tarball}.registry.json`,
+    registrySignature: `${tarball}.registry.json.asc`,
   };
 }
 

@@ -129,7 +129,15 @@ async function revocationOf(key: PrivateKey, flag: enums.reasonForRevocation, co
   const list = new PacketList<SignaturePacket>();
   list.push(packet);
   // As `gpg --gen-revoke` and OpenPGP.js write one: a public-key block holding the signature only.
-  return armor(enums.armor.publicKey, list.write(), undefined, undefined, 'This is a revocation certificate', key.keyPacket.version !== 6, READ_CONFIG);
+  return armor(
+    enums.armor.publicKey,
+    list.write(),
+    undefined,
+    undefined,
+    'This is a revocation certificate',
+    key.keyPacket.version !== 6,
+    READ_CONFIG,
+  );
 }
 
 /**
@@ -143,10 +151,13 @@ export async function rotateKey(options: {
   date?: Date;
   comment?: string;
 }): Promise<RotatedKey> {
-  const date = options.date ?? new Date();
+  // OpenPGP times are whole seconds. The successor is made and certified one second before
+  // the revocation, so the certification is not itself "made after the key was superseded".
+  const date = new Date(Math.floor((options.date ?? new Date()).getTime() / 1000) * 1000);
+  const handOver = new Date(date.getTime() - 1000);
   const old = options.from;
   const oldFingerprint = old.getFingerprint().toUpperCase();
-  const generated = await generateKey({ ...options.key, date: options.key.date ?? date });
+  const generated = await generateKey({ ...options.key, date: handOver });
   const [publicKey, privateKey] = await Promise.all([
     readKey({ armoredKey: generated.publicKey }),
     readKey({ armoredKey: generated.privateKey }),
@@ -154,7 +165,7 @@ export async function rotateKey(options: {
   try {
     for (const target of [publicKey, privateKey]) {
       for (const user of target.users) {
-        if (user.userID) user.otherCertifications.push(await certifyUser(old, target, user.userID, date));
+        if (user.userID) user.otherCertifications.push(await certifyUser(old, target, user.userID, handOver));
       }
     }
     const comment = options.comment ?? `superseded by ${generated.fingerprint}`;
@@ -185,11 +196,16 @@ export async function rotateKey(options: {
  */
 export async function readKeyMaterial(text: string, certifiers: readonly KeyInfo[], source?: string): Promise<KeyMaterial> {
   const blocks = text.match(BLOCK) ?? [];
-  if (blocks.length === 0) throw sealError('ESEAL_MALFORMED', 'expected an armored OpenPGP key or revocation, found none', source);
+  if (blocks.length === 0)
+    throw sealError('ESEAL_MALFORMED', 'expected an armored OpenPGP key or revocation, found none', source);
   const material: KeyMaterial = { keys: [], revocations: [] };
   for (const block of blocks) {
     if (block.startsWith('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
-      throw sealError('ESEAL_CONFIG', 'expected a public key, found a private key: never hand a private key to consumers', source);
+      throw sealError(
+        'ESEAL_CONFIG',
+        'expected a public key, found a private key: never hand a private key to consumers',
+        source,
+      );
     }
     if (!block.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
       throw sealError('ESEAL_MALFORMED', `expected a public key block, found ${block.split('\n')[0]}`, source);
@@ -245,7 +261,11 @@ async function checkRevocation(
   const key = findCertifier(packet, certifiers);
   const issuer = packet.issuerFingerprint ? hex(packet.issuerFingerprint) : packet.issuerKeyID.toHex().toUpperCase();
   if (packet.signatureType !== enums.signature.keyRevocation) {
-    throw sealError('ESEAL_MALFORMED', `expected a key revocation signature, found signature type ${packet.signatureType}`, source);
+    throw sealError(
+      'ESEAL_MALFORMED',
+      `expected a key revocation signature, found signature type ${packet.signatureType}`,
+      source,
+    );
   }
   const primary = key && primaryOf(key);
   if (!key || !primary) {
@@ -256,10 +276,15 @@ async function checkRevocation(
   try {
     await packet.verify(primary, enums.signature.keyRevocation, { key: primary }, ANY_TIME, false, READ_CONFIG);
   } catch (error) {
-    throw sealError('ESEAL_BAD_SIGNATURE', `the revocation certificate of ${key.fingerprint} does not verify: ${messageOf(error)}`, source, {
-      fingerprint: key.fingerprint,
-      cause: error,
-    });
+    throw sealError(
+      'ESEAL_BAD_SIGNATURE',
+      `the revocation certificate of ${key.fingerprint} does not verify: ${messageOf(error)}`,
+      source,
+      {
+        fingerprint: key.fingerprint,
+        cause: error,
+      },
+    );
   }
   if (!(packet.created instanceof Date)) {
     throw sealError('ESEAL_MALFORMED', `the revocation certificate of ${key.fingerprint} has no creation time`, source);
@@ -267,7 +292,11 @@ async function checkRevocation(
   const comment = packet.reasonForRevocationString;
   return {
     fingerprint: key.fingerprint,
-    revocation: { reason: revocationReason(packet.reasonForRevocationFlag), date: packet.created, ...(comment ? { comment } : {}) },
+    revocation: {
+      reason: revocationReason(packet.reasonForRevocationFlag),
+      date: packet.created,
+      ...(comment ? { comment } : {}),
+    },
   };
 }
 
@@ -293,11 +322,19 @@ async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly
         continue;
       }
       let reason = '';
-      if (!CERTIFICATIONS.has(packet.signatureType ?? -1)) reason = `signature type ${packet.signatureType} is not a certification`;
+      if (!CERTIFICATIONS.has(packet.signatureType ?? -1))
+        reason = `signature type ${packet.signatureType} is not a certification`;
       else if (packet.isExpired(new Date())) reason = 'the certification has expired';
       else {
         try {
-          await packet.verify(primary, packet.signatureType!, { userID: user.userID, key: key.keyPacket }, ANY_TIME, false, READ_CONFIG);
+          await packet.verify(
+            primary,
+            packet.signatureType!,
+            { userID: user.userID, key: key.keyPacket },
+            ANY_TIME,
+            false,
+            READ_CONFIG,
+          );
         } catch (error) {
           reason = `the certification does not verify: ${messageOf(error)}`;
         }

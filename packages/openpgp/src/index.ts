@@ -7,8 +7,17 @@ export type { GpgSignerOptions } from './gpg.js';
 export { readKeyFile, readPublicKey } from './key.js';
 export type { KeyFileContents } from './key.js';
 export { appendSignatures, verifySignatures } from './signature.js';
-export type { GenerateKeyOptions, GeneratedKey, KeyAlgorithm, KeyInfo, KeyRevocation, SignOptions, Signer, SubkeyInfo } from './key.types.js';
+export type {
+  GenerateKeyOptions,
+  GeneratedKey,
+  KeyAlgorithm,
+  KeyInfo,
+  KeyRevocation,
+  SignOptions,
+  Signer,
+  SubkeyInfo,
+} from './key.types.js';
 export type { SignatureCheck } from './signature.types.js';
 export { rotateKey, readKeyMaterial, readPrivateKey } from './certify.js';
 export type { Certification, KeyMaterial, RevocationCertificate, RotatedKey } from './certify.js';
-export { APPROVAL_NOTATION } from './approval.js';
+export { APPROVAL_NOTATION, readSignatureIssuers } from './approval.js';

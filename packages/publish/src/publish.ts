@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
-import { buildManifest, readTarball, readTarballFile, serializeManifest } from '@sealpack/manifest';
-import type { Signer } from '@sealpack/openpgp';
+import { readTarball, readTarballFile } from '@sealpack/manifest';
+import { appendSignatures, type Signer } from '@sealpack/openpgp';
+import { readRegistrySeal } from '@sealpack/sign';
 import type { Trust } from '@sealpack/trust';
 import type { publish as Publish } from 'libnpmpublish';
 import { registryFor, type NpmOptions } from '@sealpack/verify';
@@ -108,9 +109,12 @@ async function publishTarball(tarball: string, options: PublishOptions, checkSea
     );
   }
 
-  // The registry copy states the tarball only: it rides in every install's metadata.
-  const manifestBytes = serializeManifest(buildManifest({ name: pkg.name, version: pkg.version, tarball: contents.tarball }));
-  const signature = await options.signer.sign(manifestBytes);
+  // The registry copy states the tarball only: it rides in every install's metadata. Approvals
+  // gathered beside a sealed tarball (`sealpack approve`, X.tgz.registry.json.asc) ride along.
+  const gathered = await readRegistrySeal(tarball, pkg.name, pkg.version, contents.tarball);
+  const manifestBytes = gathered.manifest;
+  const own = await options.signer.sign(manifestBytes);
+  const signature = gathered.signature ? await appendSignatures(gathered.signature, own) : own;
   await checkOwnSeal({ manifest: manifestBytes, signature }, options.signer, options.trust, pkg);
   const seal = { manifest: manifestBytes.toString('utf8'), signature };
 

@@ -3,9 +3,11 @@ import { readDetachedSeal, sealPaths, type TarballContents } from '@sealpack/man
 import type { Signer } from '@sealpack/openpgp';
 import { findRevocation, type Trust } from '@sealpack/trust';
 
-// How many signers a release needs is the consumer's rule, met by appending approvals to
-// the detached seal: a publisher's own check reports it but does not stop the publish.
-const blocks = (finding: Finding): boolean => finding.severity === 'error' && finding.code !== 'ESEAL_THRESHOLD';
+// How many signers and approvals a release needs is the consumer's rule, met by appending
+// signatures to the detached and registry seals (the embedded seal cannot carry an approval of
+// the bytes that contain it): a publisher's own check reports it but does not stop the publish.
+const CONSUMER_RULES: ReadonlySet<Finding['code']> = new Set(['ESEAL_THRESHOLD', 'ESEAL_APPROVAL']);
+const blocks = (finding: Finding): boolean => finding.severity === 'error' && !CONSUMER_RULES.has(finding.code);
 
 const errorOf = (finding: Finding): SealError => {
   const { code, message, severity: _severity, ...info } = finding;

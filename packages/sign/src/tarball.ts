@@ -17,6 +17,10 @@ export interface SignTarballOptions {
   signer: Signer;
   source?: ManifestSource;
   logger?: Logger;
+  /** Only add a signature to an existing signed seal of these bytes (`keys resign`, `approve`); never seal afresh. */
+  appendOnly?: boolean;
+  /** Sign as an approval (separation of duties), not as a release signature. */
+  approval?: boolean;
 }
 
 export interface SignedTarball {
@@ -63,16 +67,24 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
       manifestBytes = existing.manifest;
       appended = true;
       if (parsed.source) logger.info(`${name}@${version}: co-signing the existing seal, source ${JSON.stringify(parsed.source)}`);
-    } else {
+    } else if (!options.appendOnly) {
       logger.warn(
         `${name}@${version}: ${paths.manifest} is not a signed seal of these bytes; replacing it and dropping its signatures`,
       );
     }
   }
 
+  if (options.appendOnly && !appended) {
+    throw new SealError(
+      'ESEAL_UNSIGNED',
+      `${name}@${version}: expected a signed seal of these bytes (${paths.manifest} and its .asc), found ${existing.manifest ? 'one that is unsigned or states other bytes' : 'none'}; nothing was written`,
+      { artifact: tarball, package: name, version },
+    );
+  }
+  const signOptions = options.approval ? { approval: true } : {};
   const [tarballSignature, manifestSignature] = await Promise.all([
-    options.signer.sign(bytes),
-    options.signer.sign(manifestBytes),
+    options.signer.sign(bytes, undefined, signOptions),
+    options.signer.sign(manifestBytes, undefined, signOptions),
   ]);
   const merge = (previous: Uint8Array | undefined, added: string): Promise<string> | string =>
     appended && previous ? appendSignatures(previous, added) : added;
@@ -83,7 +95,8 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   await writeFileAtomic(paths.manifest, manifestBytes);
   await writeFileAtomic(paths.signature, tarballArmor);
   await writeFileAtomic(paths.manifestSignature, manifestArmor);
-  logger.info(`${name}@${version}: signed by ${options.signer.fingerprint}${appended ? ' (appended)' : ''}`);
+  const what = options.approval ? 'approved' : 'signed';
+  logger.info(`${name}@${version}: ${what} by ${options.signer.fingerprint}${appended ? ' (appended)' : ''}`);
   return { name, version, written: [paths.manifest, paths.signature, paths.manifestSignature], appended };
 }
 

@@ -13,3 +13,5 @@ export type { Trust } from './trust.js';
 export { channelOf } from './channel.js';
 export { sealRequirement, judgeSignatures, findRevocation } from './judgement.js';
 export type { SealRequirement, SignerInfo, SignatureJudgement } from './judgement.js';
+export { planKeyUpdate } from './rotation.js';
+export type { Certifier, KeyUpdatePlan, PlannedKey, PlannedRevocation, PlannedRuleChange } from './rotation.js';

@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { SealError } from '@sealpack/diagnostics';
 import { hasGuard, readWorkspace, checkSignerNotRevoked } from '@sealpack/publish';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { KeyInfo, Signer } from '@sealpack/openpgp';
 import { readNpmConfig, registryFor, RegistryClient } from '@sealpack/verify';
 import type { Context } from '../main.js';
-import { loadSigner } from '../options.js';
+import { loadSigner, parseDays } from '../options.js';
 import { TOOL } from '../tool.js';
 
 const DAY = 86_400_000;
@@ -38,6 +37,13 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   try {
     trust = await loadTrust({ cwd: workspace.root });
     notes.push(...trust.warnings);
+    const soon = Date.now() + days * DAY;
+    for (const { name, key } of trust.keys) {
+      if (key.expires && key.expires.getTime() > Date.now() && key.expires.getTime() <= soon)
+        notes.push(
+          `pinned key ${name} (${key.fingerprint}) expires on ${key.expires.toISOString().slice(0, 10)}, within ${days} days: rotate it (\`sealpack keys rotate\`) or ask its owner for an extended copy`,
+        );
+    }
   } catch (error) {
     problems.push(`keyring and policy: ${(error as Error).message}`);
   }
@@ -143,15 +149,4 @@ function canSignAt(key: KeyInfo, date: Date): boolean {
   const valid = (expires: Date | null) => expires === null || expires.getTime() > date.getTime();
   const signing = key.subkeys.filter((s) => s.canSign);
   return valid(key.expires) && (signing.length === 0 || signing.some((s) => valid(s.expires)));
-}
-
-/** `--days N`: a whole number of days, 0 to 3650; anything else is a usage error, not a RangeError. */
-function parseDays(value: unknown): number {
-  if (value === undefined) return 30;
-  const text = String(value);
-  const days = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(days) || days > 3650) {
-    throw new SealError('ESEAL_CONFIG', `--days: expected a whole number of days from 0 to 3650, found ${JSON.stringify(text)}`);
-  }
-  return days;
 }

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
+import { readPrivateKey, rotateKey, type KeyAlgorithm } from '@sealpack/openpgp';
+import { writeFileAtomic } from '@sealpack/sign';
+import type { Context } from '../main.js';
+import { parseExpiry, readKeyFile } from '../options.js';
+
+const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 'rsa3072', rsa4096: 'rsa4096' };
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * `sealpack keys rotate --from OLD.key.asc --name NEW [--out DIR]`: writes NEW.key.asc,
+ * NEW.pub.asc (certified by the old key) and OLD.revocation.asc (`superseded`, dated now).
+ * The old key's passphrase is SEALPACK_PASSPHRASE; the new key is encrypted with
+ * SEALPACK_NEW_PASSPHRASE, else the same passphrase.
+ */
+export async function run(_args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
+  if (typeof options.from !== 'string') {
+    throw new SealError('ESEAL_CONFIG', '--from: expected the old private key file (OLD.key.asc), found nothing');
+  }
+  const name = typeof options.name === 'string' ? options.name : '';
+  if (!NAME.test(name)) {
+    throw new SealError('ESEAL_CONFIG', `--name: expected a file-safe key name such as release-2027, found ${name || 'nothing'}`);
+  }
+  const algorithm = ALGORITHMS[String(options.algo ?? 'ed25519')];
+  if (!algorithm)
+    throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
+  const fromFile = resolve(context.cwd, options.from);
+  const oldName = basename(fromFile).replace(/(\.key)?\.(asc|gpg|pgp)$/, '');
+  const out = resolve(context.cwd, String(options.out ?? '.'));
+  const files = {
+    privateKey: join(out, `${name}.key.asc`),
+    publicKey: join(out, `${name}.pub.asc`),
+    revocation: join(out, `${oldName}.revocation.asc`),
+  };
+  // Never replace a key or a revocation: either may be the only copy.
+  for (const file of Object.values(files)) {
+    if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
+  }
+  const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
+  const from = await readPrivateKey(await readKeyFile(fromFile), passphrase, fromFile);
+  const oldUser = from.users.find((u) => u.userID)?.userID;
+  const newPassphrase = context.env.SEALPACK_NEW_PASSPHRASE || passphrase;
+  const rotated = await rotateKey({
+    from,
+    key: {
+      name,
+      email: typeof options.email === 'string' ? options.email : oldUser?.email || undefined,
+      algorithm,
+      v6: options.v6 === true,
+      expires: parseExpiry(options.expires ?? '2y'),
+      passphrase: newPassphrase,
+    },
+  });
+  for (const warning of rotated.warnings) context.logger.warn(warning);
+  if (!newPassphrase) context.logger.warn('SEALPACK_PASSPHRASE is not set: the new private key is written unencrypted');
+  await mkdir(out, { recursive: true });
+  await writeFileAtomic(files.privateKey, rotated.privateKey, 0o600);
+  await writeFileAtomic(files.publicKey, rotated.publicKey, 0o644);
+  await writeFileAtomic(files.revocation, rotated.revocation, 0o644);
+  const when = rotated.date.toISOString();
+  context.err(`new key ${rotated.fingerprint}, certified by ${oldName} (${rotated.oldFingerprint})`);
+  context.err(`${oldName} is revoked as superseded on ${when}: its signatures made before stay valid, later ones fail`);
+  context.err(`wrote ${files.privateKey} (private: keep it secret), ${files.publicKey} and ${files.revocation}`);
+  context.err(`publish ${basename(files.publicKey)} and ${basename(files.revocation)}; consumers run`);
+  context.err(`  sealpack keys update ${basename(files.publicKey)} ${basename(files.revocation)}`);
+  context.err(`and re-sign earlier releases with \`sealpack keys resign X.tgz --key ${basename(files.privateKey)}\``);
+  for (const file of Object.values(files)) context.out(file);
+  return 0;
+}
