@@ -6,13 +6,18 @@ const test = suite('openpgp: public API');
 
 test('exports are pinned', () => {
   assert.equal(Object.keys(openpgp).sort(), [
+    'APPROVAL_NOTATION',
     'appendSignatures',
     'externalSigner',
     'generateKey',
     'gpgSigner',
     'readKeyFile',
+    'readKeyMaterial',
+    'readPrivateKey',
     'readPublicKey',
+    'readSignatureIssuers',
     'readSigningKey',
+    'rotateKey',
     'verifySignatures',
   ]);
 });

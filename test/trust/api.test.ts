@@ -23,6 +23,7 @@ test('exported names are pinned', () => {
     'judgeSignatures',
     'loadPolicy',
     'loadTrust',
+    'planKeyUpdate',
     'policySchema',
     'readKeyring',
     'readRevocations',

@@ -58,13 +58,14 @@ function makeTrust(policy: Partial<Policy> = {}, options: { keys?: PinnedKey[]; 
       configPath: '/repo/.sealpackrc.json',
       keyring: '/repo/.sealpack/keys',
       revocations: '/repo/.sealpack/revocations.json',
-      trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 1, implicit: false }],
+      trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 1, approvers: [], approvals: 0, implicit: false }],
       unsigned: 'warn',
       algorithms: { minRsaBits: 3072, hashes: [...DEFAULT_HASHES] },
       channels: {},
       exceptions: [],
       extraFiles: [],
       installScripts: [],
+      rotation: { threshold: 1 },
       ...policy,
     },
     keys: options.keys ?? [pinned('alice', ALICE), pinned('bob', BOB), pinned('carol', CAROL)],
@@ -84,6 +85,7 @@ function check(fingerprint: string | undefined, extra: Partial<SignatureCheck> =
     ...(fingerprint === undefined ? {} : { primaryFingerprint: fingerprint, signingKeyFingerprint: fingerprint }),
     algorithm: 'ed25519',
     hash: 'sha512',
+    approval: false,
     valid: true,
     keyExpires: null,
     keyRevocations: [],
@@ -104,6 +106,7 @@ test('one good signature by a key of the rule passes', () => {
     passed: true,
     findings: [],
     signers: [{ fingerprint: ALICE, keyName: 'alice', created: MADE }],
+    approvers: [],
     threshold: 1,
     rule: 'trust[0]',
   });
@@ -310,6 +313,56 @@ test('a signature dated before its key or signing subkey was created fails, what
   assert.is(judge(subkey, [check(ALICE, { signingKeyFingerprint: SUB })]).passed, true, 'made after the subkey');
 });
 
+test('separation of duties: approvals by approvers count apart from signers; missing ones are ESEAL_APPROVAL', () => {
+  const trust = makeTrust({
+    trust: [{ packages: ['@acme/*'], keys: ['alice'], threshold: 1, approvers: ['bob', 'carol'], approvals: 1, implicit: false }],
+  });
+  const approval = (fpr: string, index = 1) => check(fpr, { index, approval: true });
+  const approved = judge(trust, [check(ALICE), approval(BOB)]);
+  assert.equal([approved.passed, approved.findings], [true, []]);
+  assert.equal(
+    approved.approvers.map((a) => a.keyName),
+    ['bob'],
+  );
+  assert.equal(
+    approved.signers.map((a) => a.keyName),
+    ['alice'],
+  );
+
+  const missing = judge(trust, [check(ALICE)]);
+  assert.is(missing.passed, false);
+  assert.equal(codes(missing.findings), ['error:ESEAL_APPROVAL']);
+  assert.match(missing.findings[0]!.message, /expected 1 distinct approval\(s\) by bob, carol, none of them a signer, found 0/);
+
+  // An approval never counts as a release signature: bob's approval alone is no seal.
+  const onlyApproval = judge(trust, [approval(BOB, 0)]);
+  assert.equal(codes(onlyApproval.findings), ['error:ESEAL_THRESHOLD']);
+  // A release signature by an approver is out of the rule's scope (keys), not an approval.
+  const bobSigned = judge(trust, [check(ALICE), check(BOB, { index: 1 })]);
+  assert.equal(codes(bobSigned.findings).sort(), ['error:ESEAL_APPROVAL', 'error:ESEAL_KEY_SCOPE']);
+  // An approval by a key that is no approver of the rule does not count.
+  const stranger = judge(trust, [check(ALICE), approval(ALICE)]);
+  assert.ok(codes(stranger.findings).includes('error:ESEAL_APPROVAL'));
+  assert.ok(codes(stranger.findings).includes('error:ESEAL_KEY_SCOPE'));
+});
+
+test('a key counts once: an approver who also signed the release is no approver', () => {
+  const trust = makeTrust({
+    trust: [
+      { packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 1, approvers: ['bob', 'carol'], approvals: 1, implicit: false },
+    ],
+  });
+  const self = judge(trust, [check(BOB), check(BOB, { index: 1, approval: true })]);
+  assert.is(self.passed, false);
+  assert.equal(codes(self.findings), ['error:ESEAL_APPROVAL', 'error:ESEAL_APPROVAL']);
+  assert.ok(self.findings.some((f) => /approves a release the same key signed/.test(f.message)));
+  assert.equal(self.approvers, []);
+  // Another approver makes it pass; the self-approval stays visible as a warning.
+  const other = judge(trust, [check(BOB), check(BOB, { index: 1, approval: true }), check(CAROL, { index: 2, approval: true })]);
+  assert.is(other.passed, true);
+  assert.equal(codes(other.findings), ['warning:ESEAL_APPROVAL']);
+});
+
 test('a pinned key outside the rule: ESEAL_KEY_SCOPE; the first matching rule wins', () => {
   const result = judge(makeTrust(), [check(CAROL)]);
   assert.equal(codes(result.findings), ['error:ESEAL_KEY_SCOPE', 'error:ESEAL_THRESHOLD']);
@@ -319,8 +372,8 @@ test('a pinned key outside the rule: ESEAL_KEY_SCOPE; the first matching rule wi
   );
   const trust = makeTrust({
     trust: [
-      { packages: ['@acme/special'], keys: ['carol'], threshold: 1, implicit: false },
-      { packages: ['@acme/*', 'lodash'], keys: ['alice'], threshold: 1, implicit: false },
+      { packages: ['@acme/special'], keys: ['carol'], threshold: 1, approvers: [], approvals: 0, implicit: false },
+      { packages: ['@acme/*', 'lodash'], keys: ['alice'], threshold: 1, approvers: [], approvals: 0, implicit: false },
     ],
   });
   const special = judge(trust, [check(CAROL)], '@acme/special');
@@ -331,7 +384,9 @@ test('a pinned key outside the rule: ESEAL_KEY_SCOPE; the first matching rule wi
 });
 
 test('threshold counts distinct keys: two signatures by one key count once', () => {
-  const trust = makeTrust({ trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, implicit: false }] });
+  const trust = makeTrust({
+    trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, approvers: [], approvals: 0, implicit: false }],
+  });
   const same = judge(trust, [check(ALICE), check(ALICE, { index: 1 })]);
   assert.is(same.passed, false);
   assert.equal(codes(same.findings), ['error:ESEAL_THRESHOLD']);
@@ -386,7 +441,7 @@ test('channels: the version decides the threshold; unset channels use the rule',
 
 test("a channel threshold lower than the rule's does not lower it", () => {
   const trust = makeTrust({
-    trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, implicit: false }],
+    trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 2, approvers: [], approvals: 0, implicit: false }],
     channels: { rc: { threshold: 1 }, production: { threshold: 2 } },
   });
   const rc = judge(trust, [check(ALICE)], '@acme/widget', '1.4.0-rc.1');
@@ -492,7 +547,9 @@ requirement('an explicit rule makes the seal required; the implicit rule and no 
   const explicit = makeTrust();
   assert.equal(sealRequirement(explicit, '@acme/widget', '1.0.0', AT), { required: true, rule: 'trust[0]' });
   assert.equal(sealRequirement(explicit, 'lodash', '4.17.21', AT), { required: false });
-  const implicit = makeTrust({ trust: [{ packages: ['**'], keys: ['alice', 'bob', 'carol'], threshold: 1, implicit: true }] });
+  const implicit = makeTrust({
+    trust: [{ packages: ['**'], keys: ['alice', 'bob', 'carol'], threshold: 1, approvers: [], approvals: 0, implicit: true }],
+  });
   assert.equal(sealRequirement(implicit, '@acme/widget', '1.0.0', AT), { required: false, rule: 'trust (implicit)' });
   // Under the implicit rule, a seal that is there is still judged, by every pinned key.
   const judged = judge(implicit, [check(CAROL)]);

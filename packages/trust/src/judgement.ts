@@ -33,6 +33,8 @@ export interface SignatureJudgement {
   findings: Finding[];
   /** Distinct pinned keys whose signatures passed every check, in scope of the rule. */
   signers: SignerInfo[];
+  /** Distinct approvers whose approvals counted: in the rule's `approvers`, none of them a signer. */
+  approvers: SignerInfo[];
   threshold: number;
   rule: string;
 }
@@ -89,7 +91,12 @@ function exceptionFor(trust: Trust, name: string, version: string, at: Date, now
 // What an exception excuses: a package unsealed (sealRequirement) or under-signed for now. Never
 // a bad signature, an unknown or revoked key or a weak algorithm: otherwise anyone unable to make
 // a valid seal could sign the excepted versions with any key.
-const EXCUSABLE: ReadonlySet<Finding['code']> = new Set(['ESEAL_THRESHOLD', 'ESEAL_KEY_SCOPE', 'ESEAL_KEY_EXPIRED']);
+const EXCUSABLE: ReadonlySet<Finding['code']> = new Set([
+  'ESEAL_THRESHOLD',
+  'ESEAL_APPROVAL',
+  'ESEAL_KEY_SCOPE',
+  'ESEAL_KEY_EXPIRED',
+]);
 
 /** The threshold of `rule` for `version`: a channel threshold can raise it, never lower it. */
 function thresholdFor(trust: Trust, rule: TrustRule, ruleLabel: string, version: string) {
@@ -312,13 +319,17 @@ const notInFuture: SignatureRule = ({ at }, { check, sig }) => {
   };
 };
 
-const inRuleScope: SignatureRule = ({ rule, ruleLabel }, { pinned, sig }) => {
-  if (rule.keys.includes(pinned.name)) return undefined;
+// A release signature counts for `keys`, an approval (the notation) for `approvers`: never the other.
+const inRuleScope: SignatureRule = ({ rule, ruleLabel }, { check, pinned, sig }) => {
+  const allowed = check.approval ? rule.approvers : rule.keys;
+  if (allowed.includes(pinned.name)) return undefined;
   return {
     code: 'ESEAL_KEY_SCOPE',
     serious: false,
-    what: `${sig}: the key is not trusted for this package by ${ruleLabel}`,
-    expected: `one of ${rule.keys.length > 0 ? rule.keys.join(', ') : '(no keys)'}`,
+    what: check.approval
+      ? `${sig} is an approval, but the key is not an approver for this package by ${ruleLabel}`
+      : `${sig}: the key is not trusted for this package by ${ruleLabel}`,
+    expected: `one of ${allowed.length > 0 ? allowed.join(', ') : check.approval ? '(no approvers)' : '(no keys)'}`,
     found: pinned.name,
   };
 };
@@ -392,7 +403,8 @@ export function judgeSignatures(input: {
 
   const findings: Finding[] = [];
   const failures: { failure: Failure; fingerprint: string; keyName?: string }[] = [];
-  const signers = new Map<string, SignerInfo>();
+  const signers = new Map<string, SignerInfo & { index: number }>();
+  const approvals = new Map<string, SignerInfo & { index: number }>();
   // Per key, the earliest signature that counts although its key has expired since.
   const expired = new Map<string, { check: SignatureCheck; expires: Date; keyName: string }>();
 
@@ -406,9 +418,10 @@ export function judgeSignatures(input: {
       continue;
     }
     if (!pinned) continue;
-    const earlier = signers.get(fingerprint);
+    const counted = check.approval ? approvals : signers;
+    const earlier = counted.get(fingerprint);
     if (!earlier || check.created < earlier.created)
-      signers.set(fingerprint, { fingerprint, keyName: pinned.name, created: check.created });
+      counted.set(fingerprint, { fingerprint, keyName: pinned.name, created: check.created, index: check.index });
     // Made while the key was valid: it counts, with a warning that the key has expired since.
     const expires = expiryOf(check, pinned);
     const seen = expired.get(fingerprint);
@@ -432,9 +445,27 @@ export function judgeSignatures(input: {
     });
   }
 
-  // DECISION: once enough keys signed, other signatures' problems are warnings, except a bad
-  // signature and a hard revocation: a compromised key's signature next to a good one is a red flag.
-  const met = signers.size >= threshold;
+  // Separation of duties: a key counts once. Its approval of a release it signed is no approval.
+  for (const [fingerprint, approval] of approvals) {
+    if (!signers.has(fingerprint)) continue;
+    approvals.delete(fingerprint);
+    failures.push({
+      failure: {
+        code: 'ESEAL_APPROVAL',
+        serious: false,
+        what: `signature #${approval.index + 1} by ${approval.keyName} (${fingerprint}) approves a release the same key signed`,
+        expected: 'an approver other than the signers',
+        found: `${approval.keyName} as signer and approver`,
+      },
+      fingerprint,
+      keyName: approval.keyName,
+    });
+  }
+  const approved = approvals.size >= rule.approvals;
+  // DECISION: once enough keys signed (and approved), other signatures' problems are warnings,
+  // except a bad signature and a hard revocation: a compromised key's signature next to a good one is a red flag.
+  const signed = signers.size >= threshold;
+  const met = signed && approved;
   for (const { failure, fingerprint, keyName } of failures) {
     findings.push({
       code: failure.code,
@@ -448,7 +479,7 @@ export function judgeSignatures(input: {
       found: failure.found,
     });
   }
-  if (!met) {
+  if (!signed) {
     const names = [...signers.values()].map((s) => s.keyName);
     findings.push({
       code: 'ESEAL_THRESHOLD',
@@ -458,6 +489,19 @@ export function judgeSignatures(input: {
       rule: ruleLabel,
       expected: String(threshold),
       found: String(signers.size),
+    });
+  }
+
+  if (!approved) {
+    const names = [...approvals.values()].map((a) => a.keyName);
+    findings.push({
+      code: 'ESEAL_APPROVAL',
+      severity: 'error',
+      message: `${label}: not enough approvals (${ruleLabel}): expected ${rule.approvals} distinct approval(s) by ${rule.approvers.join(', ') || '(no approvers)'}, none of them a signer, found ${approvals.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
+      ...subject,
+      rule: ruleLabel,
+      expected: String(rule.approvals),
+      found: String(approvals.size),
     });
   }
 
@@ -471,6 +515,14 @@ export function judgeSignatures(input: {
     }
   }
   const passed = !findings.some((f) => f.severity === 'error');
-  const ordered = [...signers.values()].sort((a, b) => byCodeUnit(a.keyName, b.keyName));
-  return { passed, findings: findings.sort(compareFindings), signers: ordered, threshold, rule: ruleLabel };
+  const byName = (a: SignerInfo, b: SignerInfo) => byCodeUnit(a.keyName, b.keyName);
+  const info = ({ fingerprint, keyName, created }: SignerInfo): SignerInfo => ({ fingerprint, keyName, created });
+  return {
+    passed,
+    findings: findings.sort(compareFindings),
+    signers: [...signers.values()].map(info).sort(byName),
+    approvers: [...approvals.values()].map(info).sort(byName),
+    threshold,
+    rule: ruleLabel,
+  };
 }
