@@ -6,7 +6,7 @@
 import {
   PacketList,
   SignaturePacket,
-  UserIDPacket,
+  type UserIDPacket,
   armor,
   decryptKey,
   enums,
