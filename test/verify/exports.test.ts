@@ -8,6 +8,7 @@ test('public API is pinned', () => {
   assert.equal(Object.keys(verify).sort(), [
     'DEFAULT_REGISTRY_CONCURRENCY',
     'RegistryClient',
+    'cachedRegistrySeals',
     'checkSeal',
     'compareContents',
     'defaultCacheDir',

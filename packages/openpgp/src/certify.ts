@@ -151,9 +151,11 @@ export async function rotateKey(options: {
   date?: Date;
   comment?: string;
 }): Promise<RotatedKey> {
-  // OpenPGP times are whole seconds. The successor is made and certified one second before
-  // the revocation, so the certification is not itself "made after the key was superseded".
-  const date = new Date(Math.floor((options.date ?? new Date()).getTime() / 1000) * 1000);
+  // OpenPGP times are whole seconds. The revocation is dated at the next whole second, so that
+  // every signature the old key made before this call counts as made before the hand-over; the
+  // successor is made and certified one second earlier, so its certification is not itself
+  // "made after the key was superseded".
+  const date = new Date(Math.ceil((options.date ?? new Date()).getTime() / 1000) * 1000);
   const handOver = new Date(date.getTime() - 1000);
   const old = options.from;
   const oldFingerprint = old.getFingerprint().toUpperCase();

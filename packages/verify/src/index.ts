@@ -18,3 +18,5 @@ export { readNpmConfig, registryFor } from './npmrc.js';
 export { RegistryClient } from './registry.js';
 export type { RegistryClientOptions } from './registry.js';
 export type { NpmOptions, ReadNpmConfigOptions } from './npmrc.js';
+export { cachedRegistrySeals } from './approvals.js';
+export type { RegistrySealLookup } from './approvals.js';

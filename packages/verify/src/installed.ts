@@ -12,6 +12,7 @@ import {
 } from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
 import { installAllowance, sealRequirement, type InstallAllowance, type Trust } from '@sealpack/trust';
+import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
 import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
@@ -32,6 +33,11 @@ export interface VerifyInstalledOptions {
   /** Hashing worker threads; default the cores the main thread leaves, at least one (`DEFAULT_HASH_WORKERS`). */
   workers?: number;
   logger?: Logger;
+  /**
+   * Where approvals come from for rules that ask for them (the embedded seal cannot carry
+   * one): default the registry seals verify-lockfile cached for this project.
+   */
+  registrySeals?: RegistrySealLookup;
 }
 
 /**
@@ -142,6 +148,8 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   const logger = options.logger ?? silentLogger;
   const concurrency = options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY;
   const hasher = createHasher(options.workers);
+  const approvalsNeeded = trust.policy.trust.some((rule) => rule.approvals > 0);
+  const registrySeals = approvalsNeeded ? (options.registrySeals ?? cachedRegistrySeals(dir)) : undefined;
   const subjects: SubjectResult[] = [];
   const unsignedAllowed: string[] = [];
   let seen = 0;
@@ -312,6 +320,7 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       artifact: join(pkg.dir, EMBEDDED_MANIFEST_PATH),
       expected: { name: pkg.name, version: pkg.version },
       at,
+      approvalsFrom: await registrySeals?.(pkg.name, pkg.version),
     });
     const findings = [...identity, ...seal.findings];
     const listed = seal.manifest?.files;

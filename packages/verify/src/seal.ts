@@ -14,6 +14,12 @@ export interface CheckSealInput {
   /** The package the seal must be for (its package.json, the lockfile); absent when unreadable. */
   expected?: { name: string; version: string };
   at?: Date;
+  /**
+   * Another seal of the same version (the registry seal verify-lockfile cached) whose approval
+   * signatures count for this one: the embedded seal cannot carry an approval of the bytes
+   * that contain it. Only its approvals are taken, and only when it names the same package.
+   */
+  approvalsFrom?: { manifest: Uint8Array; signature: string; artifact: string };
 }
 
 export interface SealCheck {
@@ -129,11 +135,42 @@ export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
       trust.keys.map((k) => k.key),
       `${artifact}.asc`,
     );
-    const judgement = judgeSignatures({ trust, name: expected.name, version: expected.version, checks, artifact, at: input.at });
+    const approvals = input.approvalsFrom ? await approvalChecks(input.approvalsFrom, trust, expected, checks.length) : [];
+    const judgement = judgeSignatures({
+      trust,
+      name: expected.name,
+      version: expected.version,
+      checks: [...checks, ...approvals],
+      artifact,
+      at: input.at,
+    });
     findings.push(...judgement.findings);
     return { manifest, findings, signers: judgement.signers };
   } catch (error) {
     findings.push({ ...asFinding(error, artifact), ...subject });
     return { manifest, findings, signers: [] };
   }
+}
+
+/** The approval signatures of another seal of `expected`, numbered after the seal's own; none when it is for another package. */
+async function approvalChecks(
+  seal: NonNullable<CheckSealInput['approvalsFrom']>,
+  trust: Trust,
+  expected: { name: string; version: string },
+  offset: number,
+) {
+  let manifest: Manifest;
+  try {
+    manifest = parseManifest(seal.manifest, seal.artifact);
+  } catch {
+    return [];
+  }
+  if (manifest.name !== expected.name || manifest.version !== expected.version) return [];
+  const checks = await verifySignatures(
+    seal.manifest,
+    seal.signature,
+    trust.keys.map((k) => k.key),
+    `${seal.artifact}.asc`,
+  ).catch(() => []);
+  return checks.filter((c) => c.approval).map((c, i) => ({ ...c, index: offset + i }));
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadTrust } from '@sealpack/trust';
-import { verifyInstalled } from '@sealpack/verify';
+import { cachedRegistrySeals, verifyInstalled } from '@sealpack/verify';
 import type { Context } from '../main.js';
 import { parseAt } from '../options.js';
 import { printVerdict } from '../report.js';
@@ -12,6 +12,11 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   // config could name its own keys, and a .sealpackrc.cjs there would run its code.
   const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
   for (const warning of trust.warnings) context.logger.warn(warning);
-  const verdict = await verifyInstalled(dir, { trust, at, logger: context.logger });
+  const verdict = await verifyInstalled(dir, {
+    trust,
+    at,
+    logger: context.logger,
+    registrySeals: cachedRegistrySeals(dir, context.env),
+  });
   return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify-installed' }, context);
 }
