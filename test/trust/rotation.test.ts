@@ -1,0 +1,185 @@
+// Key rotation with real keys and injected clocks: the hand-over a publisher makes
+// (rotateKey), what a consumer pins from it (planKeyUpdate), and how signatures by the old key
+// are judged before and after the hand-over.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  generateKey,
+  readKeyMaterial,
+  readPrivateKey,
+  readPublicKey,
+  readSigningKey,
+  rotateKey,
+  verifySignatures,
+  type RotatedKey,
+} from '@sealpack/openpgp';
+import { judgeSignatures, loadTrust, planKeyUpdate, type Trust } from '@sealpack/trust';
+import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
+
+const test = suite('trust: key rotation');
+const T0 = new Date('2026-01-01T00:00:00Z'); // the old key is made
+const BEFORE = new Date('2026-03-01T00:00:00Z'); // a release signed before the hand-over
+const HANDOVER = new Date('2026-06-01T12:00:00.400Z');
+const AFTER = new Date('2026-07-01T00:00:00Z'); // the old key signs after it: must fail
+const NOW = new Date('2026-08-01T00:00:00Z');
+const DATA = new TextEncoder().encode('{"format":"sealpack/manifest@1"}');
+
+const ctx = {} as {
+  old: Awaited<ReturnType<typeof generateKey>>;
+  stranger: Awaited<ReturnType<typeof generateKey>>;
+  rotated: RotatedKey;
+};
+
+test.before(async () => {
+  const [old, stranger] = await Promise.all([
+    generateKey({ name: 'release', email: 'release@example.com', date: T0 }),
+    generateKey({ name: 'mallory', email: 'release@example.com', date: T0 }),
+  ]);
+  const rotated = await rotateKey({
+    from: await readPrivateKey(old.privateKey, undefined),
+    key: { name: 'release-2027', email: 'release@example.com' },
+    date: HANDOVER,
+  });
+  Object.assign(ctx, { old, stranger, rotated });
+});
+test.after(cleanTempDirs);
+
+async function consumer(
+  files: Record<string, string> = {},
+  config: object = { trust: [{ packages: '@acme/*', keys: ['release'] }] },
+) {
+  const dir = await tempDir('sealpack-rotation-');
+  await writeFile(join(dir, '.sealpackrc.json'), JSON.stringify(config, null, 2));
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, '.sealpack', 'keys'), { recursive: true });
+  await writeFile(join(dir, '.sealpack', 'keys', 'release.asc'), ctx.old.publicKey);
+  for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
+  return dir;
+}
+
+async function update(dir: string, texts: Record<string, string>) {
+  const trust = await loadTrust({ cwd: dir });
+  const inputs = await Promise.all(
+    Object.entries(texts).map(async ([name, text]) => {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      return { file, text };
+    }),
+  );
+  const plan = await planKeyUpdate(trust, inputs, { now: NOW });
+  for (const write of plan.writes) await writeFile(write.file, write.text);
+  return plan;
+}
+
+async function judgeAt(trust: Trust, armored: string) {
+  const checks = await verifySignatures(
+    DATA,
+    armored,
+    trust.keys.map((k) => k.key),
+  );
+  return judgeSignatures({ trust, name: '@acme/widget', version: '1.0.0', checks, artifact: 'x', at: NOW, now: NOW });
+}
+
+test('rotateKey: the successor carries a certification by the old key; the revocation is superseded, at the next whole second', async () => {
+  const oldInfo = await readPublicKey(ctx.old.publicKey);
+  const material = await readKeyMaterial(`${ctx.rotated.publicKey}\n${ctx.rotated.revocation}`, [oldInfo]);
+  assert.is(material.keys.length, 1);
+  const [certification] = material.keys[0]!.certifications;
+  assert.equal(
+    [certification!.valid, certification!.certifier, certification!.created.toISOString()],
+    [true, oldInfo.fingerprint, '2026-06-01T12:00:00.000Z'],
+  );
+  assert.equal(material.revocations, [
+    {
+      fingerprint: oldInfo.fingerprint,
+      revocation: {
+        reason: 'superseded',
+        date: new Date('2026-06-01T12:00:01Z'),
+        comment: `superseded by ${ctx.rotated.fingerprint}`,
+      },
+    },
+  ]);
+});
+
+test('a consumer follows the rotation: signatures by the old key before the hand-over verify, later ones fail; the new key signs', async () => {
+  const dir = await consumer();
+  const oldSigner = await readSigningKey(ctx.old.privateKey);
+  const newSigner = await readSigningKey(ctx.rotated.privateKey);
+  const [before, after, successor] = await Promise.all([
+    oldSigner.sign(DATA, BEFORE),
+    oldSigner.sign(DATA, AFTER),
+    newSigner.sign(DATA, AFTER),
+  ]);
+
+  const plan = await update(dir, {
+    'release-2027.pub.asc': ctx.rotated.publicKey,
+    'release.revocation.asc': ctx.rotated.revocation,
+  });
+  assert.equal(
+    plan.keys.map((k) => [k.name, k.certifiedBy.map((c) => c.name)]),
+    [['release-2027', ['release']]],
+  );
+  assert.equal(plan.rules, [{ path: 'trust[0].keys', added: 'release-2027', beside: ['release'] }]);
+  assert.equal(JSON.parse(await readFile(join(dir, '.sealpack', 'revocations.json'), 'utf8')), [
+    {
+      fingerprint: ctx.rotated.oldFingerprint,
+      reason: 'superseded',
+      date: '2026-06-01T12:00:01Z',
+      comment: `superseded by ${ctx.rotated.fingerprint}`,
+    },
+  ]);
+  const trust = await loadTrust({ cwd: dir });
+  assert.equal(trust.policy.trust[0]!.keys, ['release', 'release-2027']);
+
+  assert.is((await judgeAt(trust, before)).passed, true, 'made before the hand-over');
+  const late = await judgeAt(trust, after);
+  assert.is(late.passed, false, 'made after the hand-over');
+  assert.equal(
+    late.findings.map((f) => f.code),
+    ['ESEAL_KEY_REVOKED', 'ESEAL_THRESHOLD'],
+  );
+  assert.equal(
+    (await judgeAt(trust, successor)).signers.map((s) => s.keyName),
+    ['release-2027'],
+  );
+});
+
+test('refused with the keyring untouched: a key no pinned key certified, a forged certification, a hard-revoked certifier, too few certifiers', async () => {
+  const untouched = async (dir: string) => ({
+    keys: (await readdir(join(dir, '.sealpack', 'keys'))).sort(),
+    config: await readFile(join(dir, '.sealpackrc.json'), 'utf8'),
+    revocations: await readFile(join(dir, '.sealpack', 'revocations.json'), 'utf8').catch(() => null),
+  });
+  const refused = async (dir: string, texts: Record<string, string>, code: string) => {
+    const state = await untouched(dir);
+    await rejects(() => update(dir, texts), code);
+    assert.equal(await untouched(dir), state);
+  };
+
+  await refused(await consumer(), { 'mallory.pub.asc': ctx.stranger.publicKey }, 'ESEAL_UNKNOWN_KEY');
+  // The stranger certifies its own successor: not a pinned key's word.
+  const self = await rotateKey({
+    from: await readPrivateKey(ctx.stranger.privateKey, undefined),
+    key: { name: 'evil' },
+    date: HANDOVER,
+  });
+  await refused(await consumer(), { 'evil.pub.asc': self.publicKey }, 'ESEAL_UNKNOWN_KEY');
+  // A compromised certifier's word counts for nothing, whatever the date.
+  const compromised = JSON.stringify([{ fingerprint: ctx.rotated.oldFingerprint, reason: 'compromised', date: '2026-09-01' }]);
+  await refused(
+    await consumer({ '.sealpack/revocations.json': compromised }),
+    { 'release-2027.pub.asc': ctx.rotated.publicKey },
+    'ESEAL_KEY_REVOKED',
+  );
+  // rotation.threshold 2: one certifier is not enough.
+  const two = await consumer({}, { trust: [{ packages: '@acme/*', keys: ['release'] }], rotation: { threshold: 2 } });
+  await refused(two, { 'release-2027.pub.asc': ctx.rotated.publicKey }, 'ESEAL_THRESHOLD');
+  // A revocation certificate of a key nobody pinned is not recorded.
+  await refused(await consumer(), { 'evil.revocation.asc': self.revocation }, 'ESEAL_UNKNOWN_KEY');
+  // A private key is never taken.
+  await refused(await consumer(), { 'release-2027.key.asc': ctx.rotated.privateKey }, 'ESEAL_CONFIG');
+});
+
+test.run();
