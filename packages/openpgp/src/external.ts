@@ -4,7 +4,8 @@ import { SealError, type SealCode } from '@sealpack/diagnostics';
 import { armorSignaturePackets, readSignaturePackets } from './armor.js';
 import { messageOf } from './error.js';
 import { verifySignatures } from './signature.js';
-import type { KeyInfo, Signer } from './key.types.js';
+import { APPROVAL_NOTATION, APPROVAL_VALUE, isApprovalPacket } from './approval.js';
+import type { KeyInfo, SignOptions, Signer } from './key.types.js';
 
 /** How long a signer may take by default: long enough for a PIN and a touch on a token. */
 export const DEFAULT_SIGNER_TIMEOUT_MS = 120_000;
@@ -31,6 +32,8 @@ function signerError(code: SealCode, message: string, fingerprint: string, cause
 export interface ExternalSignerOptions {
   /** What to run: argv[0] and its arguments, or `{ shell: COMMAND }` for `exec:COMMAND`. */
   command: readonly string[] | { shell: string };
+  /** What to run for an approval signature, when it differs (gpg: `--sig-notation`). */
+  approvalCommand?: readonly string[];
   /** The public key every returned signature must be made by (primary or signing subkey). */
   key: KeyInfo;
   /** How the signer is named in messages: `gpg`, `exec:COMMAND`. */
@@ -57,15 +60,32 @@ export function externalSigner(options: ExternalSignerOptions): Signer {
   // One run at a time: a seal's signatures are asked for together, and two PIN prompts or
   // two token touches at once would garble the terminal.
   let queue: Promise<unknown> = Promise.resolve();
-  const signNow = async (data: Uint8Array): Promise<string> => {
-    const output = await runSigner(data, options);
-    return checkReturnedSignature(data, output, key, { label, now: options.now?.() ?? new Date() });
+  const signNow = async (data: Uint8Array, approval: boolean): Promise<string> => {
+    // SEALPACK_SIGNATURE_KIND tells an exec adapter which kind to make; what it returns is
+    // checked for that kind: a release signature returned for an approval would count as a signer.
+    const output = await runSigner(data, {
+      ...options,
+      command: (approval && options.approvalCommand) || options.command,
+      env: { ...(options.env ?? process.env), SEALPACK_SIGNATURE_KIND: approval ? 'approval' : 'release' },
+    });
+    const single = await checkReturnedSignature(data, output, key, { label, now: options.now?.() ?? new Date() });
+    const [packet] = (await readSignaturePackets(single, undefined)) as SignaturePacket[];
+    if (isApprovalPacket(packet!) !== approval) {
+      throw signerError(
+        'ESEAL_BAD_SIGNATURE',
+        approval
+          ? `${label}: expected an approval signature (hashed notation ${APPROVAL_NOTATION}=${APPROVAL_VALUE}), found a release signature`
+          : `${label}: expected a release signature, found an approval (notation ${APPROVAL_NOTATION})`,
+        key.fingerprint,
+      );
+    }
+    return single;
   };
   return {
     fingerprint: key.fingerprint,
     ...(userId ? { userId } : {}),
     publicKey: key,
-    async sign(data: Uint8Array, date?: Date): Promise<string> {
+    async sign(data: Uint8Array, date?: Date, signOptions: SignOptions = {}): Promise<string> {
       if (date) {
         throw new SealError(
           'ESEAL_CONFIG',
@@ -75,7 +95,7 @@ export function externalSigner(options: ExternalSignerOptions): Signer {
           },
         );
       }
-      const turn = queue.then(() => signNow(data));
+      const turn = queue.then(() => signNow(data, signOptions.approval === true));
       queue = turn.catch(() => undefined);
       return turn;
     },

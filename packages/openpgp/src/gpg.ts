@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { APPROVAL_NOTATION, APPROVAL_VALUE } from './approval.js';
 import { sealError } from './error.js';
 import { externalSigner } from './external.js';
 import { readPublicKey } from './key.js';
@@ -35,20 +36,12 @@ export async function gpgSigner(options: GpgSignerOptions = {}): Promise<Signer>
       fingerprint,
     });
   }
+  const args = ['--batch', '--no-textmode', '--armor', '--digest-algo', 'SHA512', '--local-user', options.keyId ?? fingerprint];
+  const sign = ['--detach-sign', '--output', '-'];
   return externalSigner({
-    command: [
-      'gpg',
-      '--batch',
-      '--no-textmode',
-      '--armor',
-      '--digest-algo',
-      'SHA512',
-      '--local-user',
-      options.keyId ?? fingerprint,
-      '--detach-sign',
-      '--output',
-      '-',
-    ],
+    command: ['gpg', ...args, ...sign],
+    // gpg puts --sig-notation in the hashed area; non-critical, so any verifier still checks the signature.
+    approvalCommand: ['gpg', ...args, '--sig-notation', `${APPROVAL_NOTATION}=${APPROVAL_VALUE}`, ...sign],
     key,
     label: `gpg (${options.keyId ?? fingerprint})`,
     env,
