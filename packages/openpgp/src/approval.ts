@@ -25,7 +25,7 @@ export function isApprovalPacket(packet: SignaturePacket): boolean {
 
 /** Who made each packet of an armored signature (as the packet states it, unchecked), and whether it is an approval. */
 export async function readSignatureIssuers(
-  armored: string,
+  armored: string | Uint8Array,
   source?: string,
 ): Promise<{ issuerKeyId: string; issuerFingerprint?: string; approval: boolean }[]> {
   const packets = await readSignaturePackets(armored, source);

@@ -7,8 +7,8 @@ import { writeFileAtomic } from './atomic.js';
 export interface RegistrySeal {
   /** The exact manifest bytes `dist.sealpack.manifest` carries: tarball digest only, deterministic. */
   manifest: Buffer;
-  /** Signatures gathered beside the tarball (`X.tgz.registry.json.asc`), when there are any. */
-  signature?: string;
+  /** Signatures gathered beside the tarball (`X.tgz.registry.json.asc`, armored or binary), when there are any. */
+  signature?: Buffer;
 }
 
 /** The registry copy of the manifest: same package and tarball, same bytes, whoever builds it. */
@@ -38,7 +38,7 @@ export async function readRegistrySeal(tarball: string, name: string, version: s
       { artifact: paths.registryManifest, package: name, version, expected: digest.integrity },
     );
   }
-  return { manifest, ...(found && signature ? { signature: signature.toString('utf8') } : {}) };
+  return { manifest, ...(found && signature ? { signature } : {}) };
 }
 
 /** Adds `signer`'s signature (an approval when asked) to the registry seal beside `tarball`. */
