@@ -1,5 +1,5 @@
 // Sets the workspace up on a machine with only Node and npm: pnpm comes through npm
-// (corepack's download is refused by the registry here), then install and build.
+// (corepack's download is refused by the registry here), then install and build (unless --no-build).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,4 +15,5 @@ const pnpm = existsSync(localPnpm)
   : (args) => run('npx', ['--yes', `pnpm@${PNPM_VERSION}`, ...args]);
 
 pnpm(['install', '--frozen-lockfile=' + (process.env.CI ? 'true' : 'false'), '--reporter=append-only']);
-run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+// `npm test` builds after the unit tests, which run from the sources.
+if (!process.argv.includes('--no-build')) run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);

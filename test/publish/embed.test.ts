@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readTarball } from '@sealpack/manifest';
 import { sealTarballBytes } from '@sealpack/publish';
-import { appendEntries } from '../../packages/publish/dist/embed.js';
+import { appendEntries } from '../../packages/publish/src/embed.js';
 import type { Signer } from '@sealpack/openpgp';
 import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';

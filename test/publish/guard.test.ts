@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isSealpackPublish } from '@sealpack/publish';
-import { guardNonce } from '../../packages/publish/dist/package-manager.js';
+import { guardNonce } from '../../packages/publish/src/package-manager.js';
 
 const test = suite('the guard: which lifecycle runs pass');
 

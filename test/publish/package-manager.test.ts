@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { detectPackageManager, resolveCommand } from '../../packages/publish/dist/package-manager.js';
-import { readGitSource } from '../../packages/publish/dist/git.js';
+import { detectPackageManager, resolveCommand } from '../../packages/publish/src/package-manager.js';
+import { readGitSource } from '../../packages/publish/src/git.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('package manager detection and git source');

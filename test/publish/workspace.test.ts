@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as publish from '@sealpack/publish';
 import { addGuard, hasGuard } from '@sealpack/publish';
-import { orderByDependencies } from '../../packages/publish/dist/workspace.js';
+import { orderByDependencies } from '../../packages/publish/src/workspace.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('workspace order and the guard');

@@ -50,7 +50,7 @@ test('the committed schema.json is policySchema, and package.json publishes it',
 test('both schemas are valid draft-07 schemas (the runtime skips this check to start faster)', async () => {
   const require = createRequire(join(ROOT, 'packages', 'trust', 'package.json'));
   const { Ajv } = require('ajv') as typeof AjvModule;
-  const { revocationsSchema } = await import('../../packages/trust/dist/schema.js');
+  const { revocationsSchema } = await import('../../packages/trust/src/schema.js');
   const ajv = new Ajv({ strict: true, allowUnionTypes: true });
   for (const schema of [trust.policySchema, revocationsSchema]) {
     assert.ok(ajv.validateSchema(schema), JSON.stringify(ajv.errors));

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpmConfig, registryFor } from '@sealpack/verify';
-import { expandEnv } from '../../packages/verify/dist/npmrc.js';
+import { expandEnv } from '../../packages/verify/src/npmrc.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
 const test = suite('reading npm configuration');

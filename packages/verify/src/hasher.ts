@@ -12,10 +12,24 @@ export interface Hasher {
 }
 
 /**
+ * Starts the worker beside this file. When the unit tests run the sources through tsx, the file is
+ * hash-worker.ts, and Node 20's workers do not inherit tsx's loader: such a worker registers it first.
+ */
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', import.meta.url));
+  const source = JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href);
+  return new Worker(`import('tsx/esm/api').then((tsx) => (tsx.register(), import(${source})))`, { eval: true });
+}
+
+/**
  * Default worker count: the cores the main thread's signature checks leave, at least one.
  * On two cores one worker hashes while the main thread checks signatures.
  */
 export const DEFAULT_HASH_WORKERS = Math.max(1, Math.min(8, availableParallelism() - 1));
+
+// Workers of closed hashers wait here, unreferenced (they do not keep the process alive), for the
+// next hasher of this process: a run that verifies several trees, or a test file, starts them once.
+const idle: Worker[] = [];
 
 /**
  * A pool of workers, started on first use. Each package goes to the worker with the fewest
@@ -32,7 +46,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
 
   const start = () => {
     for (let i = 0; i < size; i++) {
-      const slot: Slot = { worker: new Worker(new URL('./hash-worker.js', import.meta.url)), queued: 0 };
+      const worker = idle.pop() ?? startWorker();
+      worker.ref();
+      const slot: Slot = { worker, queued: 0 };
       slot.worker.on('message', (response: InspectResponse) => {
         const job = pending.get(response.id)!;
         pending.delete(response.id);
@@ -67,9 +83,18 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
     },
     async close() {
       closed = true;
+      // Workers with answers still to come go: the answers would reach the next hasher.
+      const busy = pending.size > 0;
       for (const job of pending.values()) job.reject(new Error('the hasher is closed'));
       pending.clear();
-      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+      for (const { worker } of slots.splice(0)) {
+        worker.removeAllListeners('message').removeAllListeners('error');
+        if (failure || busy) void worker.terminate();
+        else {
+          worker.unref();
+          idle.push(worker);
+        }
+      }
     },
   };
 }
