@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@sealpack/manifest';
 import { lockedFromPnpm, readLockedPackages, verifyLockfile } from '@sealpack/verify';
-import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+import { cli } from '../helpers/cli.js';
+import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
 import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
 import { startStubRegistry, tarballOf, type StubRegistry } from './registry-stub.js';
 
@@ -320,15 +321,15 @@ test('transient errors are retried; a stopped registry gives one finding per pac
   assert.equal(brief(verdict), ['error ESEAL_REGISTRY @acme/core', 'error ESEAL_REGISTRY @acme/util']);
   assert.match(verdict.findings[0]!.message, /^@acme\/core@1\.0\.0: could not read its registry metadata: ECONNREFUSED/);
   // The CLI: registry failures only → exit 2 (could not verify), not 1 (verified bad).
-  const cli = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache'], {
+  const run = await cli(['verify-lockfile', '--registry', registry.url, '--no-cache'], {
     cwd: dir,
     env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
   });
-  assert.is(cli.status, 2, cli.stderr);
-  assert.match(cli.stderr, /ESEAL_REGISTRY/);
-  assert.match(cli.stderr, /hint: could not connect to the registry/);
+  assert.is(run.status, 2, run.stderr);
+  assert.match(run.stderr, /ESEAL_REGISTRY/);
+  assert.match(run.stderr, /hint: could not connect to the registry/);
   // --json: one document for exit 2 too, with the tool's version and each finding's hint.
-  const json = runCli(['verify-lockfile', '--registry', registry.url, '--no-cache', '--json'], {
+  const json = await cli(['verify-lockfile', '--registry', registry.url, '--no-cache', '--json'], {
     cwd: dir,
     env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
   });
@@ -338,7 +339,7 @@ test('transient errors are retried; a stopped registry gives one finding per pac
   assert.is(typeof doc.tool.version, 'string');
   assert.match(doc.findings[0].hint, /could not connect to the registry/);
   // A thrown input error (no lockfile) is one JSON document as well.
-  const empty = runCli(['verify-lockfile', '--json'], { cwd: join(dir, '.sealpack') });
+  const empty = await cli(['verify-lockfile', '--json'], { cwd: join(dir, '.sealpack') });
   assert.is(empty.status, 2, empty.stderr);
   const error = JSON.parse(empty.stdout);
   assert.equal([error.ok, error.exitCode, error.error.code], [false, 2, 'ESEAL_CONFIG']);

@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // The `sealpack` command. Each command's module is imported only when it runs, so
 // `sealpack --help` does not load OpenPGP.js.
+import module from 'node:module';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
-import { main, type CommandModule } from './main.js';
+import { main, processContext, withContext, type CommandModule, type Context } from './main.js';
 import { TOOL } from './tool.js';
+
+// Node 22.1+ keeps compiled code between runs (OpenPGP.js alone is over a megabyte of source);
+// Node 20 has no such cache and goes on without it.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const cli = cac('sealpack');
 const load = (name: string) => () => import(`./commands/${name}.js`) as Promise<CommandModule>;
@@ -113,16 +120,25 @@ signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing 
 
 cli.help();
 cli.version(TOOL.version);
-try {
-  cli.parse(process.argv, { run: false });
-  if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-    if (cli.args.length) throw new Error(`unknown command: ${cli.args[0]}`);
-    cli.outputHelp();
-  } else {
-    await cli.runMatchedCommand();
+
+/** Runs one command line (`argv` as in process.argv) and returns its exit code. */
+export async function runCli(argv: string[], context: Context = processContext()): Promise<number> {
+  try {
+    cli.parse(argv, { run: false });
+    if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
+      if (cli.args.length) throw new Error(`unknown command: ${cli.args[0]}`);
+      cli.outputHelp();
+      return 0;
+    }
+    return (await withContext(context, async () => (await cli.runMatchedCommand()) as number | undefined)) ?? 0;
+  } catch (error) {
+    // cac throws for unknown options and missing values: a usage error, exit 2.
+    context.err(`sealpack: ${(error as Error).message}\nRun \`sealpack --help\` for usage.`);
+    return 2;
   }
-} catch (error) {
-  // cac throws for unknown options and missing values: a usage error, exit 2.
-  process.stderr.write(`sealpack: ${(error as Error).message}\nRun \`sealpack --help\` for usage.\n`);
-  process.exitCode = 2;
+}
+
+// Run when executed (also through node_modules/.bin's link), not when a test imports runCli.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exitCode = await runCli(process.argv);
 }

@@ -15,7 +15,8 @@ export interface CommandModule {
   run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number>;
 }
 
-function makeContext(): Context {
+/** The context of the process: its working directory, environment and standard streams. */
+export function processContext(): Context {
   const err = (text: string) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
@@ -78,15 +79,29 @@ function printError(error: unknown, context: Pick<Context, 'err'>): number {
   return 2;
 }
 
+// The context of the run in progress, which `runCli` sets, so that tests run commands in-process.
+// (Not AsyncLocalStorage: on Node 20 it hooks every promise, which costs verification time.)
+let current: Context | undefined;
+export async function withContext<T>(context: Context, fn: () => Promise<T>): Promise<T> {
+  const outer = current;
+  current = context;
+  try {
+    return await fn();
+  } finally {
+    current = outer;
+  }
+}
+
+/** A command's action: loads its module, runs it, and returns its exit code. */
 export function main(load: () => Promise<CommandModule>) {
-  return async (...params: unknown[]): Promise<void> => {
+  return async (...params: unknown[]): Promise<number> => {
     const options = (params.pop() ?? {}) as Record<string, unknown>;
-    const context = makeContext();
+    const context = current ?? processContext();
     try {
       const command = await load();
-      process.exitCode = await command.run(params, options, context);
+      return await command.run(params, options, context);
     } catch (error) {
-      process.exitCode = reportError(error, context, options.json === true);
+      return reportError(error, context, options.json === true);
     }
   };
 }

@@ -1,0 +1,133 @@
+// The command line in-process: argument parsing, and which exit code each outcome maps to
+// (0 verified, 1 verification failed, 2 bad input or usage), without a stack trace.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SealError } from '@sealpack/diagnostics';
+import type { Verdict } from '@sealpack/verify';
+import { reportError } from '../../packages/cli/src/main.js';
+import { printVerdict } from '../../packages/cli/src/report.js';
+import { cli } from '../helpers/cli.js';
+import { cleanTempDirs, tempDir } from '../helpers/index.js';
+import { makeTarball, packageFiles } from '../helpers/tarball.js';
+import { makeConsumer, makeKey } from '../verify/sealed.js';
+
+const test = suite('cli: arguments and exit codes');
+test.after(cleanTempDirs);
+
+const noStack = (text: string) => assert.not.match(text, /\n\s+at .+:\d+:\d+/);
+const home = () => tempDir('sealpack-cli-');
+
+test('--version and --help print and exit 0; no command prints the help', async () => {
+  const cwd = await home();
+  const version = await cli(['--version'], { cwd });
+  assert.is(version.status, 0);
+  assert.match(version.stdout, /^sealpack\/\d+\.\d+\.\d+/);
+  for (const args of [['--help'], []]) {
+    const help = await cli(args, { cwd });
+    assert.is(help.status, 0, args.join(' '));
+    assert.match(help.stdout, /verify-installed/);
+    assert.match(help.stdout, /verify-lockfile/);
+  }
+  const commandHelp = await cli(['verify', '--help'], { cwd });
+  assert.is(commandHelp.status, 0);
+  assert.match(commandHelp.stdout, /--at <date>/);
+  assert.is(commandHelp.stderr, '', 'help for a command does not run it');
+});
+
+test('usage errors exit 2 with a pointer to --help: unknown command, unknown option, missing value', async () => {
+  const cwd = await home();
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command: frobnicate/],
+    [['verify', '--frobnicate', 'x.tgz'], /Unknown option `--frobnicate`/],
+    [['verify', 'x.tgz', '--config'], /value is missing/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(args, { cwd });
+    assert.is(run.status, 2, args.join(' '));
+    assert.match(run.stderr, message);
+    assert.match(run.stderr, /Run `sealpack --help` for usage/);
+  }
+});
+
+test('bad input exits 2 with ESEAL_CONFIG and a hint: no tarball, --at in the future or malformed, --expires, a missing file', async () => {
+  const cwd = await makeConsumer([await makeKey()]);
+  const cases: [string[], RegExp][] = [
+    [['verify'], /expected at least one tarball to verify, found none/],
+    [['verify', '--at', '2999-01-01', 'x.tgz'], /--at: expected a moment in the past, found 2999-01-01/],
+    [['verify', '--at', 'yesterday', 'x.tgz'], /--at: expected an ISO date/],
+    [['keygen', '--name', 'k', '--expires', 'soon', '--out', cwd], /--expires: expected a duration/],
+    [['sign', join(cwd, 'x.tgz')], /no signing key: expected --key FILE or the SEALPACK_KEY environment variable/],
+    [['verify', join(cwd, 'missing-1.0.0.tgz')], /missing-1\.0\.0\.tgz/],
+    [['verify', 'x.tgz', '--config', 'nope.json'], /ESEAL_CONFIG/],
+  ];
+  for (const [args, message] of cases) {
+    const run = await cli(args, { cwd });
+    assert.is(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /error ESEAL_(CONFIG|MALFORMED)/, args.join(' '));
+    assert.match(run.stderr, message, args.join(' '));
+    assert.match(run.stderr, /hint: /, args.join(' '));
+    noStack(run.stderr);
+  }
+});
+
+test('a tarball without a seal fails verification: exit 1, ESEAL_UNSIGNED; --json prints one document', async () => {
+  const cwd = await makeConsumer([await makeKey()], { trust: [{ packages: '@acme/*', keys: ['alice'] }] });
+  const tarball = await makeTarball(join(cwd, 'acme-widget-1.0.0.tgz'), packageFiles('@acme/widget', '1.0.0'));
+  const run = await cli(['verify', tarball], { cwd });
+  assert.is(run.status, 1, run.stderr);
+  assert.match(run.stderr, /FAIL /);
+  assert.match(run.stderr, /ESEAL_UNSIGNED/);
+  assert.match(run.stderr, /sealpack verify: FAILED: 1 checked, 0 passed, 1 failed/);
+  const json = await cli(['verify', '--json', tarball], { cwd });
+  assert.is(json.status, 1);
+  assert.is((JSON.parse(json.stdout) as Verdict).ok, false);
+});
+
+test('reportError: input codes exit 2, verification codes 1, system errors are ESEAL_CONFIG 2, bugs say so', () => {
+  const lines: string[] = [];
+  const context = { err: (text: string) => void lines.push(text) };
+  assert.is(reportError(new SealError('ESEAL_CONFIG', 'bad policy'), context), 2);
+  assert.is(reportError(new SealError('ESEAL_MALFORMED', 'not a tarball'), context), 2);
+  assert.is(reportError(new SealError('ESEAL_INTEGRITY', 'a@1.0.0: changed'), context), 1);
+  assert.is(reportError(new SealError('ESEAL_BAD_SIGNATURE', 'a@1.0.0: forged'), context), 1);
+  const enoent = Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: 'ENOENT' });
+  assert.is(reportError(enoent, context), 2);
+  assert.is(reportError(new TypeError('x is undefined'), context), 2);
+  assert.ok(lines.includes('error ESEAL_CONFIG: bad policy'));
+  assert.ok(lines.includes("error ESEAL_CONFIG: ENOENT: no such file or directory, open 'x'"));
+  assert.ok(lines.some((l) => l.startsWith('hint: ')));
+  assert.ok(lines.some((l) => l.startsWith('sealpack: internal error: TypeError: x is undefined')));
+  assert.ok(lines.includes('This is a bug in sealpack: please report it with the command you ran.'));
+});
+
+test('printVerdict: 0 when the verdict is ok, 1 when not; one hint per code', () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) } as never;
+  const verdict = (ok: boolean): Verdict =>
+    ({
+      ok,
+      subjects: [],
+      findings: ok
+        ? []
+        : [1, 2].map((n) => ({ severity: 'error', code: 'ESEAL_INTEGRITY', message: `a@1.0.0: file ${n} changed` })),
+      summary: { checked: 1, passed: ok ? 1 : 0, failed: ok ? 0 : 1, warnings: 0 },
+    }) as unknown as Verdict;
+  assert.is(printVerdict(verdict(true), { title: 't' }, context), 0);
+  assert.is(printVerdict(verdict(false), { title: 't' }, context), 1);
+  assert.is(err.filter((l) => l.includes('hint:')).length, 1);
+  assert.is(printVerdict(verdict(false), { title: 't', json: true }, context), 1);
+  assert.is((JSON.parse(out.at(-1)!) as Verdict).ok, false);
+});
+
+test('an unreadable --key file is a usage error naming it', async () => {
+  const cwd = await home();
+  await writeFile(join(cwd, 'x.tgz'), '');
+  const run = await cli(['sign', '--key', 'absent.asc', 'x.tgz'], { cwd });
+  assert.is(run.status, 2);
+  assert.match(run.stderr, /--key: cannot read .*absent\.asc \(ENOENT\)/);
+});
+
+test.run();
