@@ -1,6 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
 import semver from 'semver';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
@@ -101,7 +100,10 @@ function loadProblem(filepath: string, error: unknown): string {
 // cosmiconfig 9 only searches the start folder unless given a stop folder, and its "global"
 // strategy also reads ~/.config/sealpack: a consumer's trust must come from its repository, so
 // sealpack walks up itself and asks cosmiconfig about one folder at a time.
-function explorer() {
+// cosmiconfig (and the YAML and JSON parsers it loads) is imported only when a folder holds a
+// candidate file: most runs, with no config file at all, never load it.
+async function explorer() {
+  const { cosmiconfig } = await import('cosmiconfig');
   return cosmiconfig('sealpack', { searchPlaces: [...SEARCH_PLACES], searchStrategy: 'none', cache: false });
 }
 
@@ -124,13 +126,27 @@ async function checkConfigPlace(path: string): Promise<void> {
   if (found) configError(path, [`${path}: expected a config file of at most ${max} bytes, found ${found}`]);
 }
 
+/** Whether `dir` may hold a config: a file of SEARCH_PLACES, or a package.json that has our key or does not parse. */
+async function mayHoldConfig(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch(() => undefined);
+  if (!names) return true; // cosmiconfig will say why the folder cannot be read
+  if (SEARCH_PLACES.some((place) => place !== 'package.json' && names.includes(place))) return true;
+  if (!names.includes('package.json')) return false;
+  try {
+    const json: unknown = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    return !isObject(json) || 'sealpack' in json;
+  } catch {
+    return true;
+  }
+}
+
 async function searchConfig(cwd: string, warnings: string[]): Promise<Found | null> {
-  const search = explorer();
+  let search: Awaited<ReturnType<typeof explorer>> | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     for (const place of SEARCH_PLACES) await checkConfigPlace(join(dir, place));
     let result;
     try {
-      result = await search.search(dir);
+      result = (await mayHoldConfig(dir)) ? await (search ??= await explorer()).search(dir) : null;
     } catch (error) {
       const filepath = (error as { filepath?: string }).filepath ?? dir;
       configError(filepath, [loadProblem(filepath, error)], error);
@@ -176,7 +192,7 @@ async function loadConfigFile(file: string): Promise<Found> {
   await checkConfigPlace(file);
   let result;
   try {
-    result = await explorer().load(file);
+    result = await (await explorer()).load(file);
   } catch (error) {
     configError(file, [loadProblem(file, error)], error);
   }
@@ -216,7 +232,8 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   const base = found ? dirname(found.filepath) : await findBase(options.cwd);
   const data = datesToStrings(found?.config ?? {});
 
-  const problems = validate(policySchema, data);
+  // No config file: every default, nothing to validate (and Ajv stays unloaded).
+  const problems = found ? validate(policySchema, data) : [];
   const raw = (isObject(data) ? data : {}) as RawConfig;
   const keyring = resolve(base, typeof raw.keyring === 'string' && raw.keyring !== '' ? raw.keyring : DEFAULT_KEYRING);
   let pinned: string[] = [];

@@ -1,10 +1,18 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
+import type * as AjvModule from 'ajv';
 
-// One Ajv for the package. allErrors: a config is reported whole, not one error per run.
-// allowUnionTypes: `packages` is a string or an array. logger: false: libraries never print.
-// validateSchema: false: our schemas are fixed and checked against the meta-schema by a test;
-// doing it again at every start of the CLI cost about half of Ajv's compile time.
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, logger: false, validateSchema: false });
+// One Ajv for the package, loaded on the first validation (synchronously: Ajv is CommonJS), so a
+// run without a config or revocation file does not load it. allErrors: a config is reported
+// whole, not one error per run. allowUnionTypes: `packages` is a string or an array. logger:
+// false: libraries never print. validateSchema: false: our schemas are fixed and checked against
+// the meta-schema by a test; doing it again at every start of the CLI cost about half of Ajv's
+// compile time.
+let ajv: AjvInstance | undefined;
+const loadAjv = (): AjvInstance => {
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
+  return new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, logger: false, validateSchema: false });
+};
 const compiled = new Map<object, ValidateFunction>();
 
 /** `/trust/0/threshold` → `trust[0].threshold`; the document itself is `(root)`. */
@@ -62,7 +70,7 @@ function describe(error: ErrorObject): string {
 export function validate(schema: Record<string, unknown>, data: unknown): string[] {
   let check = compiled.get(schema);
   if (!check) {
-    check = ajv.compile(schema);
+    check = (ajv ??= loadAjv()).compile(schema);
     compiled.set(schema, check);
   }
   if (check(data)) return [];

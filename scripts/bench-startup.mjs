@@ -1,0 +1,88 @@
+// Benchmark: start-up. A bare `node -e 0` against `sealpack --version`, `sealpack --help` and
+// `sealpack verify` of one sealed tarball (a consumer with a config file and a pinned key),
+// run interleaved, medians of N runs each; and which heavy libraries each command loaded.
+// Usage: node scripts/bench-startup.mjs [N]   (needs the build: npm run build)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { generateKey, readSigningKey } from '@sealpack/openpgp';
+import { signTarball } from '@sealpack/sign';
+import { create } from 'tar';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20);
+const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-startup-'));
+const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'minizlib', 'picomatch', 'semver', 'js-yaml', 'ini'];
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
+
+try {
+  const key = await generateKey({ name: 'bench', email: 'bench@example.com' });
+  const consumer = join(work, 'consumer');
+  mkdirSync(join(consumer, '.sealpack', 'keys'), { recursive: true });
+  writeFileSync(join(consumer, '.sealpack', 'keys', 'bench.asc'), key.publicKey);
+  writeFileSync(join(consumer, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: 'bench-*', keys: ['bench'] }] }));
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  const src = join(work, 'src');
+  mkdirSync(join(src, 'package', 'lib'), { recursive: true });
+  writeFileSync(join(src, 'package', 'package.json'), JSON.stringify({ name: 'bench-one', version: '1.0.0' }));
+  for (let f = 0; f < 12; f++) writeFileSync(join(src, 'package', 'lib', `f${f}.js`), `exports.f${f} = ${f};\n`.repeat(100));
+  const tarball = join(work, 'bench-one-1.0.0.tgz');
+  await create({ gzip: true, file: tarball, cwd: src, portable: true }, ['package']);
+  await signTarball(tarball, { signer: await readSigningKey(key.privateKey) });
+
+  // Which packages a command loads: a resolve hook records each resolved URL in a file.
+  const hook = join(work, 'hook.mjs');
+  const log = join(work, 'loaded.txt');
+  writeFileSync(
+    hook,
+    `import { appendFileSync } from 'node:fs';\n` +
+      `export async function resolve(specifier, context, next) {\n` +
+      `  const result = await next(specifier, context);\n` +
+      `  appendFileSync(${JSON.stringify(log)}, result.url + '\\n');\n  return result;\n}\n`,
+  );
+  const register = join(work, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+
+  const commands = {
+    'node -e 0': ['-e', '0'],
+    'sealpack --version': [cli, '--version'],
+    'sealpack --help': [cli, '--help'],
+    'sealpack verify (1 tarball)': [cli, 'verify', tarball],
+  };
+  for (const [name, args] of Object.entries(commands)) {
+    if (name.startsWith('node')) continue;
+    writeFileSync(log, '');
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, ...args], {
+      cwd: consumer,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr}`);
+    const urls = readFileSync(log, 'utf8');
+    const loaded = HEAVY.filter((p) => urls.includes(`/node_modules/${p}/`));
+    console.log(`${name.padEnd(28)} loads: ${loaded.length ? loaded.join(', ') : 'none of ' + HEAVY.join(', ')}`);
+  }
+
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, args] of Object.entries(commands)) {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, args, { cwd: consumer, stdio: 'ignore' });
+      times[name].push(ms(start));
+      if (r.status !== 0) throw new Error(`${name} exited ${r.status}`);
+    }
+  }
+  const base = median(times['node -e 0']);
+  console.log(`\nmedians of ${runs} interleaved runs (node ${process.version}):`);
+  for (const [name, values] of Object.entries(times)) {
+    const m = median(values);
+    console.log(`${name.padEnd(28)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x node -e 0`);
+  }
+  console.log('targets: --version <= 1.3x, verify of one tarball <= 2x');
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
