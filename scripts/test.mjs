@@ -30,12 +30,16 @@ const e2e = flags.has('--unit') ? [] : chosen.filter((file) => file.startsWith('
 // NO_COLOR alone: with FORCE_COLOR set too, Node warns in every child process.
 const { FORCE_COLOR: _ignored, ...baseEnv } = process.env;
 const coverageDir = coverage ? mkdtempSync(join(tmpdir(), 'sealpack-coverage-')) : undefined;
-const env = { ...baseEnv, NO_COLOR: '1', ...(coverageDir ? { NODE_V8_COVERAGE: coverageDir } : {}) };
+const env = { ...baseEnv, NO_COLOR: '1' };
+// Units: every process is measured (few start others). End-to-end: only the CLI's processes, through
+// a wrapper (test/helpers/cli-coverage.mjs), not the npm, pnpm and Verdaccio processes around them.
+const unitEnv = coverageDir ? { ...env, NODE_V8_COVERAGE: coverageDir } : env;
+const e2eEnv = coverageDir ? { ...env, COVERAGE_SEALPACK: coverageDir } : env;
 
 const escape = (file) => file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs uvu over `files` in one process; resolves with its counts and its output. */
-function runUvu(files, nodeArgs, { echo }) {
+function runUvu(files, nodeArgs, { echo, env }) {
   return new Promise((resolve) => {
     const only = `^(${files.map(escape).join('|')})$`;
     const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', uvuBin, 'test', only], {
@@ -75,7 +79,7 @@ if (units.length) {
   const groups = Array.from({ length: shards }, (_, i) => units.filter((_, j) => j % shards === i));
   const started = performance.now();
   const results = await Promise.all(
-    groups.map((files) => runUvu(files, ['--conditions=sealpack-source'], { echo: shards === 1 })),
+    groups.map((files) => runUvu(files, ['--conditions=sealpack-source'], { echo: shards === 1, env: unitEnv })),
   );
   // Output of parallel shards is printed whole, one after the other, not interleaved.
   if (shards > 1) for (const r of results) process.stdout.write(r.out);
@@ -92,7 +96,7 @@ if (e2e.length) {
       stdio: 'inherit',
     });
   }
-  add(await runUvu(e2e, [], { echo: true }));
+  add(await runUvu(e2e, [], { echo: true, env: e2eEnv }));
 }
 
 if (coverageDir) {
@@ -112,6 +116,8 @@ if (coverageDir) {
       '**/*.types.ts',
       '--exclude',
       '**/*.d.ts',
+      // Filters apply to the sources the built files map back to, not to dist/.
+      '--exclude-after-remap',
       '--all',
       '--reporter',
       'text-summary',

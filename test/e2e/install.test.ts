@@ -3,11 +3,12 @@
 // pnpm 12, then checked by `sealpack verify-lockfile` and `sealpack verify-installed`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@sealpack/manifest';
-import { cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
+import { CLI, cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { exec, noStack, PNPM10, PNPM12, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
 
@@ -43,17 +44,18 @@ async function publishPackage(name: string, files: Record<string, string | objec
 }
 
 // yarn 1 comes from the npm registry, before the tests are defined: when it cannot be installed,
-// its test is counted skipped in the closing line, never passed.
-ctx.setup = await setUp();
-ctx.yarn = installYarn();
+// its test is counted skipped in the closing line, never passed. Its folder is this suite's own
+// (tempDir's are removed by the suites that run before this one).
+const yarnPrefix = mkdtempSync(join(tmpdir(), 'sealpack-yarn-'));
+ctx.yarn = installYarn(yarnPrefix);
 
-function installYarn(): string | undefined {
-  const prefix = join(ctx.setup.home, 'yarn');
+function installYarn(prefix: string): string | undefined {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_)/i.test(name)));
   const yarn = exec(
     'npm',
     ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--registry', 'https://registry.npmjs.org/', 'yarn@1'],
-    ctx.setup.home,
-    ctx.setup.env,
+    prefix,
+    { ...env, npm_config_cache: join(prefix, 'npm-cache'), npm_config_userconfig: join(prefix, '.npmrc') },
   );
   if (yarn.status === 0) return join(prefix, 'node_modules', 'yarn', 'bin', 'yarn.js');
   console.warn(`yarn 1 could not be installed from the npm registry; its install test is skipped:\n${yarn.stderr}`);
@@ -61,7 +63,7 @@ function installYarn(): string | undefined {
 }
 
 test.before(async () => {
-  ctx.registry = await startRegistry();
+  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
   await publishPackage('@acme/util', { 'lib/util.js': 'exports.util = 1;\n' }, true);
   await publishPackage(
     '@acme/widget',
@@ -85,6 +87,7 @@ test.before(async () => {
 test.after(async () => {
   await ctx.registry?.stop();
   await cleanTempDirs();
+  rmSync(yarnPrefix, { recursive: true, force: true });
 });
 
 /** A consumer that pins the publisher's key, with `dependencies`, `.npmrc` for the registry. */
@@ -243,15 +246,14 @@ test('pnpm hook: afterAllResolved stops an install whose resolution fails, befor
   }
 });
 
-const CLI_BIN = join(process.cwd(), 'packages', 'cli', 'dist', 'bin.js');
 const RECIPES: [string, [string, string[]][]][] = [
   [
     'npm: verify-lockfile && npm ci --ignore-scripts && verify-installed && npm rebuild',
     [
       ['npm', ['install', '--package-lock-only', '--no-audit']],
-      [process.execPath, [CLI_BIN, 'verify-lockfile']],
+      [process.execPath, [CLI, 'verify-lockfile']],
       ['npm', ['ci', '--ignore-scripts', '--no-audit']],
-      [process.execPath, [CLI_BIN, 'verify-installed']],
+      [process.execPath, [CLI, 'verify-installed']],
       ['npm', ['rebuild']],
     ],
   ],
@@ -259,9 +261,9 @@ const RECIPES: [string, [string, string[]][]][] = [
     'pnpm: verify-lockfile && pnpm install --frozen-lockfile --ignore-scripts && verify-installed && pnpm rebuild',
     [
       [process.execPath, [PNPM10, 'install', '--lockfile-only']],
-      [process.execPath, [CLI_BIN, 'verify-lockfile']],
+      [process.execPath, [CLI, 'verify-lockfile']],
       [process.execPath, [PNPM10, 'install', '--frozen-lockfile', '--ignore-scripts']],
-      [process.execPath, [CLI_BIN, 'verify-installed']],
+      [process.execPath, [CLI, 'verify-installed']],
       [process.execPath, [PNPM10, 'rebuild']],
     ],
   ],

@@ -7,7 +7,10 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+// Under the runner's --coverage, a wrapper that measures the CLI's coverage runs it.
+export const CLI = process.env.COVERAGE_SEALPACK
+  ? join(ROOT, 'test', 'helpers', 'cli-coverage.mjs')
+  : join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
 
 /** uvu's assert.throws does not await: this does, and checks the error's code. */
 export async function rejects(fn: () => Promise<unknown>, code: string, message?: RegExp): Promise<Error & { code: string }> {
