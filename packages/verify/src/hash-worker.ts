@@ -1,10 +1,13 @@
 // Worker body for `createHasher`: lists an installed package's folder and hashes the files its
 // manifest names, with synchronous reads, which cost a fraction of asynchronous ones for the
-// many small files of a tree. The main thread keeps the signature checks.
+// many small files of a tree; or reads, inflates and hashes a tarball. The main thread keeps
+// the signature checks.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
+import { readTarball, readTarballFile, type TarballContents } from '@sealpack/manifest';
 import { bundledPrefixes, listPackageFiles, type EntryKind } from './files.js';
 
 export interface InspectRequest {
@@ -62,4 +65,88 @@ export function inspect({ id, dir, paths }: InspectRequest): InspectResponse {
   }
 }
 
-parentPort?.on('message', (request: InspectRequest) => parentPort!.postMessage(inspect(request)));
+/** One tarball read and parsed: its bytes, and its contents or why it does not parse. */
+export interface TarballRead {
+  bytes: Buffer;
+  contents?: TarballContents;
+  malformed?: SealError;
+}
+
+/** Reads, inflates and hashes one tarball; throws (ESEAL_CONFIG) when it cannot be read at all. */
+export async function readTarballContents(tarball: string): Promise<TarballRead> {
+  // A FIFO in its place would block forever, a folder fail with a bare EISDIR: ESEAL_CONFIG naming it.
+  const bytes = await readTarballFile(tarball);
+  try {
+    return { bytes, contents: await readTarball(bytes, tarball) };
+  } catch (error) {
+    if (!isSealError(error)) throw error;
+    return { bytes, malformed: error };
+  }
+}
+
+export interface TarballRequest {
+  id: number;
+  tarball: string;
+}
+/** A SealError between threads (structured cloning keeps an Error's message only). */
+export interface PortableError {
+  code: SealCode;
+  message: string;
+  details: string[];
+  info: SealError['info'];
+}
+export interface TarballResponse {
+  id: number;
+  read?: { bytes: Uint8Array; contents?: TarballContents; malformed?: PortableError };
+  /** It could not be read (a SealError), or a bug (a message). */
+  error?: PortableError | string;
+}
+
+const portable = (error: SealError): PortableError => ({
+  code: error.code,
+  message: error.message,
+  details: error.details ? error.details.split('\n') : [],
+  info: error.info,
+});
+export const fromPortable = (error: PortableError): SealError =>
+  new SealError(error.code, error.message, { ...error.info, details: error.details });
+
+// A copy with an ArrayBuffer of its own: posting a view clones its whole buffer (a slice of a
+// pool, or of the inflated tarball), and transferring one would take it from its other views.
+const own = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+
+/** The contents with their few byte fields copied out of the inflated tarball. */
+function detach(contents: TarballContents): TarballContents {
+  const { packageJson, embedded } = contents;
+  return {
+    ...contents,
+    ...(packageJson ? { packageJson: { ...packageJson, bytes: own(packageJson.bytes) as Buffer } } : {}),
+    ...(embedded ? { embedded: { ...embedded, manifest: own(embedded.manifest) as Buffer } } : {}),
+  };
+}
+
+async function readForMain({ id, tarball }: TarballRequest): Promise<TarballResponse> {
+  try {
+    const { bytes, contents, malformed } = await readTarballContents(tarball);
+    return {
+      id,
+      read: {
+        bytes: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : own(bytes),
+        ...(contents ? { contents: detach(contents) } : {}),
+        ...(malformed ? { malformed: portable(malformed) } : {}),
+      },
+    };
+  } catch (error) {
+    return { id, error: isSealError(error) ? portable(error) : String((error as Error)?.stack ?? error) };
+  }
+}
+
+parentPort?.on('message', (request: InspectRequest | TarballRequest) => {
+  if ('tarball' in request) {
+    void readForMain(request).then((response) => {
+      // The bytes move to the main thread rather than being copied.
+      const bytes = response.read?.bytes;
+      parentPort!.postMessage(response, bytes ? [bytes.buffer as ArrayBuffer] : []);
+    });
+  } else parentPort!.postMessage(inspect(request));
+});

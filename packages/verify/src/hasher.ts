@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { InspectRequest, InspectResponse } from './hash-worker.js';
+import { fromPortable } from './hash-worker.js';
+import type { InspectRequest, InspectResponse, TarballRead, TarballRequest, TarballResponse } from './hash-worker.js';
 
 export type { HashResult, InspectResponse } from './hash-worker.js';
 
@@ -8,6 +9,8 @@ export type { HashResult, InspectResponse } from './hash-worker.js';
 export interface Hasher {
   /** The package folder's entries and the digests of `paths` (the manifest's files). */
   inspect(dir: string, paths: string[]): Promise<InspectResponse>;
+  /** A tarball read, inflated and hashed on a worker (see `readTarballContents`). */
+  readTarball(tarball: string): Promise<TarballRead>;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,8 @@ const idle: Worker[] = [];
  */
 export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
   type Slot = { worker: Worker; queued: number };
-  type Job = { resolve: (r: InspectResponse) => void; reject: (e: Error) => void; slot: Slot; weight: number };
+  type Response = InspectResponse | TarballResponse;
+  type Job = { resolve: (r: Response) => void; reject: (e: Error) => void; slot: Slot; weight: number };
   const slots: Slot[] = [];
   const pending = new Map<number, Job>();
   let nextId = 0;
@@ -49,7 +53,7 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
       const worker = idle.pop() ?? startWorker();
       worker.ref();
       const slot: Slot = { worker, queued: 0 };
-      slot.worker.on('message', (response: InspectResponse) => {
+      slot.worker.on('message', (response: Response) => {
         const job = pending.get(response.id)!;
         pending.delete(response.id);
         job.slot.queued -= job.weight;
@@ -64,22 +68,47 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
     }
   };
 
+  const submit = (request: Omit<InspectRequest, 'id'> | Omit<TarballRequest, 'id'>, weight: number): Promise<Response> => {
+    if (failure) return Promise.reject(failure);
+    // After close, a late caller (one still in flight when another failed) must not start a
+    // new pool: its workers would keep the process alive after the command has ended.
+    if (closed) return Promise.reject(new Error('the hasher is closed'));
+    if (slots.length === 0) start();
+    const slot = slots.reduce((best, s) => (s.queued < best.queued ? s : best));
+    const id = nextId++;
+    slot.queued += weight;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, slot, weight });
+      slot.worker.postMessage({ ...request, id });
+    });
+  };
+
   return {
-    inspect(dir, paths) {
-      if (failure) return Promise.reject(failure);
-      // After close, a late caller (one still in flight when another failed) must not start a
-      // new pool: its workers would keep the process alive after the command has ended.
-      if (closed) return Promise.reject(new Error('the hasher is closed'));
-      if (slots.length === 0) start();
-      const slot = slots.reduce((best, s) => (s.queued < best.queued ? s : best));
-      const id = nextId++;
-      const weight = paths.length + 1;
-      slot.queued += weight;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject, slot, weight });
-        const request: InspectRequest = { id, dir, paths };
-        slot.worker.postMessage(request);
-      });
+    inspect: (dir, paths) => submit({ dir, paths }, paths.length + 1) as Promise<InspectResponse>,
+    async readTarball(tarball) {
+      // A tarball weighs as a package of a dozen files: sizes are not known before reading.
+      const { read, error } = (await submit({ tarball }, 12)) as TarballResponse;
+      if (typeof error === 'string') throw new Error(`reading ${tarball} on a worker: ${error}`);
+      if (error) throw fromPortable(error);
+      const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const { contents, malformed } = read!;
+      return {
+        bytes: buffer(read!.bytes),
+        ...(malformed ? { malformed: fromPortable(malformed) } : {}),
+        ...(contents
+          ? {
+              contents: {
+                ...contents,
+                ...(contents.packageJson
+                  ? { packageJson: { ...contents.packageJson, bytes: buffer(contents.packageJson.bytes) } }
+                  : {}),
+                ...(contents.embedded
+                  ? { embedded: { ...contents.embedded, manifest: buffer(contents.embedded.manifest) } }
+                  : {}),
+              },
+            }
+          : {}),
+      };
     },
     async close() {
       closed = true;

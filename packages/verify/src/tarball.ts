@@ -1,15 +1,9 @@
 import { basename } from 'node:path';
 import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
-import {
-  compareFiles,
-  hashBytes,
-  readDetachedSeal,
-  readTarball,
-  readTarballFile,
-  type Manifest,
-  type TarballContents,
-} from '@sealpack/manifest';
+import { compareFiles, hashBytes, readDetachedSeal, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
+import { readTarballContents } from './hash-worker.js';
+import { createHasher, type Hasher } from './hasher.js';
 import { checkSeal, checkTarballSignature } from './seal.js';
 import { DEFAULT_CONCURRENCY } from './pool.js';
 import { judgeSubject, makeVerdict } from './verdict.js';
@@ -21,6 +15,8 @@ export interface VerifyTarballOptions {
   at?: Date;
   concurrency?: number;
   logger?: Logger;
+  /** Reads, inflates and hashes on worker threads; without one, on this thread. */
+  hasher?: Hasher;
 }
 
 /** Compares the digests a manifest promises with what the tarball holds. */
@@ -86,19 +82,13 @@ export function compareContents(
  * be verified and there is nothing to verify.
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
-  // A FIFO in its place would block forever, a folder fail with a bare EISDIR: ESEAL_CONFIG naming it.
-  const bytes = await readTarballFile(tarball);
+  const read = await (options.hasher?.readTarball(tarball) ?? readTarballContents(tarball));
+  const { bytes } = read;
   const findings: Finding[] = [];
   // A tarball that does not parse is still compared with its detached seal: "the tarball differs
   // from what was signed" is the more useful finding next to "malformed".
-  let contents: TarballContents;
-  try {
-    contents = await readTarball(bytes, tarball);
-  } catch (error) {
-    if (!isSealError(error)) throw error;
-    findings.push({ artifact: tarball, ...error.toFinding() });
-    contents = { tarball: hashBytes(bytes), root: 'package', files: [] };
-  }
+  if (read.malformed) findings.push({ artifact: tarball, ...read.malformed.toFinding() });
+  const contents: TarballContents = read.contents ?? { tarball: hashBytes(bytes), root: 'package', files: [] };
   const parsed = findings.length === 0;
 
   const detachedSeal = await readDetachedSeal(tarball);
@@ -167,18 +157,27 @@ function misnamed(tarball: string, name: string, version: string): Pick<Finding,
   };
 }
 
-/** Verifies many tarballs in parallel; one verdict, in a deterministic order. */
+/**
+ * Verifies many tarballs in parallel: reading, inflating and hashing on worker threads (for more
+ * than one: a worker costs more to start than one tarball takes), signature checks on this one;
+ * one verdict, in a deterministic order.
+ */
 export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballOptions): Promise<Verdict> {
   const logger = options.logger ?? silentLogger;
+  const hasher = options.hasher ?? (tarballs.length > 1 ? createHasher() : undefined);
   let done = 0;
-  const subjects = await mapLimit(tarballs, options.concurrency ?? DEFAULT_CONCURRENCY, async (tarball) => {
-    // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
-    const result = await verifyTarball(tarball, options).catch((error: unknown) => {
-      if (!isSealError(error)) throw error;
-      return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+  try {
+    const subjects = await mapLimit(tarballs, options.concurrency ?? DEFAULT_CONCURRENCY, async (tarball) => {
+      // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
+      const result = await verifyTarball(tarball, { ...options, hasher }).catch((error: unknown) => {
+        if (!isSealError(error)) throw error;
+        return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+      });
+      logger.progress?.(`verified ${++done}/${tarballs.length}`);
+      return result;
     });
-    logger.progress?.(`verified ${++done}/${tarballs.length}`);
-    return result;
-  });
-  return makeVerdict(subjects);
+    return makeVerdict(subjects);
+  } finally {
+    if (hasher !== options.hasher) await hasher?.close();
+  }
 }
