@@ -1,4 +1,3 @@
-import npmFetch from 'npm-registry-fetch';
 import { SealError } from '@sealpack/diagnostics';
 import type { VersionSeal } from './cache.js';
 import { registryFor, type NpmOptions } from './npmrc.js';
@@ -170,6 +169,9 @@ export class RegistryClient {
     if (this.options.retries !== undefined) retry.retries = this.options.retries;
     if (this.options.backoff !== undefined) retry.minTimeout = this.options.backoff;
     this.requests++;
+    // Imported on the first request: npm's fetch stack is some 170 modules, which commands that
+    // never ask a registry (verify, verify-installed) should not load.
+    const { default: npmFetch } = await import('npm-registry-fetch');
     return (await npmFetch.json(url, {
       ...config,
       retry,
