@@ -1,4 +1,4 @@
-import semver from 'semver';
+import parseVersion from 'semver/functions/parse.js';
 import { SealError } from '@sealpack/diagnostics';
 import type { Channel } from './policy.types.js';
 
@@ -8,7 +8,7 @@ import type { Channel } from './policy.types.js';
  * A version that is not semver is ESEAL_MALFORMED.
  */
 export function channelOf(version: string): Channel {
-  const parsed = semver.parse(version);
+  const parsed = parseVersion(version);
   if (parsed === null) throw new SealError('ESEAL_MALFORMED', `${version}: not a semver version`, { version, found: version });
   if (parsed.prerelease.length === 0) return 'production';
   return parsed.prerelease.join('.').startsWith('rc') ? 'rc' : 'prerelease';

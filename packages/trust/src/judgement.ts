@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import semver from 'semver';
+import satisfies from 'semver/functions/satisfies.js';
 import { compareFindings, type Finding } from '@sealpack/diagnostics';
 import type { SignatureCheck } from '@sealpack/openpgp';
 import { channelOf } from './channel.js';
@@ -81,7 +81,7 @@ function exceptionFor(trust: Trust, name: string, version: string, at: Date, now
     return (
       spec !== undefined &&
       spec.name === name &&
-      semver.satisfies(version, spec.range, { includePrerelease: true }) &&
+      satisfies(version, spec.range, { includePrerelease: true }) &&
       at.getTime() < expires &&
       now.getTime() < expires
     );

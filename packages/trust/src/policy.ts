@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import semver from 'semver';
+import validRange from 'semver/ranges/valid.js';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
   DEFAULT_HASHES,
@@ -74,7 +74,7 @@ export function parsePackageSpec(spec: string): { name: string; range: string } 
   if (at <= 0) return undefined;
   const name = spec.slice(0, at);
   const range = spec.slice(at + 1);
-  if (!PACKAGE_NAME.test(name) || semver.validRange(range) === null) return undefined;
+  if (!PACKAGE_NAME.test(name) || validRange(range) === null) return undefined;
   return { name, range };
 }
 
