@@ -63,7 +63,8 @@ test('bad input exits 2 with ESEAL_CONFIG and a hint: no tarball, --at in the fu
     [['verify', 'x.tgz', '--config', 'nope.json'], /ESEAL_CONFIG/],
   ];
   for (const [args, message] of cases) {
-    const run = await cli(args, { cwd });
+    // A passphrase in the environment: keygen would refuse for want of one before reading --expires.
+    const run = await cli(args, { cwd, env: { SEALPACK_PASSPHRASE: '' } });
     assert.is(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
     assert.match(run.stderr, /error ESEAL_(CONFIG|MALFORMED)/, args.join(' '));
     assert.match(run.stderr, message, args.join(' '));

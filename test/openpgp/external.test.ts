@@ -3,8 +3,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendSignatures, externalSigner, generateKey, readPublicKey, readSigningKey, type KeyInfo } from '@sealpack/openpgp';
-import { checkReturnedSignature } from '../../packages/openpgp/dist/external.js';
-import { parseSecretKeys } from '../../packages/openpgp/dist/gpg.js';
+import { checkReturnedSignature } from '../../packages/openpgp/src/external.js';
+import { parseSecretKeys } from '../../packages/openpgp/src/gpg.js';
 import { rejects } from '../helpers/index.js';
 
 const test = suite('openpgp: external signers');
