@@ -200,6 +200,13 @@ test('signature lifetime: past its expiration (gpg --default-sig-expire), or dat
   const before = await judgeIn(dir, backdated);
   assert.equal(codes(before.findings), ['error:ESEAL_SIGNATURE_EXPIRED', 'error:ESEAL_THRESHOLD']);
   assert.match(before.findings[0]!.message, /dated before its key was created/);
+
+  // A day ahead of the verification time (a signer's clock set forward): refused too.
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const ahead = await gpg.signDetached(fpr, data, ['--faked-system-time', `${tomorrow}!`]);
+  const future = await judgeIn(dir, ahead);
+  assert.equal(codes(future.findings), ['error:ESEAL_BAD_SIGNATURE', 'error:ESEAL_THRESHOLD']);
+  assert.match(future.findings[0]!.message, /dated in the future/);
 });
 
 test('Ed25519 with SHA-1 or SHA-224 is ESEAL_WEAK_ALGORITHM, not a bad signature; a forged one is still bad', async () => {
