@@ -284,6 +284,25 @@ test('readKeyring: a private key, an unreadable key and a duplicate are config e
   await rejects(() => readKeyring(join(file, 'keys')), 'ESEAL_CONFIG', /is not a folder/);
 });
 
+test('readKeyring: NAME.asc and NAME.gpg for one NAME is a config error; a file of one NAME holds several keys', async () => {
+  const twice = await project({ 'keys/alice.asc': alice.publicKey, 'keys/alice.gpg': bob.publicKey });
+  await rejects(
+    () => readKeyring(join(twice, 'keys')),
+    'ESEAL_CONFIG',
+    /alice\.gpg: the name alice is already pinned by .*alice\.asc/,
+  );
+  const team = await project({ 'keys/team.pgp': alice.publicKey + bob.publicKey });
+  const { keys, warnings } = await readKeyring(join(team, 'keys'));
+  assert.equal(
+    keys.map((k) => [k.name, k.key.fingerprint]),
+    [
+      ['team', alice.fingerprint],
+      ['team', bob.fingerprint],
+    ],
+  );
+  assert.equal(warnings, []);
+});
+
 test('readRevocations: normalized fingerprints and dates; missing or empty file is empty', async () => {
   const spaced = alice.fingerprint
     .toLowerCase()
