@@ -179,6 +179,15 @@ test('sealed packages pass; a second run asks the registry nothing (cache); unco
   verdict = await verifyLockfile(dir, { ...options, all: true });
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.match(verdict.findings[0]!.message, /^1 locked package has no seal/);
+  // The unsealed answer is kept too, and asked again with its ETag: a 304, never a stale "no seal".
+  const asked = registry.requests.length;
+  verdict = await verifyLockfile(dir, { ...options, all: true });
+  assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
+  const again = registry.requests.slice(asked);
+  assert.equal(
+    again.map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`),
+    ['/left-pad etag', '/left-pad/1.3.0 etag'],
+  );
 });
 
 test('an altered lockfile integrity fails naming expected and found; a seal by an unpinned key fails; a covered unsealed package fails', async () => {

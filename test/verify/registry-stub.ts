@@ -1,5 +1,6 @@
 // A tiny registry on 127.0.0.1 for lockfile tests: serves packuments (abbreviated or not),
 // counts requests, can fail on demand, and checks the bearer token when one is set.
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
 import type { Signer } from '@sealpack/openpgp';
@@ -62,16 +63,20 @@ export async function startStubRegistry(
     const version = parts[0]!.startsWith('@') ? parts[2] : parts[1];
     const doc = docs.get(name);
     if (!doc) return void res.writeHead(404).end('{"error":"not found"}');
+    // An ETag as registries send it: a request that names it gets 304 and no body.
+    const send = (text: string) => {
+      const etag = `"${createHash('sha1').update(text).digest('hex')}"`;
+      if (req.headers['if-none-match'] === etag) return void res.writeHead(304, { etag }).end();
+      res.writeHead(200, { 'content-type': 'application/json', etag }).end(text);
+    };
     if (version) {
       const v = doc.versions[version];
-      return void (v
-        ? res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v))
-        : res.writeHead(404).end('{}'));
+      return void (v ? send(JSON.stringify(v)) : res.writeHead(404).end('{}'));
     }
     const abbreviated = String(req.headers.accept).startsWith('application/vnd.npm.install-v1+json');
     const body = structuredClone(doc);
     if (abbreviated && options.dropSealFromAbbreviated) for (const v of Object.values(body.versions)) delete v.dist.sealpack;
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name, ...body }));
+    send(JSON.stringify({ name, ...body }));
   });
   server.keepAliveTimeout = 1;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

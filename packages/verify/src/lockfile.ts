@@ -130,12 +130,13 @@ export async function verifyLockedPackages(
   const { trust, at } = options;
   const logger = options.logger ?? silentLogger;
   const env = options.env ?? process.env;
-  const cache: SealCache =
-    options.cache === false ? noCache : createSealCache(options.cache ?? defaultCacheDir(env), resolve(dir));
+  const cacheDir = options.cache === false ? undefined : (options.cache ?? defaultCacheDir(env));
+  const cache: SealCache = cacheDir === undefined ? noCache : createSealCache(cacheDir, resolve(dir));
   const client = new RegistryClient({
     config: readNpmConfig({ cwd: dir, env, flags: { registry: options.registry } }),
     retries: options.retries,
     backoff: options.backoff,
+    httpCache: cacheDir && join(cacheDir, 'http'),
   });
 
   // Same name, version and integrity pinned in several places: one check.

@@ -9,6 +9,12 @@ export interface RegistryClientOptions {
   retries?: number;
   /** First backoff delay in ms; default npm's `fetch-retry-mintimeout`, else 250. */
   backoff?: number;
+  /**
+   * A folder for npm's HTTP cache (make-fetch-happen's). Every request still goes to the registry
+   * (preferOnline) but names the ETag of the copy kept, so a document that has not changed, such
+   * as an unsealed package's, comes back as a 304 without its body, and is never served stale.
+   */
+  httpCache?: string;
 }
 
 /**
@@ -176,8 +182,8 @@ export class RegistryClient {
       ...config,
       retry,
       headers: { accept },
-      // sealpack keeps its own cache of seals (cache.ts); npm's HTTP cache could serve a stale "no seal yet".
-      cache: undefined,
+      // Sealed versions come from sealpack's own cache (cache.ts); this one only revalidates.
+      cache: this.options.httpCache,
       preferOnline: true,
     })) as T;
   }
