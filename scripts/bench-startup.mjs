@@ -47,6 +47,13 @@ try {
   );
   const register = join(work, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  // CommonJS modules (Ajv, cosmiconfig, semver) load through require, which the hook does not see.
+  const requireHook = join(work, 'require-hook.cjs');
+  writeFileSync(
+    requireHook,
+    `const Module = require('node:module'); const load = Module._load;\n` +
+      `Module._load = function (request, parent) { try { require('node:fs').appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n`,
+  );
 
   const commands = {
     'node -e 0': ['-e', '0'],
@@ -67,20 +74,43 @@ try {
     console.log(`${name.padEnd(28)} loads: ${loaded.length ? loaded.join(', ') : 'none of ' + HEAVY.join(', ')}`);
   }
 
-  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  // Wall time, and CPU time (user + system, from GNU time when installed): on a machine other
+  // work keeps busy, CPU time says more about what start-up costs.
+  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+  const cpuFile = join(work, 'cpu.txt');
+  const wall = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  const cpu = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const [name, args] of Object.entries(commands)) {
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, args, { cwd: consumer, stdio: 'ignore' });
-      times[name].push(ms(start));
+      const r = gnuTime
+        ? spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, ...args], {
+            cwd: consumer,
+            stdio: 'ignore',
+          })
+        : spawnSync(process.execPath, args, { cwd: consumer, stdio: 'ignore' });
+      wall[name].push(ms(start));
       if (r.status !== 0) throw new Error(`${name} exited ${r.status}`);
+      if (gnuTime)
+        cpu[name].push(
+          readFileSync(cpuFile, 'utf8')
+            .trim()
+            .split(/\s+/)
+            .map(Number)
+            .reduce((a, b) => a + b, 0) * 1000,
+        );
     }
   }
-  const base = median(times['node -e 0']);
   console.log(`\nmedians of ${runs} interleaved runs (node ${process.version}):`);
-  for (const [name, values] of Object.entries(times)) {
-    const m = median(values);
-    console.log(`${name.padEnd(28)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x node -e 0`);
+  const baseWall = median(wall['node -e 0']);
+  const baseCpu = gnuTime ? median(cpu['node -e 0']) : 0;
+  for (const name of Object.keys(commands)) {
+    const w = median(wall[name]);
+    const c = gnuTime ? median(cpu[name]) : 0;
+    console.log(
+      `${name.padEnd(28)} wall ${w.toFixed(1).padStart(7)} ms  ${(w / baseWall).toFixed(2)}x` +
+        (gnuTime ? `   cpu ${c.toFixed(0).padStart(4)} ms  ${(c / baseCpu).toFixed(2)}x` : ''),
+    );
   }
   console.log('targets: --version <= 1.3x, verify of one tarball <= 2x');
 } finally {
