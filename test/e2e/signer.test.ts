@@ -144,6 +144,29 @@ test('SEALPACK_SIGNER=gpg:KEYID signs with that key and wins over SEALPACK_KEY; 
   assert.match(missing.stderr, /ESEAL_CONFIG: gpg: /);
 });
 
+test('--signer gpg with the layout of a smartcard: primary key offline (sec#), a signing subkey; verify counts it for the primary', async () => {
+  const gpg = await Gpg.create();
+  try {
+    const primary = gpg.generate('Card <card@example.org>', 'ed25519', 'cert');
+    gpg.run(['--quick-add-key', primary, 'ed25519', 'sign', '0']);
+    const subkeys = gpg.run(['--armor', '--export-secret-subkeys', primary]).stdout;
+    gpg.run(['--yes', '--delete-secret-keys', primary]);
+    gpg.importKey(subkeys);
+    assert.match(gpg.run(['--with-colons', '--list-secret-keys']).stdout, /^sec:.*:#:/m, 'the primary is a stub');
+    const path = await tarball();
+    const signed = cli(['sign', path, '--signer', 'gpg'], { GNUPGHOME: gpg.home });
+    assert.is(signed.status, 0, signed.stderr);
+    const dir = await writeTree(await tempDir('sealpack-signer-consumer-'), {
+      '.sealpack/keys/card.asc': gpg.exportPublic(primary),
+    });
+    const verified = runCli(['verify', path], { cwd: dir });
+    assert.is(verified.status, 0, verified.stderr);
+    assert.match(verified.stderr, new RegExp(`signed by card \\(${primary}\\)`));
+  } finally {
+    gpg.stop();
+  }
+});
+
 test('--signer gpg refuses to guess among several secret keys', async () => {
   const gpg = await Gpg.create();
   try {
