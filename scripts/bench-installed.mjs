@@ -105,7 +105,9 @@ function hashAll(dir) {
 /** Runs the CLI in a child and reads its peak RSS from `process.resourceUsage()` at exit. */
 function runSealpack(dir, nodeArgs = []) {
   const probe = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nSEALPACK_MAXRSS='+process.resourceUsage().maxRSS+'\\n'))`;
+  // Trust comes from the working directory (the consumer's pinned keys), not from the tree verified.
   const child = spawnSync(process.execPath, [...nodeArgs, '--import', probe, CLI, 'verify-installed', dir, '--json'], {
+    cwd: consumer,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
