@@ -1,6 +1,6 @@
 // Benchmark of `sealpack verify-lockfile` (issue 4): a package-lock.json pinning N sealed
 // packages (default 1,000) served by a local registry; one cold run fills the seal cache,
-// then the warm run is timed (target: at most 1 s) and must send no request.
+// then the warm run is timed (targets: cold at most 3 s, warm at most 0.5 s) and must send no request.
 // Usage: node scripts/bench-lockfile.mjs [--packages N]   (build first: tsc -b)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -56,7 +56,8 @@ const run = () => {
   const start = performance.now();
   // Asynchronous spawn: the registry lives in this process and must keep answering.
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'verify-lockfile', work, '--registry', registry, '--json'], { env });
+    // From the consumer's folder: trust comes from the working directory.
+    const child = spawn(process.execPath, [CLI, 'verify-lockfile', work, '--registry', registry, '--json'], { cwd: work, env });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -78,9 +79,9 @@ for (const r of [cold, ...warms]) {
 }
 const passed = JSON.parse(warm.out).summary.passed;
 console.log(`lockfile: ${N} sealed packages (package-lock.json v3), local registry`);
-console.log(`cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s, ${coldRequests} requests`);
+console.log(`cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s (target <= 3 s), ${coldRequests} requests`);
 console.log(
-  `warm run: ${(warm.ms / 1000).toFixed(2)} s (target <= 1 s; runs ${warms.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), ${requests - coldRequests} requests in all, ${passed} passed`,
+  `warm run: ${(warm.ms / 1000).toFixed(2)} s (target <= 0.5 s; runs ${warms.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), ${requests - coldRequests} requests in all, ${passed} passed`,
 );
 if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
 else console.log(work, registry);
