@@ -226,6 +226,41 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
   assert.is(verified.status, 0, verified.stdout);
 });
 
+test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes, a consumer follows; an exec: signer is refused', async () => {
+  const gnupg = await tempDir('sealpack-gnupg-');
+  const gpgEnv = env({ GNUPGHOME: gnupg });
+  const made = exec(
+    'gpg',
+    ['--batch', '--passphrase', '', '--quick-gen-key', 'token-key <token@example.com>', 'ed25519', 'sign', '1y'],
+    gnupg,
+    gpgEnv,
+  );
+  assert.is(made.status, 0, made.stderr);
+  const exported = exec('gpg', ['--batch', '--armor', '--export', 'token@example.com'], gnupg, gpgEnv);
+  const out = await tempDir('sealpack-keys-');
+  const rotated = sealpack(['keys', 'rotate', '--signer', 'gpg', '--name', 'token-2027', '--out', out], out, gpgEnv);
+  assert.is(rotated.status, 0, rotated.stderr);
+  assert.equal((await readdir(out)).sort(), ['token-2027.key.asc', 'token-2027.pub.asc', 'token-key.revocation.asc']);
+
+  const dir = await tempDir('sealpack-consumer-');
+  await writeTree(dir, {
+    '.sealpack/keys/token-key.asc': exported.stdout,
+    '.sealpackrc.json': { trust: [{ packages: '*', keys: ['token-key'] }] },
+  });
+  const updated = sealpack(
+    ['keys', 'update', join(out, 'token-2027.pub.asc'), join(out, 'token-key.revocation.asc')],
+    dir,
+    env(),
+  );
+  assert.is(updated.status, 0, updated.stderr);
+  assert.match(updated.stdout, /\+ certified by token-key/);
+  assert.match(await readFile(join(dir, '.sealpack', 'revocations.json'), 'utf8'), /"reason": "superseded"/);
+
+  const refused = sealpack(['keys', 'rotate', '--signer', 'exec:cat', '--name', 'x', '--out', out], out, env());
+  assert.is(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /error ESEAL_CONFIG: keys rotate: .*exec: signer makes document signatures only/);
+});
+
 test('approvals: pack in one job, approve in another, publish in a third; consumers see them through the registry; an approver who signed is refused', async () => {
   // Build job (release key only).
   const approved = await pack('appr-one', ctx.setup.key);

@@ -7,6 +7,7 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generateKey,
+  keyFileCertifier,
   readKeyMaterial,
   readPrivateKey,
   readPublicKey,
@@ -38,7 +39,7 @@ test.before(async () => {
     generateKey({ name: 'mallory', email: 'release@example.com', date: T0 }),
   ]);
   const rotated = await rotateKey({
-    from: await readPrivateKey(old.privateKey, undefined),
+    from: await keyFileCertifier(await readPrivateKey(old.privateKey, undefined)),
     key: { name: 'release-2027', email: 'release@example.com' },
     date: HANDOVER,
   });
@@ -161,7 +162,7 @@ test('refused with the keyring untouched: a key no pinned key certified, a forge
   await refused(await consumer(), { 'mallory.pub.asc': ctx.stranger.publicKey }, 'ESEAL_UNKNOWN_KEY');
   // The stranger certifies its own successor: not a pinned key's word.
   const self = await rotateKey({
-    from: await readPrivateKey(ctx.stranger.privateKey, undefined),
+    from: await keyFileCertifier(await readPrivateKey(ctx.stranger.privateKey, undefined)),
     key: { name: 'evil' },
     date: HANDOVER,
   });

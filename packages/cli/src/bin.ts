@@ -83,21 +83,18 @@ cli
   .option('--no-cache', 'Ask the registry even for seals already cached')
   .action(main(load('verify-lockfile')));
 
-cli
-  .command('approve [...tarballs]', 'Approve sealed tarballs (separation of duties): detached and registry seals')
-  .option('--key <file>', "The approver's armored private key file (or SEALPACK_KEY)")
-  .action(main(load('approve')));
+signing(
+  cli.command('approve [...tarballs]', 'Approve sealed tarballs (separation of duties): detached and registry seals'),
+).action(main(load('approve')));
 
-cli
-  .command('keys <action> [...files]', 'Key lifecycle: rotate | update FILE… | list | resign X.tgz…')
-  .option('--from <file>', 'rotate: the old private key, which certifies its successor and is revoked as superseded')
+signing(cli.command('keys <action> [...files]', 'Key lifecycle: rotate | update FILE… | list | resign X.tgz…'))
+  .option('--from <file>', 'rotate: the old private key (or --signer gpg[:KEYID]); it certifies its successor and is revoked')
   .option('--name <name>', 'rotate: the new key name; update: the name to pin the new key as')
   .option('--email <email>', "rotate: the new key's email (default: the old key's)")
   .option('--algo <algo>', 'rotate: ed25519 | rsa3072 | rsa4096')
   .option('--v6', 'rotate: an RFC 9580 v6 key')
   .option('--expires <duration>', 'rotate: expiry such as 2y, 18m, 90d, or never')
   .option('--out <dir>', 'rotate: output folder')
-  .option('--key <file>', 'resign: the new armored private key file (or SEALPACK_KEY)')
   .option('--days <n>', 'list: flag keys expiring within this many days (default 30)')
   .option('--dry-run', 'update: print the change, write nothing')
   .option('--config <file>', 'Policy file')

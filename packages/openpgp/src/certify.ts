@@ -16,6 +16,7 @@ import {
   type Key,
   type PrivateKey,
 } from 'openpgp';
+import { SealError } from '@sealpack/diagnostics';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
 import { describeKey, signingCandidates } from './key.js';
@@ -141,12 +142,41 @@ async function revocationOf(key: PrivateKey, flag: enums.reasonForRevocation, co
 }
 
 /**
- * `sealpack keys rotate`: generates the successor of `from` (same algorithm choices as keygen),
- * certifies each of its user IDs with the old primary key, and revokes the old key as
- * `superseded` at `date`: its signatures made before stay valid, later ones fail.
+ * Who certifies a successor and revokes itself at a rotation: the old key, wherever it lives
+ * (a key file: keyFileCertifier; the local GnuPG: gpgCertifier). What it returns is checked by
+ * rotateKey against its public key before anything is written.
+ */
+export interface KeyCertifier {
+  /** The old key's public key: every certification and revocation must verify against it. */
+  publicKey: KeyInfo;
+  /** `key` (armored public key) with a certification of each user ID by the old key, made about `date`. */
+  certify(key: string, fingerprint: string, date: Date): Promise<string>;
+  /** An armored revocation certificate of the old key: `superseded`, with `comment`, dated `date` (or later). */
+  revoke(comment: string, date: Date): Promise<string>;
+}
+
+/** The old key as a decrypted private key (`--from OLD.key.asc`). */
+export async function keyFileCertifier(from: PrivateKey): Promise<KeyCertifier> {
+  return {
+    publicKey: await describeKey(from.toPublic()),
+    async certify(armored, _fingerprint, date) {
+      const key = await readKey({ armoredKey: armored });
+      for (const user of key.users)
+        if (user.userID) user.otherCertifications.push(await certifyUser(from, key, user.userID, date));
+      return key.armor(READ_CONFIG);
+    },
+    revoke: (comment, date) => revocationOf(from, enums.reasonForRevocation.keySuperseded, comment, date),
+  };
+}
+
+/**
+ * `sealpack keys rotate`: generates the successor (same algorithm choices as keygen), has the
+ * old key certify each of its user IDs and revoke itself as `superseded`: its signatures made
+ * before stay valid, later ones fail. The certification and the revocation are checked against
+ * the old public key (as a consumer's `keys update` will) before they are returned.
  */
 export async function rotateKey(options: {
-  from: PrivateKey;
+  from: KeyCertifier;
   key: GenerateKeyOptions;
   date?: Date;
   comment?: string;
@@ -157,36 +187,69 @@ export async function rotateKey(options: {
   // "made after the key was superseded".
   const date = new Date(Math.ceil((options.date ?? new Date()).getTime() / 1000) * 1000);
   const handOver = new Date(date.getTime() - 1000);
-  const old = options.from;
-  const oldFingerprint = old.getFingerprint().toUpperCase();
+  const old = options.from.publicKey;
+  const oldFingerprint = old.fingerprint;
   const generated = await generateKey({ ...options.key, date: handOver });
-  const [publicKey, privateKey] = await Promise.all([
-    readKey({ armoredKey: generated.publicKey }),
-    readKey({ armoredKey: generated.privateKey }),
-  ]);
+  let armored: string;
+  let revocation: string;
+  let good: Certification[];
   try {
-    for (const target of [publicKey, privateKey]) {
-      for (const user of target.users) {
-        if (user.userID) user.otherCertifications.push(await certifyUser(old, target, user.userID, handOver));
-      }
-    }
-    const comment = options.comment ?? `superseded by ${generated.fingerprint}`;
-    const revocation = await revocationOf(old, enums.reasonForRevocation.keySuperseded, comment, date);
-    return {
-      privateKey: privateKey.armor(READ_CONFIG),
-      publicKey: publicKey.armor(READ_CONFIG),
-      fingerprint: generated.fingerprint,
-      oldFingerprint,
-      revocation,
-      date,
-      warnings: generated.warnings,
-    };
+    armored = await options.from.certify(generated.publicKey, generated.fingerprint, handOver);
+    const certified = (await readKeyMaterial(armored, [old])).keys.find((k) => k.info.fingerprint === generated.fingerprint);
+    good = certified?.certifications.filter((c) => c.valid && c.certifier === oldFingerprint) ?? [];
+    // A back-end that certifies by its own clock (gpg) may be later than `handOver`: the
+    // revocation still comes a whole second after the certification.
+    const last = Math.max(0, ...good.map((c) => c.created.getTime()));
+    const revokeAt = new Date(Math.max(date.getTime(), last + 1000));
+    revocation = await options.from.revoke(options.comment ?? `superseded by ${generated.fingerprint}`, revokeAt);
   } catch (error) {
+    if (error instanceof SealError && error.code !== 'ESEAL_CONFIG') throw error;
     throw sealError('ESEAL_CONFIG', `key ${oldFingerprint} could not certify its successor: ${messageOf(error)}`, undefined, {
       fingerprint: oldFingerprint,
       cause: error,
     });
   }
+  const revoked = (await readKeyMaterial(revocation, [old])).revocations;
+  const revokedAt = revoked[0]?.revocation.date;
+  if (
+    good.length === 0 ||
+    revoked.length !== 1 ||
+    revoked[0]!.revocation.reason !== 'superseded' ||
+    !revokedAt ||
+    good.some((c) => c.created >= revokedAt)
+  ) {
+    throw sealError(
+      'ESEAL_BAD_SIGNATURE',
+      `key ${oldFingerprint}: expected a valid certification of ${generated.fingerprint} and a later superseded revocation, found ${good.length} certification(s) and ${revoked.map((r) => `${r.revocation.reason} on ${r.revocation.date.toISOString()}`).join(', ') || 'no revocation'}; nothing was written`,
+      undefined,
+      { fingerprint: oldFingerprint },
+    );
+  }
+  // The old key's certification packets, as made, onto both halves of the new key.
+  const withCertifications = await readKey({ armoredKey: armored });
+  const [publicKey, privateKey] = await Promise.all([
+    readKey({ armoredKey: generated.publicKey }),
+    readKey({ armoredKey: generated.privateKey }),
+  ]);
+  for (const target of [publicKey, privateKey]) {
+    for (const user of target.users) {
+      const made = withCertifications.users.find((u) => u.userID?.userID === user.userID?.userID);
+      for (const packet of made?.otherCertifications ?? []) {
+        const issuer = packet.issuerFingerprint ? hex(packet.issuerFingerprint) : '';
+        if (issuer === oldFingerprint || packet.issuerKeyID.toHex().toUpperCase() === old.keyId)
+          user.otherCertifications.push(packet);
+      }
+    }
+  }
+  return {
+    privateKey: privateKey.armor(READ_CONFIG),
+    publicKey: publicKey.armor(READ_CONFIG),
+    fingerprint: generated.fingerprint,
+    oldFingerprint,
+    revocation,
+    date: revokedAt,
+    warnings: generated.warnings,
+  };
 }
 
 /**

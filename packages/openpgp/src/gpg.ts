@@ -3,6 +3,7 @@ import { APPROVAL_NOTATION, APPROVAL_VALUE } from './approval.js';
 import { sealError } from './error.js';
 import { externalSigner } from './external.js';
 import { readPublicKey } from './key.js';
+import type { KeyCertifier } from './certify.js';
 import type { KeyInfo, Signer } from './key.types.js';
 
 export interface GpgSignerOptions {
@@ -115,4 +116,67 @@ function gpgText(args: string[], env: NodeJS.ProcessEnv, what: string): string {
     throw sealError('ESEAL_CONFIG', `gpg: could not ${what}: exit ${result.status}${tail ? `: ${tail}` : ''}`, undefined);
   }
   return result.stdout;
+}
+
+/**
+ * The old key in the local GnuPG (`keys rotate --signer gpg[:KEYID]`): gpg certifies the
+ * successor (`--quick-sign-key`, after importing its public key, which stays in the keyring)
+ * and writes the revocation certificate (`--gen-revoke`, reason "superseded", answered on
+ * --command-fd; gpg-agent asks for the PIN or passphrase as usual). rotateKey checks both.
+ */
+export async function gpgCertifier(options: { keyId?: string; env?: NodeJS.ProcessEnv } = {}): Promise<KeyCertifier> {
+  const env = options.env ?? process.env;
+  const fingerprint = findSecretKey(options.keyId, env);
+  const publicKey = await readPublicKey(
+    gpgText(['--armor', '--export', fingerprint], env, `export key ${fingerprint}`),
+    `gpg key ${fingerprint}`,
+  );
+  const run = (args: string[], input: string, what: string): string => {
+    const result = spawnSync('gpg', args, { env, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    if (result.error || result.status !== 0) {
+      const tail = (result.stderr ?? '').trim().split('\n').slice(-2).join(' / ');
+      throw sealError(
+        'ESEAL_CONFIG',
+        `gpg: could not ${what}: ${result.error?.message ?? `exit ${result.status}`}${tail ? `: ${tail}` : ''}`,
+        undefined,
+        {
+          fingerprint,
+        },
+      );
+    }
+    return result.stdout;
+  };
+  return {
+    publicKey,
+    async certify(armored, successor) {
+      run(['--batch', '--import'], armored, `import the new key ${successor}`);
+      run(['--batch', '--yes', '--local-user', fingerprint, '--quick-sign-key', successor], '', `certify ${successor}`);
+      return run(['--batch', '--armor', '--export', successor], '', `export ${successor}`);
+    },
+    async revoke(comment, date) {
+      // gpg dates the revocation by its clock: asked for `date` (a second after the
+      // certification), so the certification is not made after the key was superseded.
+      const at = `${date.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
+      const answers = `y\n2\n${comment.replace(/\n/g, ' ')}\n\ny\n`;
+      return run(
+        [
+          '--command-fd',
+          '0',
+          '--status-fd',
+          '2',
+          '--no-tty',
+          '--yes',
+          '--faked-system-time',
+          `${at}!`,
+          '--armor',
+          '--output',
+          '-',
+          '--gen-revoke',
+          fingerprint,
+        ],
+        answers,
+        `revoke ${fingerprint}`,
+      );
+    },
+  };
 }

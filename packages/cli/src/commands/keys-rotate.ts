@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { readPrivateKey, rotateKey, type KeyAlgorithm } from '@sealpack/openpgp';
+import {
+  gpgCertifier,
+  keyFileCertifier,
+  readPrivateKey,
+  rotateKey,
+  type KeyAlgorithm,
+  type KeyCertifier,
+} from '@sealpack/openpgp';
 import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { parseExpiry, readKeyFile } from '../options.js';
@@ -11,14 +18,18 @@ const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
- * `sealpack keys rotate --from OLD.key.asc --name NEW [--out DIR]`: writes NEW.key.asc,
+ * `sealpack keys rotate --from OLD.key.asc | --signer gpg[:KEYID] --name NEW [--out DIR]`: writes NEW.key.asc,
  * NEW.pub.asc (certified by the old key) and OLD.revocation.asc (`superseded`, dated now).
  * The old key's passphrase is SEALPACK_PASSPHRASE; the new key is encrypted with
  * SEALPACK_NEW_PASSPHRASE, else the same passphrase.
  */
 export async function run(_args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
-  if (typeof options.from !== 'string') {
-    throw new SealError('ESEAL_CONFIG', '--from: expected the old private key file (OLD.key.asc), found nothing');
+  const signer = typeof options.signer === 'string' ? options.signer : context.env.SEALPACK_SIGNER;
+  if (typeof options.from !== 'string' && !signer) {
+    throw new SealError(
+      'ESEAL_CONFIG',
+      '--from: expected the old private key file (OLD.key.asc) or --signer gpg[:KEYID], found neither',
+    );
   }
   const name = typeof options.name === 'string' ? options.name : '';
   if (!NAME.test(name)) {
@@ -27,8 +38,11 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   const algorithm = ALGORITHMS[String(options.algo ?? 'ed25519')];
   if (!algorithm)
     throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
-  const fromFile = resolve(context.cwd, options.from);
-  const oldName = basename(fromFile).replace(/(\.key)?\.(asc|gpg|pgp)$/, '');
+  const fromFile = typeof options.from === 'string' ? resolve(context.cwd, options.from) : undefined;
+  const certifier = await oldKey(fromFile, signer, context);
+  const oldName = fromFile
+    ? basename(fromFile).replace(/(\.key)?\.(asc|gpg|pgp)$/, '')
+    : certifier.publicKey.userIds[0]?.replace(/\s*<.*$/, '').replace(/[^A-Za-z0-9._-]+/g, '-') || certifier.publicKey.keyId;
   const out = resolve(context.cwd, String(options.out ?? '.'));
   const files = {
     privateKey: join(out, `${name}.key.asc`),
@@ -40,14 +54,13 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
     if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
   }
   const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
-  const from = await readPrivateKey(await readKeyFile(fromFile), passphrase, fromFile);
-  const oldUser = from.users.find((u) => u.userID)?.userID;
+  const oldEmail = /<([^>]+)>/.exec(certifier.publicKey.userIds[0] ?? '')?.[1];
   const newPassphrase = context.env.SEALPACK_NEW_PASSPHRASE || passphrase;
   const rotated = await rotateKey({
-    from,
+    from: certifier,
     key: {
       name,
-      email: typeof options.email === 'string' ? options.email : oldUser?.email || undefined,
+      email: typeof options.email === 'string' ? options.email : oldEmail,
       algorithm,
       v6: options.v6 === true,
       expires: parseExpiry(options.expires ?? '2y'),
@@ -62,6 +75,7 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   await writeFileAtomic(files.revocation, rotated.revocation, 0o644);
   const when = rotated.date.toISOString();
   context.err(`new key ${rotated.fingerprint}, certified by ${oldName} (${rotated.oldFingerprint})`);
+  if (!fromFile) context.err(`gpg: the new public key was imported into your keyring to certify it`);
   context.err(`${oldName} is revoked as superseded on ${when}: its signatures made before stay valid, later ones fail`);
   context.err(`wrote ${files.privateKey} (private: keep it secret), ${files.publicKey} and ${files.revocation}`);
   context.err(`publish ${basename(files.publicKey)} and ${basename(files.revocation)}; consumers run`);
@@ -69,4 +83,25 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   context.err(`and re-sign earlier releases with \`sealpack keys resign X.tgz --key ${basename(files.privateKey)}\``);
   for (const file of Object.values(files)) context.out(file);
   return 0;
+}
+
+/**
+ * The old key: a key file (`--from`, passphrase SEALPACK_PASSPHRASE), or the local GnuPG
+ * (`--signer gpg[:KEYID]` or SEALPACK_SIGNER). An exec: signer makes document signatures only:
+ * it cannot certify a key, so it is refused.
+ */
+async function oldKey(fromFile: string | undefined, signer: string | undefined, context: Context): Promise<KeyCertifier> {
+  if (fromFile) {
+    const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
+    return keyFileCertifier(await readPrivateKey(await readKeyFile(fromFile), passphrase, fromFile));
+  }
+  const [kind, ...rest] = String(signer).split(':');
+  if (kind === 'gpg') {
+    const keyId = rest.join(':').trim();
+    return gpgCertifier({ env: context.env, ...(keyId ? { keyId } : {}) });
+  }
+  throw new SealError(
+    'ESEAL_CONFIG',
+    `keys rotate: expected --from OLD.key.asc or --signer gpg[:KEYID], found ${JSON.stringify(signer)}: an exec: signer makes document signatures only, and a hand-over needs a key certification and a revocation by the old key`,
+  );
 }
