@@ -1,6 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SealError } from '@sealpack/diagnostics';
+import { isSealError, MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
 import { readKeyFile, type KeyInfo } from '@sealpack/openpgp';
 import { byCodeUnit } from './order.js';
 
@@ -43,9 +43,9 @@ export async function listKeyFiles(dir: string): Promise<KeyFile[] | null> {
     // Dotfiles are editor or OS leftovers, not keys someone pinned.
     const extension = KEY_EXTENSIONS.find((ext) => entry.name.endsWith(ext));
     if (!extension || entry.name.startsWith('.')) continue;
-    const file = join(dir, entry.name);
-    const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(file).catch(() => null))?.isFile() === true);
-    if (isFile) files.push({ name: entry.name.slice(0, -extension.length), file });
+    // Listed whatever it is: reading it refuses a folder or a FIFO by name, where skipping it
+    // would leave a key the user believes pinned silently out.
+    files.push({ name: entry.name.slice(0, -extension.length), file: join(dir, entry.name) });
   }
   return files.sort((a, b) => byCodeUnit(a.name, b.name) || byCodeUnit(a.file, b.file));
 }
@@ -74,8 +74,13 @@ export async function readKeyring(dir: string): Promise<Keyring> {
     fileOf.set(name, file);
     let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      // A regular file within its bound: a FIFO there would block, a folder fail without its name.
+      bytes = (await readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES, code: 'ESEAL_CONFIG', what: 'a key file' }))!;
     } catch (error) {
+      if (isSealError(error)) {
+        problems.push(error.message);
+        continue;
+      }
       problems.push(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       continue;
     }

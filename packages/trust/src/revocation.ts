@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { SealError } from '@sealpack/diagnostics';
+import { isSealError, MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
 import type { PinnedKey } from './keyring.js';
 import type { RevocationReason } from './policy.types.js';
 import { revocationsSchema } from './schema.js';
@@ -32,8 +31,17 @@ export function normalizeFingerprint(text: string): string | undefined {
 export async function readRevocations(path: string): Promise<Revocation[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file within its bound: a FIFO there would block, a folder fail without its name.
+    const bytes = await readRegularFile(path, {
+      maxBytes: MAX_CONFIG_BYTES,
+      code: 'ESEAL_CONFIG',
+      what: 'the revocation list',
+      optional: true,
+    });
+    if (!bytes) return [];
+    text = bytes.toString('utf8');
   } catch (error) {
+    if (isSealError(error)) return fail(path, [`(root): ${error.message}`], error);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
     return fail(path, [`(root): cannot be read (${code ?? String(error)})`], error);

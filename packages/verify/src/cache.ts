@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { readRegularFileSync } from '@sealpack/diagnostics';
 
 /** What the registry says about one version that sealpack needs: immutable once published. */
 export interface VersionSeal {
@@ -33,7 +33,8 @@ const hasSeal = (seal: VersionSeal | undefined): seal is VersionSeal =>
 const readJson = (file: string): unknown => {
   try {
     // Synchronous: a warm run reads many small files, each far cheaper than a thread-pool hop.
-    return JSON.parse(readFileSync(file, 'utf8'));
+    const bytes = readRegularFileSync(file, { maxBytes: 64 << 20, code: 'ESEAL_CONFIG', what: 'a cache file', optional: true });
+    return bytes ? JSON.parse(bytes.toString('utf8')) : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
 // many small files of a tree; or reads, inflates and hashes a tarball. The main thread keeps
 // the signature checks.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
@@ -15,6 +15,8 @@ export interface InspectRequest {
   dir: string;
   /** The paths the manifest lists, in its order. */
   paths: string[];
+  /** Their sizes in the manifest: a file larger than that is not read through (it differs anyway). */
+  sizes?: number[];
 }
 export type HashResult = { integrity: string; size: number } | { error: string };
 export interface InspectResponse {
@@ -29,14 +31,19 @@ export interface InspectResponse {
 // One buffer per worker: memory stays flat whatever the file sizes.
 const buffer = Buffer.allocUnsafe(1024 * 1024);
 
-export function hashPath(path: string): HashResult {
+export function hashPath(path: string, maxBytes = Infinity): HashResult {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: a FIFO swapped in after the listing must not block the open; fstat refuses it.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     return { error: (error as NodeJS.ErrnoException).code ?? 'EIO' };
   }
   try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) return { error: 'not a regular file' };
+    // The work is bounded by what the manifest promises: a larger file differs, whatever it holds.
+    if (stats.size > maxBytes) return { integrity: `(not read: larger than the manifest says)`, size: stats.size };
     const hash = createHash('sha512');
     let size = 0;
     for (;;) {
@@ -55,10 +62,10 @@ export function hashPath(path: string): HashResult {
   }
 }
 
-export function inspect({ id, dir, paths }: InspectRequest): InspectResponse {
+export function inspect({ id, dir, paths, sizes }: InspectRequest): InspectResponse {
   try {
     const onDisk = listPackageFiles(dir, bundledPrefixes(paths));
-    const results = paths.map((path) => (onDisk.get(path) === 'file' ? hashPath(join(dir, path)) : null));
+    const results = paths.map((path, i) => (onDisk.get(path) === 'file' ? hashPath(join(dir, path), sizes?.[i]) : null));
     return { id, entries: [...onDisk], results };
   } catch (error) {
     return { id, entries: [], results: [], error: (error as NodeJS.ErrnoException).code ?? String(error) };

@@ -8,7 +8,7 @@ export type { HashResult, InspectResponse } from './hash-worker.js';
 /** Lists and hashes installed packages on worker threads; `close()` ends them. */
 export interface Hasher {
   /** The package folder's entries and the digests of `paths` (the manifest's files). */
-  inspect(dir: string, paths: string[]): Promise<InspectResponse>;
+  inspect(dir: string, paths: string[], sizes?: number[]): Promise<InspectResponse>;
   /** A tarball read, inflated and hashed on a worker (see `readTarballContents`). */
   readTarball(tarball: string): Promise<TarballRead>;
   close(): Promise<void>;
@@ -84,7 +84,8 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
   };
 
   return {
-    inspect: (dir, paths) => submit({ dir, paths }, paths.length + 1) as Promise<InspectResponse>,
+    inspect: (dir, paths, sizes) =>
+      submit({ dir, paths, ...(sizes ? { sizes } : {}) }, paths.length + 1) as Promise<InspectResponse>,
     async readTarball(tarball) {
       // A tarball weighs as a package of a dozen files: sizes are not known before reading.
       const { read, error } = (await submit({ tarball }, 12)) as TarballResponse;

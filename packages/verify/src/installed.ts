@@ -337,7 +337,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
       // Hashed on a worker: with many packages in flight, one package's files are hashed
       // while the main thread checks the next one's signature.
       const paths = listed.map((f) => f.path);
-      const found = await hasher.inspect(pkg.dir, paths);
+      const found = await hasher.inspect(
+        pkg.dir,
+        paths,
+        listed.map((f) => f.size),
+      );
       if (found.error)
         throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
           artifact: pkg.dir,

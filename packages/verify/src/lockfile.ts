@@ -1,6 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isSealError, mapLimit, SealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import {
+  isSealError,
+  mapLimit,
+  MAX_LOCKFILE_BYTES,
+  readRegularFile,
+  SealError,
+  silentLogger,
+  type Finding,
+  type Logger,
+} from '@sealpack/diagnostics';
 import { sealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import type { LockedPackage } from './locked.types.js';
@@ -55,13 +63,15 @@ export async function readLockedPackages(dir: string): Promise<LockedEntry[]> {
   for (const [file, read] of LOCKFILES) {
     // npm ignores package-lock.json when npm-shrinkwrap.json exists.
     if (file === 'package-lock.json' && found > 0) continue;
-    let text: string;
-    try {
-      text = await readFile(join(dir, file), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw error;
-    }
+    // Only a regular file within its bound: a FIFO in its place would block forever.
+    const bytes = await readRegularFile(join(dir, file), {
+      maxBytes: MAX_LOCKFILE_BYTES,
+      code: 'ESEAL_CONFIG',
+      what: 'a lockfile',
+      optional: true,
+    });
+    if (!bytes) continue;
+    const text = bytes.toString('utf8');
     found++;
     locked.push(...(await read(text, join(dir, file))));
   }

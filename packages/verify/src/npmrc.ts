@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'ini';
-import { SealError } from '@sealpack/diagnostics';
+import { MAX_CONFIG_BYTES, readRegularFileSync, SealError } from '@sealpack/diagnostics';
 
 /**
  * Flat npm options as npm-registry-fetch and libnpmpublish read them: `registry`,
@@ -62,8 +62,7 @@ function projectFiles(cwd: string, root: string | undefined): string[] {
 
 function hasFile(path: string): boolean {
   try {
-    readFileSync(path);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }
@@ -86,12 +85,15 @@ export function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
 }
 
 function readIni(file: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
+  // Only a regular file within its bound (a FIFO would block); one that is missing is no config.
+  const bytes = readRegularFileSync(file, {
+    maxBytes: MAX_CONFIG_BYTES,
+    code: 'ESEAL_CONFIG',
+    what: 'an npm config file',
+    optional: true,
+  });
+  if (!bytes) return {};
+  const text = bytes.toString('utf8');
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(parse(text))) {
     // ini turns `[section]` into objects; npm config has no sections.
@@ -145,7 +147,7 @@ function toFetchOptions(raw: Record<string, unknown>, cwd: string, env: NodeJS.P
 function readCaFile(path: string, cwd: string, env: NodeJS.ProcessEnv): string {
   const file = path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(2)) : resolve(cwd, path);
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFileSync(file, { maxBytes: MAX_CONFIG_BYTES, code: 'ESEAL_CONFIG', what: 'a PEM file' })!.toString('utf8');
   } catch (error) {
     throw new SealError('ESEAL_CONFIG', `npm config cafile: expected a PEM file of certificates, found none at ${file}`, {
       artifact: file,
