@@ -258,7 +258,10 @@ async function runWorker() {
   const packets = async (bytes) => {
     try {
       const { data: stream } = await openpgp.unarmor(bytes.toString('utf8'));
-      return Buffer.from(stream instanceof Uint8Array ? stream : await new Response(stream).arrayBuffer()).toString('hex');
+      if (stream instanceof Uint8Array) return Buffer.from(stream).toString('hex');
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+      return Buffer.concat(chunks).toString('hex');
     } catch {
       return bytes[0] !== 0x2d ? bytes.toString('hex') : undefined;
     }
