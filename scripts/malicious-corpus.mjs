@@ -245,6 +245,23 @@ const CORPUS = [
     }),
   ],
   [
+    'bad-base256-mtime',
+    () => ({
+      what: 'an mtime in a base-256 form node-tar cannot read (found by scripts/fuzz.mjs: it threw out of the header parser)',
+      bytes: tar(
+        BASE(),
+        (() => {
+          const block = header('package/lib/t.js', evil.length);
+          block.fill(0, 136, 148);
+          block[136] = 0x90;
+          return [reseal(block), pad(Buffer.from(evil))];
+        })(),
+        END,
+      ),
+      refuse: 'invalid base256 encoding',
+    }),
+  ],
+  [
     'contiguous-file',
     () => ({
       what: 'a type 7 entry: node-tar extracts it, pnpm refuses the archive',

@@ -104,7 +104,13 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
       state = 'null';
       return;
     }
-    const header = new Header(block);
+    let header: Header;
+    try {
+      header = new Header(block);
+    } catch (error) {
+      // node-tar's Parser warns and skips such a header (strict: refuses); pnpm reads on.
+      return refuse(`unreadable data (${(error as Error).message})`, undefined, true);
+    }
     const path = header.path;
     if (!header.cksumValid) return refuse('unreadable data (checksum failure)', path, true);
     if (block[0] === 0) return refuse('a header with an empty name (pnpm stops reading there)', path);

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
 import { readTarball, readTarballFile, type TarballContents } from '@sealpack/manifest';
 import { bundledPrefixes, listPackageFiles, type EntryKind } from './files.js';
@@ -148,12 +148,19 @@ async function readForMain({ id, tarball }: TarballRequest): Promise<TarballResp
   }
 }
 
-parentPort?.on('message', (request: InspectRequest | TarballRequest) => {
-  if ('tarball' in request) {
-    void readForMain(request).then((response) => {
-      // The bytes move to the main thread rather than being copied.
-      const bytes = response.read?.bytes;
-      parentPort!.postMessage(response, bytes ? [bytes.buffer as ArrayBuffer] : []);
-    });
-  } else parentPort!.postMessage(inspect(request));
-});
+/** Marks the threads `createHasher` starts: only they answer requests. */
+export const HASH_WORKER_ROLE = 'sealpack-hash-worker';
+
+// This module is imported on the main thread too (one tarball is read there), and a program may
+// use @sealpack/verify inside a worker thread of its own: only a hasher's thread listens, or it
+// would answer that program's messages.
+if ((workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE)
+  parentPort?.on('message', (request: InspectRequest | TarballRequest) => {
+    if ('tarball' in request) {
+      void readForMain(request).then((response) => {
+        // The bytes move to the main thread rather than being copied.
+        const bytes = response.read?.bytes;
+        parentPort!.postMessage(response, bytes ? [bytes.buffer as ArrayBuffer] : []);
+      });
+    } else parentPort!.postMessage(inspect(request));
+  });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { fromPortable } from './hash-worker.js';
+import { fromPortable, HASH_WORKER_ROLE } from './hash-worker.js';
 import type { InspectRequest, InspectResponse, TarballRead, TarballRequest, TarballResponse } from './hash-worker.js';
 
 export type { HashResult, InspectResponse } from './hash-worker.js';
@@ -19,9 +19,10 @@ export interface Hasher {
  * hash-worker.ts, and Node 20's workers do not inherit tsx's loader: such a worker registers it first.
  */
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', import.meta.url));
+  const options = { workerData: { role: HASH_WORKER_ROLE } };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', import.meta.url), options);
   const source = JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href);
-  return new Worker(`import('tsx/esm/api').then((tsx) => (tsx.register(), import(${source})))`, { eval: true });
+  return new Worker(`import('tsx/esm/api').then((tsx) => (tsx.register(), import(${source})))`, { ...options, eval: true });
 }
 
 /**
