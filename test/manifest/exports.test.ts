@@ -38,6 +38,8 @@ test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc); missing par
     signature: `${tgz}.asc`,
     manifest: `${tgz}.manifest.json`,
     manifestSignature: `${tgz}.manifest.json.asc`,
+    registryManifest: `${tgz}.registry.json`,
+    registrySignature: `${tgz}.registry.json.asc`,
   });
   assert.equal(await manifest.readDetachedSeal(tgz), {
     manifest: undefined,
