@@ -321,6 +321,32 @@ test("the README's co-signing: sq sign --detached --append onto a seal made with
   assert.match(both.stderr, /signed by alice \([0-9A-F]{40}\), release/);
 });
 
+test('approve --signer gpg and through the reference adapter: approvals that count for the approver', async () => {
+  const otherFingerprint = ctx.other.fingerprints('other@example.org')[0]!;
+  const otherPublic = ctx.other.exportPublic(otherFingerprint);
+  const otherKeyFile = join(await tempDir('sealpack-signer-approver-'), 'other.pub.asc');
+  await writeFile(otherKeyFile, otherPublic);
+  const consumer = await writeTree(await tempDir('sealpack-signer-consumer-'), {
+    '.sealpack/keys/release.asc': ctx.publicKey,
+    '.sealpack/keys/other.asc': otherPublic,
+    '.sealpackrc.json': { trust: [{ packages: '**', keys: ['release'], approvers: ['other'], approvals: 1 }] },
+  });
+  for (const [version, signer] of [
+    ['1.0.0', ['--signer', 'gpg']],
+    ['1.0.1', ['--signer', `exec:${ADAPTER}`, '--signer-key', otherKeyFile]],
+  ] as const) {
+    const path = await tarball(version);
+    assert.is(cli(['sign', path, '--signer', 'gpg']).status, 0);
+    const unapproved = runCli(['verify', path], { cwd: consumer });
+    assert.is(unapproved.status, 1, unapproved.stderr);
+    assert.match(unapproved.stderr, /ESEAL_APPROVAL/);
+    const approved = cli(['approve', path, ...signer], { GNUPGHOME: ctx.other.home });
+    assert.is(approved.status, 0, approved.stderr);
+    const verified = runCli(['verify', path], { cwd: consumer });
+    assert.is(verified.status, 0, verified.stderr);
+  }
+});
+
 test('doctor --signer gpg judges the key gpg holds by its expiry, without asking gpg to sign', async () => {
   const dir = await writeTree(await tempDir('sealpack-signer-doctor-'), {
     'package.json': { name: 'doctored', version: '1.0.0', private: true },
