@@ -63,6 +63,7 @@ signing(cli.command('publish [target]', 'Pack, seal, sign and publish (DIR or a 
   .option('--dry-run', 'Do everything but the upload')
   .option('--no-git-tag', 'With -r: do not create name@version git tags')
   .option('--ignore-scripts', 'Run no lifecycle scripts while packing (prepack, prepare, postpack)')
+  .option('--provenance', 'Also attach npm provenance (from GitHub Actions or GitLab CI); default: npm config provenance')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('publish')));
 

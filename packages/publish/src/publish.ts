@@ -21,6 +21,12 @@ export interface PublishOptions {
   access?: string;
   otp?: string;
   dryRun?: boolean;
+  /**
+   * npm provenance: libnpmpublish signs a SLSA statement with the CI's OIDC identity
+   * (GitHub Actions, GitLab) and attaches it, beside the seal. Default: npm's `provenance`
+   * setting (`NPM_CONFIG_PROVENANCE=true`, `.npmrc`).
+   */
+  provenance?: boolean;
   logger?: Logger;
 }
 
@@ -143,6 +149,9 @@ async function publishTarball(tarball: string, options: PublishOptions, checkSea
   if (pkg.publishConfig?.registry && pkg.name.startsWith('@')) delete publishOptions[`${pkg.name.split('/')[0]}:registry`];
   if (access) publishOptions.access = access;
   if (options.otp) publishOptions.otp = options.otp;
+  // npm's config gives strings ("true"); libnpmpublish acts on `provenance === true` only.
+  const provenance = options.provenance ?? String(options.npm.provenance) === 'true';
+  publishOptions.provenance = provenance;
   try {
     const { publish } = await loadPublisher();
     await publish(manifest, bytes, publishOptions);
@@ -166,7 +175,18 @@ function parsePackageJson(bytes: Buffer | undefined, tarball: string): PackageJs
   });
 }
 
-/** A registry failure as a SealError naming the package, the registry and what it said. */
+/** What each refusal usually means when publishing, and what to do about it. */
+const REFUSALS: Record<number, (name: string, version: string, registry: string) => string> = {
+  401: (_n, _v, registry) =>
+    `not logged in: expected a token ${registry} accepts (//host/:_authToken in .npmrc, e.g. \${NODE_AUTH_TOKEN}), found none it accepts`,
+  403: (name, version) =>
+    `forbidden: this user may not publish ${name} (not a maintainer, a token without write access or without 2FA bypass), or ${version} was published and unpublished before`,
+  404: (name) =>
+    `${name} cannot be created by this user: on npmjs a 404 on publish means the scope does not exist or is not yours, or the token is not valid for it`,
+  409: (name, version) => `${name}@${version} is already in the registry (a concurrent publish?): bump the version`,
+};
+
+/** A registry failure as a SealError naming the package, the registry, what it said and what it usually means. */
 export function registryError(
   error: unknown,
   label: string,
@@ -175,14 +195,18 @@ export function registryError(
 ): SealError {
   const e = error as Error & { code?: string; statusCode?: number; body?: { error?: string } };
   const said = e.body?.error ?? e.message.split('\n')[0];
+  const about = { package: pkg.name, version: pkg.version, cause: error };
+  // libnpmpublish's own refusals before any upload: `--provenance` outside a CI it supports,
+  // or without the OIDC permission.
+  if (e.code === 'EUSAGE')
+    return new SealError('ESEAL_CONFIG', `${label}: ${e.message.split('\n')[0]}; nothing was published`, about);
+  const meaning = e.statusCode ? REFUSALS[e.statusCode]?.(pkg.name, pkg.version, registry) : undefined;
   const what = e.statusCode
-    ? `${registry} refused the publish (HTTP ${e.statusCode})`
+    ? `${registry} refused the publish (HTTP ${e.statusCode})${meaning ? `: ${meaning}` : ''}`
     : `publishing to ${registry} failed (${e.code ?? 'error'})`;
-  return new SealError('ESEAL_REGISTRY', `${label}: ${what}: ${said}`, {
-    package: pkg.name,
-    version: pkg.version,
+  return new SealError('ESEAL_REGISTRY', `${label}: ${what}: the registry said: ${said}`, {
+    ...about,
     found: e.statusCode ? `HTTP ${e.statusCode}` : e.code,
     details: e.code === 'EOTP' ? ['the registry asks for a one-time password: pass --otp'] : [],
-    cause: error,
   });
 }

@@ -7,7 +7,7 @@ import { findRevocation, type Trust } from '@sealpack/trust';
 // signatures to the detached and registry seals (the embedded seal cannot carry an approval of
 // the bytes that contain it): a publisher's own check reports it but does not stop the publish.
 const CONSUMER_RULES: ReadonlySet<Finding['code']> = new Set(['ESEAL_THRESHOLD', 'ESEAL_APPROVAL']);
-const blocks = (finding: Finding): boolean => finding.severity === 'error' && !CONSUMER_RULES.has(finding.code);
+export const blocks = (finding: Finding): boolean => finding.severity === 'error' && !CONSUMER_RULES.has(finding.code);
 
 const errorOf = (finding: Finding): SealError => {
   const { code, message, severity: _severity, ...info } = finding;

@@ -85,12 +85,46 @@ export function orderByDependencies<T extends { name: string; workspaceDependenc
   return ordered;
 }
 
-/** changesets' pre mode (`.changeset/pre.json`): its dist-tag, when the workspace is in it. */
-export async function readPreModeTag(root: string): Promise<string | undefined> {
+/** What `sealpack publish -r` takes from changesets: pre mode's tag (`.changeset/pre.json`) and `access` (`.changeset/config.json`). */
+export interface ChangesetsConfig {
+  preTag?: string;
+  access?: string;
+}
+
+/**
+ * Reads `.changeset/pre.json` (its tag, when in pre mode) and `.changeset/config.json`
+ * (`access`). Missing files are no settings; a file that does not parse is ESEAL_CONFIG, as
+ * changesets refuses it too.
+ */
+export async function readChangesetsConfig(root: string): Promise<ChangesetsConfig> {
+  const [pre, config] = await Promise.all(
+    ['pre.json', 'config.json'].map((name) => readJsonIfExists(join(root, '.changeset', name))),
+  );
+  const out: ChangesetsConfig = {};
+  const preState = pre as { mode?: unknown; tag?: unknown } | undefined;
+  if (preState?.mode === 'pre' && typeof preState.tag === 'string') out.preTag = preState.tag;
+  const access = (config as { access?: unknown } | undefined)?.access;
+  if (typeof access === 'string') out.access = access;
+  return out;
+}
+
+async function readJsonIfExists(file: string): Promise<unknown> {
+  let text: string;
   try {
-    const pre = JSON.parse(await readFile(join(root, '.changeset', 'pre.json'), 'utf8')) as { mode?: string; tag?: string };
-    return pre.mode === 'pre' && typeof pre.tag === 'string' ? pre.tag : undefined;
-  } catch {
-    return undefined;
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new SealError('ESEAL_CONFIG', `${file}: cannot read it (${(error as NodeJS.ErrnoException).code})`, {
+      artifact: file,
+      cause: error,
+    });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SealError('ESEAL_CONFIG', `${file}: expected JSON, found ${(error as Error).message}`, {
+      artifact: file,
+      cause: error,
+    });
   }
 }

@@ -110,8 +110,7 @@ export class RegistryClient {
    * `name@version`'s seal data, `undefined` seal when the version has none. Throws
    * `ESEAL_REGISTRY` when the registry cannot answer or does not have that version.
    */
-  async getVersionSeal(name: string, version: string): Promise<VersionSeal> {
-    const registry = this.registryFor(name);
+  async getVersionSeal(name: string, version: string, registry = this.registryFor(name)): Promise<VersionSeal> {
     const label = `${name}@${version}`;
     const url = this.urlOf(registry, name);
     let versions: Map<string, VersionSeal> | undefined;

@@ -28,6 +28,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     access: options.access as string | undefined,
     otp: options.otp === undefined ? undefined : String(options.otp),
     dryRun: options.dryRun === true,
+    provenance: options.provenance === true ? true : undefined,
     logger: context.logger,
   };
 
@@ -81,6 +82,7 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
     access: options.access as string | undefined,
     otp: options.otp === undefined ? undefined : String(options.otp),
     dryRun: options.dryRun === true,
+    provenance: options.provenance === true ? true : undefined,
     // cac turns --no-git-tag into gitTag: false.
     gitTag: options.gitTag !== false,
     ignoreScripts: options.ignoreScripts === true,
@@ -91,7 +93,13 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
     context.out(JSON.stringify(result, null, 2));
   } else {
     context.out(formatTable(result.outcomes, result.dryRun));
-    for (const tag of result.gitTags) context.out(`git tag ${tag}`);
+    // A failing build's whole output, below the table that names it.
+    for (const o of result.outcomes.filter((o) => o.details?.length)) {
+      context.err(`${o.name}@${o.version}:`);
+      for (const line of o.details!) context.err(`  ${line}`);
+    }
+    // changesets' own lines: changesets/action reads them to know what was published.
+    for (const tag of result.newTags) context.out(`New tag:  ${tag}`);
   }
   const count = (status: ReleaseOutcome['status']) => result.outcomes.filter((o) => o.status === status).length;
   context.err(
