@@ -28,7 +28,7 @@ test('contract constants (DESIGN.md)', () => {
   assert.is(manifest.EMBEDDED_SIGNATURE_PATH, '.sealpack/manifest.json.asc');
 });
 
-test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc); missing parts are undefined', async () => {
+test('detached seal placement: X.tgz.asc, X.tgz.manifest.json(.asc), X.tgz.registry.json(.asc); missing parts are undefined', async () => {
   const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
