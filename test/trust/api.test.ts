@@ -13,6 +13,7 @@ test('exported names are pinned', () => {
   assert.equal(Object.keys(trust).sort(), [
     'DEFAULT_HASHES',
     'DEFAULT_KEYRING',
+    'DEFAULT_LEDGER',
     'DEFAULT_MIN_RSA_BITS',
     'DEFAULT_REVOCATIONS',
     'DEFAULT_UNSIGNED',

@@ -81,6 +81,9 @@ test('no config: secure defaults, paths from the nearest .sealpack/ folder up', 
     extraFiles: [],
     installScripts: [],
     rotation: { threshold: 1 },
+    // No ledger folder and no `ledger` key: runs are not recorded.
+    ledger: { path: join(dir, '.sealpack', 'ledger'), enabled: false },
+    alerts: {},
   });
   const bare = await project({ 'x.txt': '' });
   assert.is((await loadPolicy({ cwd: bare })).policy.keyring, join(bare, '.sealpack', 'keys'));
@@ -97,6 +100,32 @@ test('searched upward from a subfolder; paths relative to the config file, not c
   assert.is(policy.keyring, join(dir, 'trust', 'keys'));
   assert.is(policy.revocations, join(dir, 'trust', 'revoked.json'));
   assert.equal(policy.trust[0]?.keys, ['alice']);
+});
+
+test('ledger: a folder relative to the config file; alerts: the webhook an http(s) URL, the window real', async () => {
+  const dir = await project({
+    '.sealpackrc.json': {
+      ledger: 'audit',
+      alerts: {
+        webhook: 'https://hooks.example/x',
+        signingWindow: { days: ['mon'], hours: '08:00-18:00', timeZone: 'Europe/Berlin' },
+      },
+    },
+    '.sealpack/keys/alice.asc': alice.publicKey,
+  });
+  const { policy } = await loadPolicy({ cwd: dir });
+  assert.equal(policy.ledger, { path: join(dir, 'audit'), enabled: true });
+  assert.is(policy.alerts.webhook, 'https://hooks.example/x');
+  const bad = await project({
+    '.sealpackrc.json': {
+      alerts: { webhook: 'ftp://x', signingWindow: { days: ['someday'], hours: '8-18', timeZone: 'Mars/Olympus' } },
+    },
+  });
+  const error = await rejects(() => loadPolicy({ cwd: bad }), 'ESEAL_CONFIG');
+  assert.match(detailsOf(error).join('\n'), 'alerts.webhook: expected an http(s) URL, found "ftp://x"');
+  assert.match(detailsOf(error).join('\n'), 'alerts.signingWindow.days[0]: must be one of');
+  assert.match(detailsOf(error).join('\n'), 'alerts.signingWindow.hours: expected HH:MM-HH:MM');
+  assert.match(detailsOf(error).join('\n'), 'alerts.signingWindow.timeZone: "Mars/Olympus" is not an IANA time zone');
 });
 
 test('the nearest config wins; configFile loads exactly that file', async () => {

@@ -5,7 +5,7 @@ import module from 'node:module';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
-import { main, processContext, withContext, type CommandModule, type Context } from './main.js';
+import { main, processContext, withContext, type CommandLoader, type CommandModule, type Context } from './main.js';
 import { TOOL } from './tool.js';
 
 // Node 22.1+ keeps compiled code between runs (OpenPGP.js alone is over a megabyte of source);
@@ -13,7 +13,8 @@ import { TOOL } from './tool.js';
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 const cli = cac('sealpack');
-const load = (name: string) => () => import(`./commands/${name}.js`) as Promise<CommandModule>;
+const load = (name: string): CommandLoader =>
+  Object.assign(() => import(`./commands/${name}.js`) as Promise<CommandModule>, { command: name });
 // Every command that signs takes the same three options, resolved by options.ts's loadSigner.
 type Command = ReturnType<typeof cli.command>;
 const signing = (command: Command): Command =>
@@ -115,6 +116,20 @@ signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing 
   .option('--offline', 'Do not ask the registries whether our credentials are accepted')
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('doctor')));
+
+signing(
+  cli.command(
+    'audit <action>',
+    'The audit ledger: verify (tamper check), report (metrics, anomalies), checkpoint (sign its tree)',
+  ),
+)
+  .option('--checkpoint <file>', 'verify: an older checkpoint kept elsewhere; the ledger must extend it')
+  .option('--json', 'verify, report: print one JSON document on stdout')
+  .option('--markdown', 'report: GitHub-flavoured Markdown on stdout (for $GITHUB_STEP_SUMMARY)')
+  .option('--html <file>', 'report: write one self-contained HTML page with charts')
+  .option('--origin <name>', "checkpoint: the log's name on the checkpoint's first line", { default: 'sealpack ledger' })
+  .option('--config <file>', 'Policy file')
+  .action(main(load('audit')));
 
 cli.help();
 cli.version(TOOL.version);

@@ -33,6 +33,8 @@ const HINTS: Record<SealCode, string> = {
     'nothing was checked: the registry could not be read; check the registry URL, your network and credentials in .npmrc, then run again',
   ESEAL_DOWNGRADE:
     'an earlier version was sealed by a pinned key and this one is not: do not install it; ask the publisher, or add a dated exception if expected',
+  ESEAL_LEDGER:
+    'the audit ledger was changed after it was written: compare it with a copy kept elsewhere (git history, a CI artifact) and investigate who changed the entry named above',
 };
 
 const TLS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;

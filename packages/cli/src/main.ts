@@ -1,5 +1,7 @@
 import { isSealError, INPUT_CODES, type Logger } from '@sealpack/diagnostics';
+import type { EventFacts } from '@sealpack/ledger';
 import { hintFor } from './hints.js';
+import { LEDGERED, recordInLedger } from './ledger.js';
 import { TOOL } from './tool.js';
 
 export interface Context {
@@ -8,12 +10,17 @@ export interface Context {
   out: (text: string) => void;
   err: (text: string) => void;
   logger: Logger;
+  /** Tells the audit ledger what the command did (one fact per subject); the wrapper appends them. */
+  record?: (...facts: EventFacts[]) => void;
 }
 
 /** A command module: maps positional arguments and flags to library calls; returns the exit code. */
 export interface CommandModule {
   run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number>;
 }
+
+/** Loads a command's module; `command` is the command's name (bin.ts sets it). */
+export type CommandLoader = (() => Promise<CommandModule>) & { command?: string };
 
 /** The context of the process: its working directory, environment and standard streams. */
 export function processContext(): Context {
@@ -93,15 +100,39 @@ export async function withContext<T>(context: Context, fn: () => Promise<T>): Pr
 }
 
 /** A command's action: loads its module, runs it, and returns its exit code. */
-export function main(load: () => Promise<CommandModule>) {
+export function main(load: CommandLoader) {
   return async (...params: unknown[]): Promise<number> => {
     const options = (params.pop() ?? {}) as Record<string, unknown>;
-    const context = current ?? processContext();
+    const facts: EventFacts[] = [];
+    const context: Context = { ...(current ?? processContext()), record: (...more) => void facts.push(...more) };
+    const started = new Date();
+    const clock = performance.now();
+    let exitCode: number;
+    let thrown: unknown;
     try {
       const command = await load();
-      return await command.run(params, options, context);
+      exitCode = await command.run(params, options, context);
     } catch (error) {
-      return reportError(error, context, options.json === true);
+      thrown = error;
+      exitCode = reportError(error, context, options.json === true);
     }
+    // The one place runs reach the audit ledger, after the exit code is decided.
+    if (load.command && LEDGERED.has(load.command)) {
+      const code = thrown === undefined ? undefined : isSealError(thrown) ? thrown.code : 'ESEAL_CONFIG';
+      await recordInLedger(
+        {
+          command: load.command,
+          args: params.flat().map(String),
+          exitCode,
+          options,
+          facts,
+          ...(code ? { error: { code } } : {}),
+          started,
+          durationMs: performance.now() - clock,
+        },
+        context,
+      );
+    }
+    return exitCode;
   };
 }

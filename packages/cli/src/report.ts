@@ -1,6 +1,7 @@
 import type { Finding } from '@sealpack/diagnostics';
 import { exitCodeOf, type Verdict } from '@sealpack/verify';
 import type { Context } from './main.js';
+import { verdictFacts } from './facts.js';
 import { hintFor } from './hints.js';
 import { TOOL } from './tool.js';
 
@@ -12,6 +13,7 @@ const hintOf = (finding: Finding) => hintFor(finding.code, finding.found);
  */
 export function printVerdict(verdict: Verdict, options: { json?: boolean; title: string }, context: Context): number {
   const exitCode = exitCodeOf(verdict);
+  context.record?.(...verdictFacts(verdict));
   if (options.json) {
     const withHint = (f: Finding) => ({ ...f, hint: hintOf(f) });
     context.out(

@@ -18,6 +18,7 @@ export const SEAL_CODES = [
   'ESEAL_CONFIG',
   'ESEAL_REGISTRY',
   'ESEAL_DOWNGRADE',
+  'ESEAL_LEDGER',
 ] as const;
 
 export type SealCode = (typeof SEAL_CODES)[number];

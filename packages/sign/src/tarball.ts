@@ -26,6 +26,8 @@ export interface SignTarballOptions {
 export interface SignedTarball {
   name: string;
   version: string;
+  /** The tarball's sha512 integrity (what the manifest states). */
+  integrity: string;
   /** The files written, in the order they were renamed into place. */
   written: string[];
   /** True when an existing seal for the same tarball bytes got one more signature. */
@@ -97,7 +99,13 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
   await writeFileAtomic(paths.manifestSignature, manifestArmor);
   const what = options.approval ? 'approved' : 'signed';
   logger.info(`${name}@${version}: ${what} by ${options.signer.fingerprint}${appended ? ' (appended)' : ''}`);
-  return { name, version, written: [paths.manifest, paths.signature, paths.manifestSignature], appended };
+  return {
+    name,
+    version,
+    integrity: contents.tarball.integrity,
+    written: [paths.manifest, paths.signature, paths.manifestSignature],
+    appended,
+  };
 }
 
 /** Same package, same tarball digest, same files: the claims a co-signer endorses. */

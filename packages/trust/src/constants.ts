@@ -12,3 +12,5 @@ export const DEFAULT_HASHES: readonly string[] = Object.freeze(['sha256', 'sha38
 export const DEFAULT_THRESHOLD = 1;
 /** How far in the future a signature's creation time may be (signer clock skew) before it is refused. */
 export const CLOCK_SKEW_MS = 5 * 60 * 1000;
+/** The audit ledger folder, relative to the config file's folder. */
+export const DEFAULT_LEDGER = '.sealpack/ledger';

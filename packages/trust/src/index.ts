@@ -1,5 +1,21 @@
-export { DEFAULT_KEYRING, DEFAULT_REVOCATIONS, DEFAULT_UNSIGNED, DEFAULT_MIN_RSA_BITS, DEFAULT_HASHES } from './constants.js';
-export type { UnsignedMode, Channel, TrustRule, PolicyException, Policy, InstallScriptRule } from './policy.types.js';
+export {
+  DEFAULT_KEYRING,
+  DEFAULT_REVOCATIONS,
+  DEFAULT_UNSIGNED,
+  DEFAULT_MIN_RSA_BITS,
+  DEFAULT_HASHES,
+  DEFAULT_LEDGER,
+} from './constants.js';
+export type {
+  UnsignedMode,
+  Channel,
+  TrustRule,
+  PolicyException,
+  Policy,
+  InstallScriptRule,
+  Alerts,
+  SigningWindow,
+} from './policy.types.js';
 export { installAllowance } from './install-scripts.js';
 export type { InstallAllowance } from './install-scripts.js';
 export { policySchema } from './schema.js';

@@ -5,6 +5,7 @@ import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/d
 import {
   DEFAULT_HASHES,
   DEFAULT_KEYRING,
+  DEFAULT_LEDGER,
   DEFAULT_MIN_RSA_BITS,
   DEFAULT_REVOCATIONS,
   DEFAULT_THRESHOLD,
@@ -13,7 +14,7 @@ import {
 import picomatch from 'picomatch';
 import { extraFilesGlobProblem, packageGlobProblem } from './globs.js';
 import { listKeyFiles } from './keyring.js';
-import type { Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
+import type { Alerts, Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
 import { policySchema } from './schema.js';
 import { datesToStrings, formatDate, formatPath, parseDate, validate } from './validate.js';
 
@@ -52,6 +53,8 @@ interface RawConfig {
   extraFiles?: string[];
   installScripts?: Record<string, { adds?: string[]; changes?: string[] }>;
   rotation?: { threshold?: number };
+  ledger?: string;
+  alerts?: Alerts;
 }
 
 const CHANNELS: readonly Channel[] = ['production', 'rc', 'prerelease'];
@@ -253,6 +256,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   }
   const exceptions = checkExceptions(raw, problems, warnings);
   const installScripts = checkInstallScripts(raw, problems);
+  checkAlerts(raw, problems);
   if (problems.length > 0) configError(configPath, problems);
 
   // DECISION: with no trust rule, the implicit rule says which keys may sign (every pinned key)
@@ -304,8 +308,41 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
     extraFiles: [...(raw.extraFiles ?? [])],
     installScripts,
     rotation: { threshold: raw.rotation?.threshold ?? DEFAULT_THRESHOLD },
+    ledger: await ledgerFolder(base, raw.ledger),
+    alerts: isObject(raw.alerts) ? raw.alerts : {},
   };
   return { policy, warnings };
+}
+
+async function ledgerFolder(base: string, configured: string | undefined): Promise<Policy['ledger']> {
+  if (configured !== undefined) return { path: resolve(base, configured), enabled: true };
+  const path = resolve(base, DEFAULT_LEDGER);
+  const exists = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  return { path, enabled: exists };
+}
+
+/** What the schema cannot say about `alerts`: the webhook is an http(s) URL, the window's hours and zone are real. */
+function checkAlerts(raw: RawConfig, problems: string[]): void {
+  if (!isObject(raw.alerts)) return;
+  const { webhook, signingWindow } = raw.alerts;
+  if (typeof webhook === 'string' && !/^https?:\/\/[^\s]+$/.test(webhook)) {
+    problems.push(`alerts.webhook: expected an http(s) URL, found ${JSON.stringify(webhook)}`);
+  }
+  if (!isObject(signingWindow)) return;
+  const { hours, timeZone } = signingWindow;
+  if (typeof hours === 'string' && !/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/.test(hours)) {
+    problems.push(`alerts.signingWindow.hours: expected HH:MM-HH:MM such as 08:00-18:00, found ${JSON.stringify(hours)}`);
+  }
+  if (typeof timeZone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+    } catch {
+      problems.push(`alerts.signingWindow.timeZone: ${JSON.stringify(timeZone)} is not an IANA time zone`);
+    }
+  }
 }
 
 function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, problems: string[]): TrustRule[] {

@@ -47,6 +47,28 @@ export interface Policy {
   installScripts: InstallScriptRule[];
   /** `sealpack keys update`: distinct certifying pinned keys (not hard-revoked) a successor needs. */
   rotation: { threshold: number };
+  /**
+   * The audit ledger folder (absolute). `enabled`: `ledger` is set in the config, or the default
+   * folder exists; only then do commands append to it.
+   */
+  ledger: { path: string; enabled: boolean };
+  alerts: Alerts;
+}
+
+/** When signing is expected; signing outside it is an anomaly. */
+export interface SigningWindow {
+  /** `mon`…`sun`. */
+  days?: string[];
+  /** `HH:MM-HH:MM`; an end before the start spans midnight. */
+  hours?: string;
+  /** IANA time zone of `hours` and `days` (default UTC). */
+  timeZone?: string;
+}
+
+export interface Alerts {
+  /** Receives a JSON POST for every failed verification and every anomaly. */
+  webhook?: string;
+  signingWindow?: SigningWindow;
 }
 
 export interface InstallScriptRule {

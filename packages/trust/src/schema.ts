@@ -162,6 +162,33 @@ export const policySchema: Record<string, unknown> = deepFreeze({
       ...fileGlobs,
       description: 'Files any installed package may have beyond its manifest: the same as installScripts { "**": { adds } }.',
     },
+    ledger: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Audit ledger folder, relative to the config file: sign, seal, approve, publish and verify runs append to it. Default: .sealpack/ledger, when that folder exists',
+    },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        webhook: {
+          type: 'string',
+          minLength: 1,
+          description: 'An http(s) URL that receives a JSON POST for every failed verification and every anomaly.',
+        },
+        signingWindow: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'When signing is expected; signing outside it is an anomaly.',
+          properties: {
+            days: { type: 'array', uniqueItems: true, items: { enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] } },
+            hours: { type: 'string', description: 'HH:MM-HH:MM, e.g. 08:00-18:00 (an end before the start spans midnight).' },
+            timeZone: { type: 'string', description: 'IANA time zone of days and hours, e.g. Europe/Berlin. Default: UTC' },
+          },
+        },
+      },
+    },
   },
 });
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { packSealed } from '@sealpack/publish';
 import type { Context } from '../main.js';
+import { signerKey } from '../facts.js';
 import { loadSigner } from '../options.js';
 
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
@@ -12,6 +13,12 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     env: context.env,
     ignoreScripts: options.ignoreScripts === true,
     logger: context.logger,
+  });
+  context.record?.({
+    outcome: 'ok',
+    package: { name: packed.name, version: packed.version },
+    artifact: packed.tarball,
+    keys: [signerKey(signer)],
   });
   if (options.json === true) context.out(JSON.stringify(packed, null, 2));
   else context.out(packed.tarball);

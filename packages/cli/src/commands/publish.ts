@@ -5,6 +5,7 @@ import { publishDirectory, publishSealedTarball, publishWorkspace, type ReleaseO
 import { readNpmConfig } from '@sealpack/verify';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
+import { signerKey } from '../facts.js';
 import { loadSigner } from '../options.js';
 
 /** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (runRecursive below). */
@@ -35,6 +36,12 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const result = isTarball
     ? await publishSealedTarball(target, publishOptions)
     : await publishDirectory(target, { ...publishOptions, env: context.env, ignoreScripts: options.ignoreScripts === true });
+  context.record?.({
+    outcome: 'ok',
+    package: { name: result.name, version: result.version, integrity: result.integrity },
+    artifact: result.tarball,
+    keys: [signerKey(signer)],
+  });
   if (options.json === true) context.out(JSON.stringify({ ...result, tarball: isTarball ? result.tarball : undefined }, null, 2));
   else context.out(`${result.dryRun ? 'dry run: ' : ''}+ ${result.name}@${result.version} (${result.tag}) ${result.registry}`);
   return 0;
@@ -89,6 +96,14 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
     env: context.env,
     logger: context.logger,
   });
+  for (const o of result.outcomes.filter((o) => o.status === 'published' || o.status === 'failed')) {
+    const failed = o.status === 'failed';
+    context.record?.({
+      outcome: failed ? 'fail' : 'ok',
+      package: { name: o.name, version: o.version },
+      keys: failed ? [] : [signerKey(signer)],
+    });
+  }
   if (options.json === true) {
     context.out(JSON.stringify(result, null, 2));
   } else {
