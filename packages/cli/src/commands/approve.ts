@@ -4,6 +4,7 @@ import { readDetachedSeal, readTarball } from '@sealpack/manifest';
 import { readSignatureIssuers, type Signer } from '@sealpack/openpgp';
 import { signRegistrySeal, signTarball } from '@sealpack/sign';
 import type { Context } from '../main.js';
+import { signerKey } from '../facts.js';
 import { loadSigner, requirePaths } from '../options.js';
 
 /**
@@ -25,6 +26,12 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
       { name: signed.name, version: signed.version, tarball: contents.tarball },
       { signer, approval: true },
     );
+    context.record?.({
+      outcome: 'ok',
+      package: { name: signed.name, version: signed.version, integrity: signed.integrity },
+      artifact: tarball,
+      keys: [signerKey(signer)],
+    });
     for (const file of [...signed.written, ...registry]) context.out(file);
   }
   return 0;
