@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signTarball } from '@sealpack/sign';
 import { verifyTarballs } from '@sealpack/verify';
@@ -86,6 +86,26 @@ test('sign refuses a tarball holding a .gitignore (npm installs it as .npmignore
     const error = await rejects(() => signTarball(tgz, { signer: alice.signer }), 'ESEAL_MALFORMED', /\.npmignore/);
     assert.ok(error.message.includes(path));
   }
+});
+
+test('an X.tgz.asc whose only packet has a version OpenPGP.js cannot read fails (it passed in silence)', async () => {
+  const root = await makeConsumer([alice], {});
+  const tgz = await sealedTarball(root, 'v3');
+  const armored = (await readFile(`${tgz}.asc`, 'utf8')).split('\n');
+  const body = armored
+    .slice(armored.indexOf('') + 1)
+    .filter((line) => line && !line.startsWith('=') && !line.startsWith('-----'));
+  const packet = Buffer.from(body.join(''), 'base64');
+  // A new-format packet with a one-byte length: the version is its third byte.
+  assert.is(packet[2], 4);
+  packet[2] = 3;
+  await writeFile(`${tgz}.asc`, packet);
+  const verdict = await verifyTarballs([tgz], { trust: await trustOf(root) });
+  assert.equal(
+    verdict.findings.map((f) => f.code),
+    ['ESEAL_BAD_SIGNATURE'],
+  );
+  assert.match(verdict.findings[0]!.message, /no signature packet sealpack can read/);
 });
 
 test.run();
