@@ -16,6 +16,7 @@ test.before(async () => {
   ctx.registry = await startStubRegistry([
     { name: '@acme/core', version: '1.0.0', signer: ctx.alice.signer },
     { name: '@acme/bare', version: '1.0.0' },
+    { name: 'free', version: '1.0.0' },
   ]);
 });
 test.after(async () => {

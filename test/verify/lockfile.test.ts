@@ -151,7 +151,7 @@ test('no lockfile is an input error', async () => {
   await rejects(() => readLockedPackages(dir), 'ESEAL_CONFIG', /no lockfile/);
 });
 
-test('sealed packages pass; a second run asks the registry nothing (cache); uncovered ones are not fetched', async () => {
+test('sealed packages pass; a second run asks the registry only about unsealed ones (cache); uncovered ones are looked up', async () => {
   const registry = await stub([
     { name: '@acme/core', version: '1.0.0', signer: alice.signer },
     { name: '@acme/util', version: '2.0.0', signer: alice.signer },
@@ -171,17 +171,14 @@ test('sealed packages pass; a second run asks the registry nothing (cache); unco
     verdict.subjects.map((s) => `${s.package} ${s.status}`),
     ['@acme/core pass', '@acme/util pass'],
   );
-  assert.is(registry.requests.length, 2);
-  verdict = await verifyLockfile(dir, options);
-  assert.ok(verdict.ok);
-  assert.is(registry.requests.length, 2, 'the second run made requests');
-  // --all looks at every package: left-pad has no seal, uncovered: one warning.
-  verdict = await verifyLockfile(dir, { ...options, all: true });
+  // left-pad is uncovered, but looked up all the same (its history could make it a downgrade): one warning, counted.
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.match(verdict.findings[0]!.message, /^1 locked package has no seal/);
-  // The unsealed answer is kept too, and asked again with its ETag: a 304, never a stale "no seal".
+  assert.is(verdict.summary.unsealed, 1);
+  // A second run: sealed seals from the cache; the unsealed answer asked again with its ETag
+  // (a 304, never a stale "no seal").
   const asked = registry.requests.length;
-  verdict = await verifyLockfile(dir, { ...options, all: true });
+  verdict = await verifyLockfile(dir, options);
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   const again = registry.requests.slice(asked);
   assert.equal(
@@ -271,7 +268,10 @@ test('a token from npm_config_//host/:_authToken is used; --registry does not ov
 });
 
 test('pnpm: an npm: alias in importers or snapshots is judged under the alias name too', async () => {
-  const registry = await stub([{ name: 'left-pad', version: '1.0.0' }]);
+  const registry = await stub([
+    { name: 'left-pad', version: '1.0.0' },
+    { name: 'a', version: '1.0.0' },
+  ]);
   const dir = await makeConsumer([alice], ACME);
   await writeFile(
     join(dir, 'pnpm-lock.yaml'),
@@ -303,6 +303,7 @@ test('pnpm: an npm: alias in importers or snapshots is judged under the alias na
   const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
   assert.not.ok(verdict.ok);
   assert.equal(brief(verdict), [
+    'warning ESEAL_UNSIGNED',
     'error ESEAL_IDENTITY @acme/gadget',
     'error ESEAL_UNSIGNED @acme/gadget',
     'error ESEAL_IDENTITY @acme/widget',
@@ -376,6 +377,56 @@ test('scoped registries and auth tokens come from .npmrc; a seal dropped from ab
   assert.equal(
     registry.requests.map((r) => r.url),
     ['/@acme%2fcore', '/@acme%2fcore/1.0.0'],
+  );
+});
+
+test('downgrade: an unsealed version after a sealed one fails even with no rule covering it; an exception makes it a warning', async () => {
+  const registry = await stub([
+    { name: 'ms', version: '2.0.0', signer: alice.signer },
+    { name: 'ms', version: '2.1.3' },
+    { name: 'debug', version: '1.0.0', signer: mallory.signer },
+    { name: 'debug', version: '2.0.0', signer: mallory.signer },
+    { name: 'left-pad', version: '1.3.0' },
+  ]);
+  // The default consumer setup: no trust rule written by hand.
+  const dir = await makeConsumer([alice], {});
+  await writePackageLock(dir, [
+    ['ms', '2.1.3'],
+    ['debug', '2.0.0'],
+    ['left-pad', '1.3.0'],
+  ]);
+  const options = { registry: registry.url, cache: false as const, env: {} };
+  let verdict = await verifyLockfile(dir, { ...options, trust: await trustOf(dir) });
+  assert.not.ok(verdict.ok);
+  const errors = verdict.findings.filter((f) => f.severity === 'error');
+  assert.equal(errors.map((f) => `${f.code} ${f.package}@${f.version}`).sort(), [
+    'ESEAL_DOWNGRADE ms@2.1.3',
+    'ESEAL_THRESHOLD debug@2.0.0',
+    'ESEAL_UNKNOWN_KEY debug@2.0.0',
+  ]);
+  const downgrade = errors.find((f) => f.code === 'ESEAL_DOWNGRADE')!;
+  assert.match(
+    downgrade.message,
+    /^ms@2\.1\.3: the registry has no seal for it, while ms@2\.0\.0 was sealed by alice: expected a seal by a pinned key, found unsealed/,
+  );
+  assert.is(downgrade.found, 'unsealed');
+  // The CLI: exit 1, a hint that fits.
+  const run = await cli(['verify-lockfile', '--registry', registry.url, '--no-cache'], {
+    cwd: dir,
+    env: { NPM_CONFIG_USERCONFIG: join(dir, 'none') },
+  });
+  assert.is(run.status, 1, run.stderr);
+  assert.match(run.stderr, /error ESEAL_DOWNGRADE: ms@2\.1\.3/);
+  assert.match(run.stderr, /hint: an earlier version was sealed by a pinned key/);
+  // A dated exception excuses it, as a warning.
+  await writeFile(
+    join(dir, '.sealpackrc.json'),
+    JSON.stringify({ exceptions: [{ package: 'ms@2.1.3', reason: 'publisher lost the key', expires: '2999-01-01' }] }),
+  );
+  verdict = await verifyLockfile(dir, { ...options, trust: await trustOf(dir) });
+  assert.equal(
+    verdict.findings.filter((f) => f.code === 'ESEAL_DOWNGRADE').map((f) => f.severity),
+    ['warning'],
   );
 });
 

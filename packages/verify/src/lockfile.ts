@@ -9,8 +9,9 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { sealRequirement, type Trust } from '@sealpack/trust';
+import { sealRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
+import { downgradeFinding, findSealedBefore } from './downgrade.js';
 import type { LockedPackage } from './locked.types.js';
 import { readNpmConfig } from './npmrc.js';
 import { readPackageLock, type LockedEntry } from './packagelock.js';
@@ -23,7 +24,7 @@ import type { SubjectResult, Verdict } from './verdict.types.js';
 
 export interface VerifyLockfileOptions {
   trust: Trust;
-  /** Every locked package, not only those policy requires a seal for. */
+  /** Kept for compatibility: every locked package is looked up now (downgrade protection needs each one's history). */
   all?: boolean;
   /**
    * Default registry, as npm's `--registry`: it replaces npm's configured `registry`, while a
@@ -159,6 +160,26 @@ export async function verifyLockedPackages(
   let done = 0;
   let shown = 0;
 
+  // The registry's history: an earlier version sealed by a pinned key makes this one a downgrade.
+  const downgradeOf = async (
+    pkg: LockedEntry,
+    subject: { artifact: string; package: string; version: string },
+    requirement: SealRequirement,
+    found: 'unsealed' | 'no pinned signer',
+    anyVersion = false,
+  ): Promise<Finding | undefined> => {
+    let versions: Map<string, VersionSeal> | undefined;
+    try {
+      versions = await client.versionsOf(pkg.name);
+    } catch (error) {
+      if (!isSealError(error)) throw error;
+      return { ...error.toFinding(), ...subject };
+    }
+    if (!versions) return undefined;
+    const before = await findSealedBefore({ trust, name: pkg.name, version: anyVersion ? undefined : pkg.version, versions, at });
+    return before && downgradeFinding(subject, before, found, requirement);
+  };
+
   const verifyOne = async (pkg: LockedEntry): Promise<SubjectResult | undefined> => {
     // Policy judges every name the entry answers to: the one it is fetched as and the one it
     // is installed under (the lockfile key), so an entry cannot talk its way out of a rule.
@@ -182,15 +203,12 @@ export async function verifyLockedPackages(
         expected: j.name,
         found: pkg.name,
       }));
-    // Only what policy could refuse is looked up: a required seal, `--all`, or `unsigned: deny`.
-    if (!requirement.required && !options.all && (requirement.exception || trust.policy.unsigned !== 'deny')) {
-      if (pkg.source && !requirement.exception && trust.policy.unsigned === 'warn')
-        unsignedAllowed.push(`${pkg.name}@${pkg.version}`);
-      return undefined;
-    }
+    // Every package is looked up, covered or not: the registry's history can refuse any of them (downgrade).
     if (pkg.source) {
       const finding = unsignedFinding(trust, requirement, subject, `from ${pkg.source}, which carries no registry seal`);
-      if (finding || identity.length > 0) return judgeSubject(subject, finding ? [...identity, finding] : identity, []);
+      const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed', true);
+      const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
+      if (findings.length > 0) return judgeSubject(subject, findings, []);
       unsignedAllowed.push(`${pkg.name}@${pkg.version}`);
       return undefined;
     }
@@ -207,7 +225,9 @@ export async function verifyLockedPackages(
     }
     if (!seal.sealpack) {
       const finding = unsignedFinding(trust, requirement, subject, `the registry ${registry} has no dist.sealpack for it`);
-      if (finding || identity.length > 0) return judgeSubject(subject, finding ? [...identity, finding] : identity, []);
+      const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed');
+      const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
+      if (findings.length > 0) return judgeSubject(subject, findings, []);
       unsignedAllowed.push(label);
       return undefined;
     }
@@ -220,6 +240,10 @@ export async function verifyLockedPackages(
       at,
     });
     const findings = [...identity, ...checked.findings];
+    if (checked.signers.length === 0) {
+      const downgrade = await downgradeOf(pkg, subject, requirement, 'no pinned signer');
+      if (downgrade) findings.push(downgrade);
+    }
     const sealed = checked.manifest?.tarball?.integrity;
     if (checked.manifest && !sealed) {
       findings.push({
