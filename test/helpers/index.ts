@@ -4,13 +4,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Under the runner's --coverage, a wrapper that measures the CLI's coverage runs it.
 export const CLI = process.env.COVERAGE_SEALPACK
   ? join(ROOT, 'test', 'helpers', 'cli-coverage.mjs')
   : join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+// Unit tests run from the sources, before any build: a CLI they spawn runs from the sources too
+// (a stale or missing dist/ would otherwise be what they test).
+const FROM_SOURCES = process.execArgv.includes('--conditions=sealpack-source');
+const CLI_ARGS = FROM_SOURCES
+  ? [
+      '--conditions=sealpack-source',
+      '--import',
+      pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+      join(ROOT, 'packages', 'cli', 'src', 'bin.ts'),
+    ]
+  : [CLI];
 
 /** uvu's assert.throws does not await: this does, and checks the error's code. */
 export async function rejects(fn: () => Promise<unknown>, code: string, message?: RegExp): Promise<Error & { code: string }> {
@@ -42,9 +53,9 @@ export interface RunResult {
   stdout: string;
   stderr: string;
 }
-/** Runs the built `sealpack` CLI with the current Node (so the Node 24 CI pass runs it on 24). */
+/** Runs the `sealpack` CLI (built, or from the sources in unit tests) with the current Node (so the Node 24 CI pass runs it on 24). */
 export function runCli(args: string[], options: SpawnSyncOptions = {}): RunResult {
-  return run(process.execPath, [CLI, ...args], options);
+  return run(process.execPath, [...CLI_ARGS, ...args], options);
 }
 export function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): RunResult {
   const result = spawnSync(cmd, args, { encoding: 'utf8', ...options, env: { ...process.env, NO_COLOR: '1', ...options.env } });

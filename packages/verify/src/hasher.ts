@@ -22,7 +22,9 @@ function startWorker(): Worker {
   const options = { workerData: { role: HASH_WORKER_ROLE } };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./hash-worker.js', import.meta.url), options);
   const source = JSON.stringify(new URL('./hash-worker.ts', import.meta.url).href);
-  return new Worker(`import('tsx/esm/api').then((tsx) => (tsx.register(), import(${source})))`, { ...options, eval: true });
+  // Resolved here, not in the worker: an eval worker resolves bare names from the working directory.
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  return new Worker(`import(${tsx}).then((tsx) => (tsx.register(), import(${source})))`, { ...options, eval: true });
 }
 
 /**

@@ -1,3 +1,4 @@
+// (End to end: the fuzzer runs the built packages.)
 // The mutation fuzzer of issue 13 (scripts/fuzz.mjs) at a small size on every run: a few hundred
 // mutated tarballs, manifests, signatures, lockfiles and installed files, none accepted, none
 // crashing, none hanging. The full run (10,000 and more) is `node scripts/fuzz.mjs`.
