@@ -1,9 +1,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { releaseTag } from '../../packages/publish/dist/release.js';
-import { registryError } from '../../packages/publish/dist/publish.js';
-import { readChangesetsConfig } from '../../packages/publish/dist/workspace.js';
+import { releaseTag } from '../../packages/publish/src/release.js';
+import { registryError } from '../../packages/publish/src/publish.js';
+import { readChangesetsConfig } from '../../packages/publish/src/workspace.js';
 import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
 import { writeTree } from '../e2e/publish-helpers.js';
 
