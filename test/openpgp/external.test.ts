@@ -84,11 +84,12 @@ test('the runner: stdin in, stdout out; a failing, silent or hanging command is 
     ),
     key: keys.key,
     label: 'exec:spawner',
-    timeoutMs: 500,
+    // Long enough for a loaded machine to start node and its child before the timeout.
+    timeoutMs: 3000,
     onStderr: (line) => void (/^\d+$/.test(line) && pids.push(line)),
   });
   try {
-    await rejects(() => spawner.sign(data), 'ESEAL_CONFIG', /did not finish within 0.5 s/);
+    await rejects(() => spawner.sign(data), 'ESEAL_CONFIG', /did not finish within 3 s/);
   } finally {
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
   }
