@@ -51,8 +51,8 @@ try {
   const requireHook = join(work, 'require-hook.cjs');
   writeFileSync(
     requireHook,
-    `const Module = require('node:module'); const load = Module._load;\n` +
-      `Module._load = function (request, parent) { try { require('node:fs').appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n`,
+    `const Module = require('node:module'); const fs = require('node:fs'); const load = Module._load;\n` +
+      `Module._load = function (request, parent) { try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n`,
   );
 
   const commands = {

@@ -1,11 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, join, sep } from 'node:path';
-import { parseSyml } from '@yarnpkg/parsers';
+import type * as YarnParsers from '@yarnpkg/parsers';
+import type * as Yaml from 'yaml';
 import type { Finding } from '@sealpack/diagnostics';
 import { nameFromPath, type InstalledPackage } from './layout.js';
 import { isRegistryVersion } from './packagelock.js';
 import { splitPackageKey } from './pnpmlock.js';
-import { parse as parseYaml } from 'yaml';
+
+// The lockfile parsers (a hundred modules) load on first use, synchronously: commands that read
+// no pnpm or yarn lockfile, like verify, do not load them.
+const requireLazily = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (requireLazily('yaml') as typeof Yaml).parse(text);
+const parseSyml = (text: string): unknown => (requireLazily('@yarnpkg/parsers') as typeof YarnParsers).parseSyml(text);
 
 /** What one lockfile says about installed packages. */
 interface LockView {

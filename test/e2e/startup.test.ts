@@ -1,0 +1,63 @@
+// Start-up: each command of the built CLI loads only what it needs. Not timed (the benchmark,
+// scripts/bench-startup.mjs, prints times): which libraries a run loaded, from resolve hooks.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { generateKey, readSigningKey } from '@sealpack/openpgp';
+import { signTarball } from '@sealpack/sign';
+import { CLI, cleanTempDirs, run, tempDir } from '../helpers/index.js';
+import { makeTarball, packageFiles } from '../helpers/tarball.js';
+
+const test = suite('e2e: start-up loads');
+test.after(cleanTempDirs);
+
+const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'npm-registry-fetch', 'yaml', '@yarnpkg/parsers', 'cacache'];
+
+/** The HEAVY packages `sealpack ...args` loaded, through require (CommonJS) or import (ESM). */
+async function loads(args: string[], cwd: string): Promise<string[]> {
+  const dir = await tempDir('sealpack-loads-');
+  const log = join(dir, 'loaded.txt');
+  await writeFile(log, '');
+  await writeFile(
+    join(dir, 'require.cjs'),
+    `const Module = require('node:module'); const fs = require('node:fs'); const load = Module._load;\n` +
+      `Module._load = function (request, parent) { try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n`,
+  );
+  await writeFile(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\n` +
+      `export async function resolve(specifier, context, next) { const r = await next(specifier, context); appendFileSync(${JSON.stringify(log)}, r.url + '\\n'); return r; }\n`,
+  );
+  await writeFile(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`,
+  );
+  const result = run(
+    process.execPath,
+    ['--require', join(dir, 'require.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI, ...args],
+    { cwd },
+  );
+  assert.is(result.status, 0, `sealpack ${args.join(' ')}: ${result.stderr}`);
+  const urls = await readFile(log, 'utf8');
+  return HEAVY.filter((name) => urls.includes(`/node_modules/${name}/`));
+}
+
+test('--version and --help load none of OpenPGP.js, Ajv, cosmiconfig, tar, npm-registry-fetch, the YAML parsers', async () => {
+  const cwd = await tempDir();
+  assert.equal(await loads(['--version'], cwd), []);
+  assert.equal(await loads(['--help'], cwd), []);
+});
+
+test('verify of one tarball without a config file loads OpenPGP.js and tar only', async () => {
+  const consumer = await tempDir('sealpack-consumer-');
+  const key = await generateKey({ name: 'release', email: 'release@example.com' });
+  await mkdir(join(consumer, '.sealpack', 'keys'), { recursive: true });
+  await writeFile(join(consumer, '.sealpack', 'keys', 'release.asc'), key.publicKey);
+  const tarball = await makeTarball(join(consumer, 'one-1.0.0.tgz'), packageFiles('one', '1.0.0'));
+  await signTarball(tarball, { signer: await readSigningKey(key.privateKey) });
+  assert.equal(await loads(['verify', tarball], consumer), ['openpgp', 'tar']);
+});
+
+test.run();
