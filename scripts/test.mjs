@@ -7,7 +7,7 @@
 // (units only); --coverage (`npm test` gives it): V8 coverage of every process, the CLI's too,
 // reported by c8 for packages/ and plugins/.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,18 @@ const add = (r) => {
   totals.failed += r.failed;
   totals.skipped += r.skipped;
 };
+
+// Units import the packages' sources through this export condition: a package without it would
+// be read from its build, a second copy of the modules beside the sources (or none, unbuilt).
+const withoutSource = ['packages', 'plugins']
+  .flatMap((group) => readdirSync(join(root, group)).map((name) => join(group, name)))
+  .filter((dir) => existsSync(join(root, dir, 'src', 'index.ts')))
+  .map((dir) => join(dir, 'package.json'))
+  .filter((file) => JSON.parse(readFileSync(join(root, file), 'utf8')).exports?.['.']?.['sealpack-source'] !== './src/index.ts');
+if (units.length && withoutSource.length) {
+  process.stdout.write(`\nexpected exports["."]["sealpack-source"] = "./src/index.ts" in ${withoutSource.join(', ')}\n`);
+  totals.failed++;
+}
 
 if (units.length) {
   // Shards of about equal line counts would be better balanced; alternate files are close enough.
