@@ -1,5 +1,5 @@
 // A real Verdaccio for e2e tests: 127.0.0.1, a free port, storage in a temp folder, no
-// uplinks (nothing leaves the machine), one htpasswd user whose token goes into `.npmrc`
+// uplinks unless asked (nothing leaves the machine), one htpasswd user whose token goes into `.npmrc`
 // exactly as `npm login` would write it, so tests exercise real registry auth.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -122,7 +122,18 @@ function send(
   });
 }
 
-function configYaml(storage: string, htpasswd: string, port: number, tls?: { key: string; cert: string }): string {
+/**
+ * With `uplink`, names outside `local` are fetched from that registry (the npm registry, for
+ * third-party dependencies) and cached; names in `local` are only ever this registry's own.
+ */
+function configYaml(
+  storage: string,
+  htpasswd: string,
+  port: number,
+  tls?: { key: string; cert: string },
+  uplink?: { url: string; local: string[] },
+): string {
+  const own = ['    access: $all', '    publish: $authenticated', '    unpublish: $authenticated'];
   return [
     `storage: ${JSON.stringify(storage)}`,
     'auth:',
@@ -131,12 +142,12 @@ function configYaml(storage: string, htpasswd: string, port: number, tls?: { key
     '    max_users: 100',
     // bcrypt's default rounds make every adduser take ~100 ms: the tests need no strength.
     '    rounds: 4',
-    'uplinks: {}',
+    ...(uplink ? ['uplinks:', '  upstream:', `    url: ${JSON.stringify(uplink.url)}`, '    timeout: 30s'] : ['uplinks: {}']),
     'packages:',
+    ...(uplink?.local ?? []).flatMap((name) => [`  ${JSON.stringify(name)}:`, ...own]),
     "  '**':",
-    '    access: $all',
-    '    publish: $authenticated',
-    '    unpublish: $authenticated',
+    ...own,
+    ...(uplink ? ['    proxy: upstream'] : []),
     `listen: ${tls ? 'https://' : ''}127.0.0.1:${port}`,
     ...(tls ? ['https:', `  key: ${JSON.stringify(tls.key)}`, `  cert: ${JSON.stringify(tls.cert)}`] : []),
     'log: { type: stdout, format: pretty, level: error }',
@@ -236,7 +247,9 @@ async function addUser(url: string, name: string, password: string, ca?: string)
  * Starts Verdaccio; call `stop()` in the suite's `after` hook. `tls`: over HTTPS with a
  * certificate from a private CA (`registry.cafile`), made with openssl.
  */
-export async function startRegistry(options: { tls?: boolean } = {}): Promise<Registry> {
+export async function startRegistry(
+  options: { tls?: boolean; uplink?: { url: string; local: string[] } } = {},
+): Promise<Registry> {
   const root = await mkdtemp(join(tmpdir(), 'sealpack-verdaccio-'));
   const storage = join(root, 'storage');
   const config = join(root, 'config.yaml');
@@ -244,7 +257,7 @@ export async function startRegistry(options: { tls?: boolean } = {}): Promise<Re
   const tls = options.tls ? makeCertificates(root) : undefined;
   const ca = tls ? await readFile(tls.ca, 'utf8') : undefined;
   const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`;
-  await writeFile(config, configYaml(storage, join(root, 'htpasswd'), port, tls));
+  await writeFile(config, configYaml(storage, join(root, 'htpasswd'), port, tls, options.uplink));
   let child: ChildProcess | undefined = await startProcess(config, url, ca);
   let token: string;
   try {
