@@ -11,6 +11,7 @@ import { readTarball } from '@sealpack/manifest';
 import { generateKey, readSignatureIssuers, readSigningKey } from '@sealpack/openpgp';
 import { signRegistrySeal } from '@sealpack/sign';
 import { cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
+import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { exec, noStack, PASS, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
 
@@ -238,14 +239,22 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
   assert.is(made.status, 0, made.stderr);
   const exported = exec('gpg', ['--batch', '--armor', '--export', 'token@example.com'], gnupg, gpgEnv);
   const out = await tempDir('sealpack-keys-');
+  // A release the old key signs before the hand-over.
+  const before = await makeTarball(join(out, 'tok-1.0.0.tgz'), packageFiles('tok', '1.0.0'));
+  const signedBefore = sealpack(['sign', before, '--signer', 'gpg'], out, gpgEnv);
+  assert.is(signedBefore.status, 0, signedBefore.stderr);
   const rotated = sealpack(['keys', 'rotate', '--signer', 'gpg', '--name', 'token-2027', '--out', out], out, gpgEnv);
   assert.is(rotated.status, 0, rotated.stderr);
-  assert.equal((await readdir(out)).sort(), ['token-2027.key.asc', 'token-2027.pub.asc', 'token-key.revocation.asc']);
+  assert.equal((await readdir(out)).filter((f) => f.startsWith('token')).sort(), [
+    'token-2027.key.asc',
+    'token-2027.pub.asc',
+    'token-key.revocation.asc',
+  ]);
 
   const dir = await tempDir('sealpack-consumer-');
   await writeTree(dir, {
     '.sealpack/keys/token-key.asc': exported.stdout,
-    '.sealpackrc.json': { trust: [{ packages: '*', keys: ['token-key'] }] },
+    '.sealpackrc.json': { trust: [{ packages: 'tok', keys: ['token-key'] }] },
   });
   const updated = sealpack(
     ['keys', 'update', join(out, 'token-2027.pub.asc'), join(out, 'token-key.revocation.asc')],
@@ -255,6 +264,20 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
   assert.is(updated.status, 0, updated.stderr);
   assert.match(updated.stdout, /\+ certified by token-key/);
   assert.match(await readFile(join(dir, '.sealpack', 'revocations.json'), 'utf8'), /"reason": "superseded"/);
+
+  // The old key signs again after the hand-over (gpg's clock two minutes on, within the
+  // allowed skew, so the signature is dated after the revocation): that one fails, the
+  // earlier one keeps verifying.
+  const after = await makeTarball(join(out, 'tok-1.0.1.tgz'), packageFiles('tok', '1.0.1'));
+  const later = new Date(Date.now() + 120_000).toISOString().slice(0, 19).replace(/[-:]/g, '');
+  await writeFile(join(gnupg, 'gpg.conf'), `faked-system-time ${later}\n`);
+  const signedAfter = sealpack(['sign', after, '--signer', 'gpg'], out, gpgEnv);
+  assert.is(signedAfter.status, 0, signedAfter.stderr);
+  const late = sealpack(['verify', after, '--json'], dir, env());
+  assert.is(late.status, 1, late.stdout);
+  assert.ok(errors(late).includes('ESEAL_KEY_REVOKED tok'), late.stdout);
+  const early = sealpack(['verify', before, '--json'], dir, env());
+  assert.is(early.status, 0, early.stdout);
 
   const refused = sealpack(['keys', 'rotate', '--signer', 'exec:cat', '--name', 'x', '--out', out], out, env());
   assert.is(refused.status, 2, refused.stderr);
