@@ -38,11 +38,20 @@ test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a seco
   assert.match(pnpmfile, /require\('@sealpack\/pnpm'\)\.sealpackHooks\(\{ dir: __dirname \}\)/);
   const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
   assert.is(pkg.scripts.postinstall, 'sealpack verify-installed && node setup.js');
+  // An explicit policy file, to read and review in the repository.
+  assert.equal(JSON.parse(await readFile(join(dir, '.sealpackrc.json'), 'utf8')), {
+    keyring: '.sealpack/keys',
+    revocations: '.sealpack/revocations.json',
+    trust: [],
+    unsigned: 'warn',
+    installScripts: {},
+  });
 
-  const before = await Promise.all(['package.json', '.pnpmfile.cjs'].map((f) => readFile(join(dir, f), 'utf8')));
+  const files = ['package.json', '.pnpmfile.cjs', '.sealpackrc.json'];
+  const before = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   const second = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
   assert.is(second.status, 0, second.stderr);
-  const after = await Promise.all(['package.json', '.pnpmfile.cjs'].map((f) => readFile(join(dir, f), 'utf8')));
+  const after = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   assert.equal(after, before);
 
   // Without @sealpack/pnpm the hook fails closed: install scripts must not run unchecked.

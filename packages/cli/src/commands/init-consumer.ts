@@ -4,6 +4,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { readPublicKey } from '@sealpack/openpgp';
 import { writeFileAtomic } from '@sealpack/sign';
+import { loadPolicy } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { readKeyFile } from '../options.js';
 
@@ -155,6 +156,40 @@ async function planPostinstall(root: string, context: Context): Promise<Write | 
 }
 
 /**
+ * The consumer's policy, written out whole so that what protects the project is in its
+ * repository to read and review, not in defaults: no trust rule yet (every pinned key may sign
+ * any package; packages with a seal are verified, and a version that loses the seal an earlier
+ * version had is a downgrade), unsealed packages counted and warned about, and no install
+ * script allowed to change anything until an entry says what (`installScripts`).
+ */
+export const CONSUMER_POLICY = {
+  keyring: '.sealpack/keys',
+  revocations: '.sealpack/revocations.json',
+  trust: [],
+  unsigned: 'warn',
+  installScripts: {},
+};
+
+/** Writes `.sealpackrc.json` unless the project already has a sealpack config (any of SEARCH_PLACES). */
+async function planPolicy(root: string, context: Context): Promise<Write | undefined> {
+  const existing = (await loadPolicy({ cwd: root })).policy.configPath;
+  if (existing) {
+    context.err(`${relative(context.cwd, existing) || existing} is the policy: left as it is`);
+    return undefined;
+  }
+  const path = join(root, '.sealpackrc.json');
+  const shown = relative(context.cwd, path) || path;
+  return {
+    path,
+    data: `${JSON.stringify(CONSUMER_POLICY, null, 2)}\n`,
+    done: [
+      `wrote ${shown}`,
+      `review and commit ${shown}: add trust rules for the packages that must be sealed, and installScripts entries for what each package's install script may write`,
+    ],
+  };
+}
+
+/**
  * `sealpack init --consumer [DIR] [--key FILE]`: pin a key, write the pnpm hook, verify after
  * every install. Everything is checked before anything is written, and each file is written
  * atomically. Idempotent.
@@ -165,7 +200,9 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   if (typeof options.key === 'string') writes.push(await planKey(root, resolve(context.cwd, options.key), context));
   else if (!existsSync(join(root, '.sealpack', 'keys')))
     context.logger.warn('no key pinned: run again with --key PUBLISHER.pub.asc');
-  writes.push(await planPnpmfile(root, context), await planPostinstall(root, context));
+  // package.json is checked first: the policy search reads it too, with a vaguer message.
+  const postinstall = await planPostinstall(root, context);
+  writes.push(await planPolicy(root, context), await planPnpmfile(root, context), postinstall);
   for (const write of writes) {
     if (!write) continue;
     await mkdir(join(write.path, '..'), { recursive: true });
@@ -175,6 +212,11 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     for (const line of rest) context.err(line);
   }
   context.err('next: add sealpack and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
-  context.err('(e.g. "trust": [{ "packages": "@acme/*", "keys": ["NAME"] }]) so that those packages must be sealed');
+  context.err(
+    '(e.g. "trust": [{ "packages": "@acme/*", "keys": ["NAME"] }]) so that those packages must be sealed; then install with',
+  );
+  context.err(
+    '  sealpack verify-lockfile && npm ci --ignore-scripts && sealpack verify-installed && npm rebuild && sealpack verify-installed',
+  );
   return 0;
 }
