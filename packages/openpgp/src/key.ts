@@ -62,6 +62,7 @@ const KEY_PACKETS = Object.fromEntries(
     SignaturePacket,
   ].map((type) => [type.tag, type]),
 ) as unknown as Parameters<typeof PacketList.fromBinary>[1];
+const REVOCATIONS = new Set<number>([enums.signature.keyRevocation, enums.signature.subkeyRevocation]);
 const SECRET_TAGS = new Set<number>([enums.packet.secretKey, enums.packet.secretSubkey]);
 const tagOf = (packet: AnyPacket): number =>
   packet instanceof UnparseablePacket ? packet.tag : (packet.constructor as unknown as { tag: number }).tag;
@@ -78,7 +79,7 @@ const tagOf = (packet: AnyPacket): number =>
 export async function readKeyFile(input: string | Uint8Array, source?: string): Promise<KeyFileContents> {
   const blocks = await readBlocks(input, source, 'public key');
   const certificates = new Map<string, AnyPacket[]>();
-  const loose: SignaturePacket[] = [];
+  const loose: { signature: SignaturePacket; after?: PublicKeyPacket }[] = [];
   for (const block of blocks) {
     if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
     if (block.armor !== undefined && block.armor !== enums.armor.publicKey) {
@@ -104,8 +105,13 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
         if (current) continue; // the same certificate again: its packets join the first copy's
         current = [packet];
         certificates.set(fingerprint, current);
+      } else if (packet instanceof SignaturePacket && REVOCATIONS.has(packet.signatureType ?? -1)) {
+        // Attached by its issuer, not its place: concatenated files (`cat a.gpg b.gpg
+        // a-rev.gpg`) put A's revocation after B's packets, where it would fail against B
+        // and be dropped. The certificate it follows is the fallback for one naming no issuer.
+        loose.push({ signature: packet, ...(current ? { after: current[0] as PublicKeyPacket } : {}) });
       } else if (current) current.push(packet);
-      else if (packet instanceof SignaturePacket) loose.push(packet);
+      else if (packet instanceof SignaturePacket) loose.push({ signature: packet });
     }
   }
   if (certificates.size === 0) throw sealError('ESEAL_MALFORMED', 'expected an OpenPGP public key, found none', source);
@@ -122,8 +128,8 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
       warnings.push(unusable(source, fingerprint, error));
     }
   }
-  for (const signature of loose) {
-    if (!attachRevocation(signature, read)) {
+  for (const { signature, after } of loose) {
+    if (!attachRevocation(signature, read, after)) {
       warnings.push(
         `${source ?? 'key file'}: a loose signature (type 0x${(signature.signatureType ?? 0).toString(16)}) by ${signature.issuerKeyID.toHex().toUpperCase()} is not a revocation of a key in this file: ignored`,
       );
@@ -145,16 +151,18 @@ function unusable(source: string | undefined, fingerprint: string, error: unknow
 }
 
 /**
- * A revocation certificate on its own: a key revocation by a primary key of the file, or a
- * subkey revocation (offered to each of that key's subkeys; describeKey keeps only those
- * that verify). False when it revokes nothing here.
+ * A revocation signature, wherever it sits in the file: a key revocation by a primary key of
+ * the file (by its issuer, else the certificate it follows), or a subkey revocation (offered
+ * to each of that key's subkeys; describeKey keeps only those that verify). False when it
+ * revokes nothing here.
  */
-function attachRevocation(signature: SignaturePacket, keys: readonly Key[]): boolean {
-  const key = keys.find((k) =>
-    signature.issuerFingerprint
-      ? k.getFingerprint().toUpperCase() === Buffer.from(signature.issuerFingerprint).toString('hex').toUpperCase()
-      : signature.issuerKeyID.equals(k.getKeyID()),
-  );
+function attachRevocation(signature: SignaturePacket, keys: readonly Key[], after?: PublicKeyPacket): boolean {
+  const key =
+    keys.find((k) =>
+      signature.issuerFingerprint
+        ? k.getFingerprint().toUpperCase() === Buffer.from(signature.issuerFingerprint).toString('hex').toUpperCase()
+        : signature.issuerKeyID.equals(k.getKeyID()),
+    ) ?? keys.find((k) => k.keyPacket === after);
   if (!key) return false;
   if (signature.signatureType === enums.signature.keyRevocation) key.revocationSignatures.push(signature);
   else if (signature.signatureType === enums.signature.subkeyRevocation && key.subkeys.length > 0)
