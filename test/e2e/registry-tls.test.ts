@@ -61,6 +61,8 @@ test('publish -r asks the HTTPS registry what is published through the same clie
   const dir = await writeTree(await tempDir('sealpack-pub-'), {
     'package.json': { name: '@acme/tls-widget', version: '1.0.0', main: 'index.js' },
     'index.js': 'module.exports = 1;\n',
+    // publish -r checks the seal of the version already there against the pinned release key.
+    '.sealpack/keys/release.asc': ctx.setup.publicKey,
   });
   await ctx.registry.writeNpmrc(dir, `cafile=${ctx.registry.cafile}\n`);
   const r = sealpack(['publish', '-r', '--key', ctx.setup.key], dir, ctx.setup.env);
