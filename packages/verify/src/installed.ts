@@ -11,8 +11,9 @@ import {
   type Logger,
 } from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
-import { installAllowance, sealRequirement, type InstallAllowance, type Trust } from '@sealpack/trust';
+import { installAllowance, sealRequirement, type InstallAllowance, type SealRequirement, type Trust } from '@sealpack/trust';
 import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
+import { downgradeFinding } from './downgrade.js';
 import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
@@ -149,7 +150,21 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
   const concurrency = options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY;
   const hasher = createHasher(options.workers);
   const approvalsNeeded = trust.policy.trust.some((rule) => rule.approvals > 0);
-  const registrySeals = approvalsNeeded ? (options.registrySeals ?? cachedRegistrySeals(dir)) : undefined;
+  // Registry seals verify-lockfile cached: approvals, and the seal an installed copy should still carry.
+  const knownSeals = options.registrySeals ?? cachedRegistrySeals(dir);
+  const registrySeals = approvalsNeeded ? knownSeals : undefined;
+  /** ESEAL_DOWNGRADE when the registry seal of `name@version`, by a pinned key, is known but the installed copy has none. */
+  const strippedSeal = async (
+    subject: { artifact: string; package: string; version: string },
+    name: string,
+    requirement: SealRequirement,
+  ): Promise<Finding | undefined> => {
+    const known = await knownSeals(name, subject.version);
+    if (!known) return undefined;
+    const checked = await checkSeal({ ...known, trust, expected: { name, version: subject.version }, at });
+    const signer = checked.signers[0];
+    return signer && downgradeFinding(subject, { version: subject.version, signer }, 'stripped', requirement);
+  };
   const subjects: SubjectResult[] = [];
   const unsignedAllowed: string[] = [];
   let seen = 0;
@@ -296,7 +311,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         ? `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`
         : `${pkg.via} has no package.json and no seal`;
       const finding = unsignedFinding(trust, requirement, subject, why);
-      const findings = finding ? [...identity, finding] : identity;
+      const stripped =
+        pkg.name && pkg.version
+          ? await strippedSeal({ artifact: pkg.dir, package: name, version: pkg.version }, pkg.name, requirement)
+          : undefined;
+      const findings = [...identity, ...(finding ? [finding] : []), ...(stripped ? [stripped] : [])];
       if (findings.length > 0) subjects.push(judgeSubject(subject, findings, []));
       else unsignedAllowed.push(pkg.version ? `${name}@${pkg.version}` : name);
       return;
