@@ -48,6 +48,11 @@ export interface KeyFileContents {
   keys: KeyInfo[];
   /** One line per certificate or revocation that cannot be used, for the caller to warn about. */
   warnings: string[];
+  /**
+   * Issuers (fingerprint, else key id) of revocation signatures that revoke nothing in this
+   * file: the keyring refuses one whose issuer is pinned in another file, where it would count.
+   */
+  strays: string[];
 }
 
 // OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map.
@@ -128,8 +133,10 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
       warnings.push(unusable(source, fingerprint, error));
     }
   }
+  const strays: string[] = [];
   for (const { signature, after } of loose) {
     if (!attachRevocation(signature, read, after)) {
+      if (REVOCATIONS.has(signature.signatureType ?? -1)) strays.push(issuerOf(signature));
       warnings.push(
         `${source ?? 'key file'}: a loose signature (type 0x${(signature.signatureType ?? 0).toString(16)}) by ${signature.issuerKeyID.toHex().toUpperCase()} is not a revocation of a key in this file: ignored`,
       );
@@ -142,7 +149,13 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
       warnings.push(unusable(source, key.getFingerprint().toUpperCase(), error));
     }
   }
-  return { keys, warnings };
+  return { keys, warnings, strays };
+}
+
+/** The issuer a signature names: its fingerprint when it carries one, else its key id (uppercase hex). */
+function issuerOf(signature: SignaturePacket): string {
+  const fingerprint = signature.issuerFingerprint;
+  return (fingerprint ? Buffer.from(fingerprint).toString('hex') : signature.issuerKeyID.toHex()).toUpperCase();
 }
 
 function unusable(source: string | undefined, fingerprint: string, error: unknown): string {
@@ -152,17 +165,21 @@ function unusable(source: string | undefined, fingerprint: string, error: unknow
 
 /**
  * A revocation signature, wherever it sits in the file: a key revocation by a primary key of
- * the file (by its issuer, else the certificate it follows), or a subkey revocation (offered
+ * the file (by the issuer it names; one naming none, by the certificate it follows), or a subkey revocation (offered
  * to each of that key's subkeys; describeKey keeps only those that verify). False when it
  * revokes nothing here.
  */
 function attachRevocation(signature: SignaturePacket, keys: readonly Key[], after?: PublicKeyPacket): boolean {
-  const key =
-    keys.find((k) =>
-      signature.issuerFingerprint
-        ? k.getFingerprint().toUpperCase() === Buffer.from(signature.issuerFingerprint).toString('hex').toUpperCase()
-        : signature.issuerKeyID.equals(k.getKeyID()),
-    ) ?? keys.find((k) => k.keyPacket === after);
+  // isWildcard is public in OpenPGP.js, not in its .d.ts.
+  const named =
+    signature.issuerFingerprint !== null || !(signature.issuerKeyID as unknown as { isWildcard(): boolean }).isWildcard();
+  const key = named
+    ? keys.find((k) =>
+        signature.issuerFingerprint
+          ? k.getFingerprint().toUpperCase() === issuerOf(signature)
+          : signature.issuerKeyID.equals(k.getKeyID()),
+      )
+    : keys.find((k) => k.keyPacket === after);
   if (!key) return false;
   if (signature.signatureType === enums.signature.keyRevocation) key.revocationSignatures.push(signature);
   else if (signature.signatureType === enums.signature.subkeyRevocation && key.subkeys.length > 0)

@@ -65,6 +65,7 @@ export async function readKeyring(dir: string): Promise<Keyring> {
   const warnings: string[] = [];
   const keys: PinnedKey[] = [];
   const fileOf = new Map<string, string>();
+  const strays: { file: string; issuer: string }[] = [];
   for (const { name, file } of files) {
     const other = fileOf.get(name);
     if (other) {
@@ -92,6 +93,7 @@ export async function readKeyring(dir: string): Promise<Keyring> {
     try {
       const read = await readKeyFile(new Uint8Array(bytes), file);
       keys.push(...read.keys.map((key) => ({ name, file, key })));
+      strays.push(...read.strays.map((issuer) => ({ file, issuer })));
       warnings.push(...read.warnings);
       if (read.keys.length === 0) warnings.push(`${file}: no usable key: ${name} can verify nothing`);
     } catch (error) {
@@ -107,6 +109,20 @@ export async function readKeyring(dir: string): Promise<Keyring> {
         `${pinned.file}: the same key (${pinned.key.fingerprint}) is already pinned as ${first.name} (${first.file})`,
       );
     else seen.set(pinned.key.fingerprint, pinned);
+  }
+  // A revocation by a key pinned in another file revokes nothing where it sits, and
+  // sealpack would verify that key's signatures as if unrevoked: refused, never a warning.
+  for (const { file, issuer } of strays) {
+    const owner = keys.find(
+      ({ key }) =>
+        key.fingerprint === issuer ||
+        key.keyId === issuer ||
+        key.subkeys.some((s) => s.fingerprint === issuer || s.keyId === issuer),
+    );
+    if (owner)
+      problems.push(
+        `${file}: holds a revocation signature by ${issuer}, pinned as ${owner.name} (${owner.file}), that revokes nothing in this file: append it to ${owner.file} so that it counts, or remove it`,
+      );
   }
   if (problems.length > 0) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
