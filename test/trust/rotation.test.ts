@@ -18,6 +18,7 @@ import {
 } from '@sealpack/openpgp';
 import { judgeSignatures, loadTrust, planKeyUpdate, type Trust } from '@sealpack/trust';
 import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
+import { Gpg } from '../helpers/gpg.js';
 
 const test = suite('trust: key rotation');
 const T0 = new Date('2026-01-01T00:00:00Z'); // the old key is made
@@ -181,6 +182,31 @@ test('refused with the keyring untouched: a key no pinned key certified, a forge
   await refused(await consumer(), { 'evil.revocation.asc': self.revocation }, 'ESEAL_UNKNOWN_KEY');
   // A private key is never taken.
   await refused(await consumer(), { 'release-2027.key.asc': ctx.rotated.privateKey }, 'ESEAL_CONFIG');
+});
+
+test("the old key's own hard revocation inside its key block (gpg --export after the revocation) is recorded, and its certification no longer pins anything", async () => {
+  const gpg = await Gpg.create();
+  try {
+    gpg.importKey(ctx.old.privateKey);
+    const old = ctx.rotated.oldFingerprint;
+    gpg.revoke(old, 'compromised', 'stolen');
+    const revoked = gpg.exportPublic(old);
+    const dir = await consumer();
+    // With the successor: the certification by a compromised key counts for nothing.
+    await rejects(
+      () => update(dir, { 'release.asc': revoked, 'release-2027.pub.asc': ctx.rotated.publicKey }),
+      'ESEAL_KEY_REVOKED',
+    );
+    assert.equal(await readdir(join(dir, '.sealpack', 'keys')), ['release.asc']);
+    // Alone: the revocation is recorded.
+    const plan = await update(dir, { 'release.asc': revoked });
+    assert.equal(
+      plan.revocations.map((r) => [r.entry.fingerprint, r.entry.reason]),
+      [[old, 'compromised']],
+    );
+  } finally {
+    gpg.stop();
+  }
 });
 
 test.run();

@@ -289,6 +289,12 @@ export async function readKeyMaterial(text: string, certifiers: readonly KeyInfo
     for (const key of keys) {
       const info = await describeKey(key, source);
       material.keys.push({ info, certifications: await checkCertifications(key, info, certifiers) });
+      // A given key exported after it revoked itself (`gpg --export` once the revocation is
+      // imported) carries the revocation inside its block: describeKey kept only those that
+      // verify against it. Reported like a revocation certificate, or it would be dropped and
+      // that key's certifications would still count.
+      if (certifiers.some((c) => c.fingerprint === info.fingerprint))
+        for (const revocation of info.revocations) material.revocations.push({ fingerprint: info.fingerprint, revocation });
     }
   }
   return material;

@@ -121,7 +121,7 @@ export async function readKeyring(dir: string): Promise<Keyring> {
     );
     if (owner)
       problems.push(
-        `${file}: holds a revocation signature by ${issuer}, pinned as ${owner.name} (${owner.file}), that revokes nothing in this file: append it to ${owner.file} so that it counts, or remove it`,
+        `${file}: holds a revocation signature by ${issuer}, pinned as ${owner.name} (${owner.file}), that revokes nothing in this file (a designated revoker's revocation, or one meant for ${owner.name}'s file), so sealpack cannot apply it: move it to ${owner.file} if it is that key's own revocation, else remove the key it is about from the keyring`,
       );
   }
   if (problems.length > 0) {
