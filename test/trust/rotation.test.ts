@@ -209,4 +209,19 @@ test("the old key's own hard revocation inside its key block (gpg --export after
   }
 });
 
+test('a certification its certifier revoked (gpg --quick-revoke-sig) does not pin the key', async () => {
+  const gpg = await Gpg.create();
+  try {
+    gpg.importKey(ctx.old.privateKey);
+    gpg.importKey(ctx.rotated.publicKey);
+    gpg.run(['--quick-revoke-sig', ctx.rotated.fingerprint, ctx.rotated.oldFingerprint]);
+    const withdrawn = gpg.exportPublic(ctx.rotated.fingerprint);
+    const dir = await consumer();
+    await rejects(() => update(dir, { 'release-2027.pub.asc': withdrawn }), 'ESEAL_UNKNOWN_KEY');
+    assert.equal(await readdir(join(dir, '.sealpack', 'keys')), ['release.asc']);
+  } finally {
+    gpg.stop();
+  }
+});
+
 test.run();

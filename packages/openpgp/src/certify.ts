@@ -409,9 +409,43 @@ async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly
         } catch (error) {
           reason = `the certification does not verify: ${messageOf(error)}`;
         }
+        const withdrawn = reason ? undefined : await withdrawnOn(packet, user, key, certifierKey, primary);
+        if (withdrawn) reason = `the certifier revoked this certification on ${withdrawn.toISOString()}`;
       }
       found.push({ ...base, certifierKey, valid: reason === '', ...(reason ? { reason } : {}) });
     }
   }
   return found;
+}
+
+/**
+ * When the certifier revoked its certification of this user ID (a 0x30 certification
+ * revocation, `gpg --quick-revoke-sig`, `sq pki vouch withdraw`), as gpg and sq honour it:
+ * undefined when it did not.
+ */
+async function withdrawnOn(
+  certification: SignaturePacket,
+  user: Key['users'][number],
+  key: Key,
+  certifier: KeyInfo,
+  primary: NonNullable<ReturnType<typeof primaryOf>>,
+): Promise<Date | undefined> {
+  for (const revocation of user.revocationSignatures) {
+    if (revocation.signatureType !== enums.signature.certRevocation || !(revocation.created instanceof Date)) continue;
+    if (revocation.created < certification.created! || findCertifier(revocation, [certifier]) !== certifier) continue;
+    try {
+      await revocation.verify(
+        primary,
+        enums.signature.certRevocation,
+        { userID: user.userID, key: key.keyPacket },
+        ANY_TIME,
+        false,
+        READ_CONFIG,
+      );
+      return revocation.created;
+    } catch {
+      // A revocation that does not verify withdraws nothing.
+    }
+  }
+  return undefined;
 }
