@@ -175,16 +175,28 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.match(verdict.findings[0]!.message, /^1 locked package has no seal/);
   assert.is(verdict.summary.unsealed, 1);
-  // A second run: sealed seals from the cache; the unsealed answer asked again with its ETag
-  // (a 304, never a stale "no seal").
-  const asked = registry.requests.length;
-  verdict = await verifyLockfile(dir, options);
+  // A second run within the freshness window: sealed seals from the cache, the unsealed
+  // answer from npm's HTTP cache, no request.
+  let clock = Date.now();
+  const now = () => clock;
+  let asked = registry.requests.length;
+  verdict = await verifyLockfile(dir, { ...options, now });
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
-  const again = registry.requests.slice(asked);
+  assert.is(registry.requests.length, asked);
+  // Past it: the unsealed answer is asked again with its ETag (a 304, never a stale "no seal").
+  clock += 5 * 60_000; // the freshness window
+  asked = registry.requests.length;
+  verdict = await verifyLockfile(dir, { ...options, now });
+  assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.equal(
-    again.map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`),
+    registry.requests.slice(asked).map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`),
     ['/left-pad etag', '/left-pad/1.3.0 etag'],
   );
+  // Past the window with the registry gone: the old copy is not used, the package could not be checked.
+  clock += 5 * 60_000; // the freshness window
+  await registry.close();
+  verdict = await verifyLockfile(dir, { ...options, now, retries: 0 });
+  assert.equal(brief(verdict), ['error ESEAL_REGISTRY left-pad']);
 });
 
 test('an altered lockfile integrity fails naming expected and found; a seal by an unpinned key fails; a covered unsealed package fails', async () => {

@@ -41,6 +41,10 @@ export interface VerifyLockfileOptions {
   /** First retry delay in ms; default 250. */
   backoff?: number;
   logger?: Logger;
+  /** How long a registry answer kept in the cache folder is used without asking again; default 5 minutes (`FRESH_FOR_MS`). */
+  freshFor?: number;
+  /** The clock for `freshFor`; default `Date.now`. */
+  now?: () => number;
   /** Where npm configuration (`npm_config_*`, `NPM_CONFIG_USERCONFIG`) and the cache folder are read from. */
   env?: NodeJS.ProcessEnv;
 }
@@ -148,6 +152,8 @@ export async function verifyLockedPackages(
     retries: options.retries,
     backoff: options.backoff,
     httpCache: cacheDir && join(cacheDir, 'http'),
+    freshFor: options.freshFor,
+    now: options.now,
   });
 
   // Same name, version and integrity pinned in several places: one check.

@@ -10,12 +10,23 @@ export interface RegistryClientOptions {
   /** First backoff delay in ms; default npm's `fetch-retry-mintimeout`, else 250. */
   backoff?: number;
   /**
-   * A folder for npm's HTTP cache (make-fetch-happen's). Every request still goes to the registry
-   * (preferOnline) but names the ETag of the copy kept, so a document that has not changed, such
-   * as an unsealed package's, comes back as a 304 without its body, and is never served stale.
+   * A folder for npm's HTTP cache (make-fetch-happen's). A package document kept there for less
+   * than `freshFor` is used without a request; an older one is revalidated (preferOnline, naming
+   * its ETag: a 304 without a body when unchanged), and never used when the registry cannot answer.
    */
   httpCache?: string;
+  /** How long a kept package document is used without asking again; default `FRESH_FOR_MS`. */
+  freshFor?: number;
+  /** The clock for `freshFor` (tests move it); default `Date.now`. */
+  now?: () => number;
 }
+
+/**
+ * Five minutes, the max-age npm's registry gives package documents: within it npm itself uses
+ * its copy without asking. A seal added, or a version published, in that time is seen by the
+ * first run after it; the registry's history (downgrade protection) is never older than this.
+ */
+export const FRESH_FOR_MS = 5 * 60_000;
 
 /**
  * Retries when npm's config sets none. npm's own defaults wait 10 s, then 60 s: sealpack runs
@@ -87,7 +98,7 @@ export class RegistryClient {
     let pending = this.docs.get(key);
     if (!pending) {
       const url = this.urlOf(registry, name);
-      pending = this.fetchJson<Packument>(url, ABBREVIATED).then(
+      pending = this.fetchJson<Packument>(url, ABBREVIATED, true).then(
         (doc) => new Map(Object.entries(doc.versions ?? {}).map(([version, entry]) => [version, sealOf(entry)!])),
         (error: unknown) => {
           if ((error as { statusCode?: number }).statusCode === 404) return undefined;
@@ -133,7 +144,7 @@ export class RegistryClient {
     // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
     const full = `${url}/${encodeURIComponent(version)}`;
     try {
-      return sealOf(await this.fetchJson<VersionDoc>(full, 'application/json')) ?? seal;
+      return sealOf(await this.fetchJson<VersionDoc>(full, 'application/json', true)) ?? seal;
     } catch (error) {
       throw registryError(label, full, error, { package: name, version });
     }
@@ -168,22 +179,37 @@ export class RegistryClient {
     return `${registry}${name.replace('/', '%2f')}`;
   }
 
-  private async fetchJson<T>(url: string, accept: string): Promise<T> {
-    const { config } = this.options;
+  /** `reuse`: a package document, which a copy kept for less than `freshFor` may answer. */
+  private async fetchJson<T>(url: string, accept: string, reuse = false): Promise<T> {
+    const { config, httpCache } = this.options;
     const retry = { ...DEFAULT_RETRY, ...(config.retry as object | undefined) };
     if (this.options.retries !== undefined) retry.retries = this.options.retries;
     if (this.options.backoff !== undefined) retry.minTimeout = this.options.backoff;
-    this.requests++;
     // Imported on the first request: npm's fetch stack is some 170 modules, which commands that
     // never ask a registry (verify, verify-installed) should not load.
     const { default: npmFetch } = await import('npm-registry-fetch');
-    return (await npmFetch.json(url, {
-      ...config,
-      retry,
-      headers: { accept },
-      // Sealed versions come from sealpack's own cache (cache.ts); this one only revalidates.
-      cache: this.options.httpCache,
-      preferOnline: true,
-    })) as T;
+    const options = { ...config, retry, headers: { accept }, cache: httpCache };
+    const freshFor = this.options.freshFor ?? FRESH_FOR_MS;
+    const now = this.options.now ?? Date.now;
+    // When make-fetch-happen last had this copy from the registry (a 304 renews it).
+    const ageOf = (response: { headers: { get(name: string): string | null } }) =>
+      now() - Date.parse(response.headers.get('x-local-cache-time') ?? '');
+    if (reuse && httpCache && freshFor > 0) {
+      // offline: the kept copy or ENOTCACHED, no request. A revalidation costs a request and a
+      // rewrite of the cache's index; within the window the copy answers for itself.
+      const kept = await npmFetch(url, { ...options, offline: true }).catch(() => undefined);
+      const age = kept ? ageOf(kept) : NaN;
+      if (kept && age >= 0 && age < freshFor) return (await kept.json()) as T;
+    }
+    this.requests++;
+    const response = await npmFetch(url, { ...options, preferOnline: true });
+    // make-fetch-happen answers with its old copy when the registry cannot be reached: older
+    // than the window, that would be a stale "no seal" or history, so the failure stands.
+    if (response.headers.get('x-local-cache-status') === 'stale' && !(ageOf(response) < freshFor)) {
+      throw Object.assign(new Error(`the registry did not answer, and the copy kept is older than ${freshFor / 1000} s`), {
+        code: 'ESTALE',
+      });
+    }
+    return (await response.json()) as T;
   }
 }

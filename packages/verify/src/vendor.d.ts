@@ -4,6 +4,7 @@ declare module 'ini' {
 }
 declare module 'npm-registry-fetch' {
   interface Fetch {
+    (url: string, options: Record<string, unknown>): Promise<Response>;
     json(url: string, options: Record<string, unknown>): Promise<unknown>;
   }
   const fetch: Fetch;
