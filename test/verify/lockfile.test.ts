@@ -183,6 +183,20 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   verdict = await verifyLockfile(dir, { ...options, now });
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.is(registry.requests.length, asked);
+  // A version published since the copy was kept: the copy does not list it, so the registry is asked.
+  await registry.publish({ name: 'left-pad', version: '1.4.0' });
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['@acme/util', '2.0.0'],
+    ['left-pad', '1.4.0'],
+  ]);
+  asked = registry.requests.length;
+  verdict = await verifyLockfile(dir, { ...options, now });
+  assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
+  assert.equal(
+    registry.requests.slice(asked).map((r) => r.url),
+    ['/left-pad', '/left-pad/1.4.0'],
+  );
   // Past it: the unsealed answer is asked again with its ETag (a 304, never a stale "no seal").
   clock += 5 * 60_000; // the freshness window
   asked = registry.requests.length;
@@ -190,7 +204,7 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.equal(
     registry.requests.slice(asked).map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`),
-    ['/left-pad etag', '/left-pad/1.3.0 etag'],
+    ['/left-pad etag', '/left-pad/1.4.0 etag'],
   );
   // Past the window with the registry gone: the old copy is not used, the package could not be checked.
   clock += 5 * 60_000; // the freshness window

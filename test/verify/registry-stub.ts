@@ -18,6 +18,8 @@ export interface StubRegistry {
   requests: IncomingMessage[];
   /** Answer the next N requests with this status. */
   failNext(count: number, status?: number): void;
+  /** Adds a version, as a publish would. */
+  publish(version: StubVersion): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export async function startStubRegistry(
   options: { token?: string; dropSealFromAbbreviated?: boolean } = {},
 ): Promise<StubRegistry> {
   const docs = new Map<string, { versions: Record<string, { name: string; version: string; dist: Record<string, unknown> }> }>();
-  for (const v of versions) {
+  const publish = async (v: StubVersion) => {
     const tarball = v.tarball ?? tarballOf(v.name, v.version);
     const dist: Record<string, unknown> = {
       integrity: hashBytes(tarball).integrity,
@@ -44,7 +46,8 @@ export async function startStubRegistry(
     const doc = docs.get(v.name) ?? { versions: {} };
     doc.versions[v.version] = { name: v.name, version: v.version, dist };
     docs.set(v.name, doc);
-  }
+  };
+  for (const v of versions) await publish(v);
   const requests: IncomingMessage[] = [];
   let failures: { count: number; status: number } = { count: 0, status: 500 };
   const server: Server = createServer((req, res) => {
@@ -84,6 +87,7 @@ export async function startStubRegistry(
   return {
     url: `http://127.0.0.1:${port}/`,
     requests,
+    publish,
     failNext(count, status = 500) {
       failures = { count, status };
     },

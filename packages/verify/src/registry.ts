@@ -82,6 +82,8 @@ export class RegistryClient {
   /** Requests sent (first attempts), for tests and benchmarks. */
   requests = 0;
   private readonly docs = new Map<string, Promise<Map<string, VersionSeal> | undefined>>();
+  /** Documents answered by a copy kept in the freshness window, not by the registry this run. */
+  private readonly kept = new Set<string>();
 
   constructor(private readonly options: RegistryClientOptions) {}
 
@@ -91,30 +93,45 @@ export class RegistryClient {
 
   /**
    * Every version of `name` in its registry with its seal data, or `undefined` when the
-   * registry has no such package (HTTP 404). Other failures throw `ESEAL_REGISTRY`.
+   * registry has no such package (HTTP 404). Other failures throw `ESEAL_REGISTRY`. With a
+   * `version`, a copy kept from an earlier run that does not list it (published since) is
+   * not used: the registry is asked.
    */
-  async versionsOf(name: string, registry = this.registryFor(name)): Promise<Map<string, VersionSeal> | undefined> {
+  async versionsOf(
+    name: string,
+    registry = this.registryFor(name),
+    version?: string,
+  ): Promise<Map<string, VersionSeal> | undefined> {
     const key = `${registry}\n${name}`;
     let pending = this.docs.get(key);
-    if (!pending) {
-      const url = this.urlOf(registry, name);
-      pending = this.fetchJson<Packument>(url, ABBREVIATED, true).then(
-        (doc) => new Map(Object.entries(doc.versions ?? {}).map(([version, entry]) => [version, sealOf(entry)!])),
-        (error: unknown) => {
-          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-          throw registryError(name, url, error, { package: name });
-        },
-      );
-      // A failure is not remembered: the next version of the same package tries again.
-      pending.catch(() => this.docs.delete(key));
-      this.docs.set(key, pending);
-    }
+    if (!pending) pending = this.load(key, registry, name, true);
+    const versions = await pending;
+    if (version === undefined || versions?.has(version) || !this.kept.has(key)) return versions;
+    return this.load(key, registry, name, false);
+  }
+
+  private load(key: string, registry: string, name: string, reuse: boolean) {
+    const url = this.urlOf(registry, name);
+    this.kept.delete(key);
+    const pending = this.fetchJson<Packument>(url, ABBREVIATED, reuse).then(
+      ({ body, kept }) => {
+        if (kept) this.kept.add(key);
+        return new Map(Object.entries(body.versions ?? {}).map(([version, entry]) => [version, sealOf(entry)!]));
+      },
+      (error: unknown) => {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw registryError(name, url, error, { package: name });
+      },
+    );
+    // A failure is not remembered: the next version of the same package tries again.
+    pending.catch(() => this.docs.delete(key));
+    this.docs.set(key, pending);
     return pending;
   }
 
   /** Whether `name@version` is in `registry` (a 404 means not yet). */
   async hasVersion(name: string, version: string, registry?: string): Promise<boolean> {
-    return (await this.versionsOf(name, registry))?.has(version) === true;
+    return (await this.versionsOf(name, registry, version))?.has(version) === true;
   }
 
   /**
@@ -126,7 +143,7 @@ export class RegistryClient {
     const url = this.urlOf(registry, name);
     let versions: Map<string, VersionSeal> | undefined;
     try {
-      versions = await this.versionsOf(name, registry);
+      versions = await this.versionsOf(name, registry, version);
     } catch (error) {
       // Re-labelled with the version asked for.
       throw registryError(label, url, (error as SealError).cause ?? error, { package: name, version });
@@ -144,7 +161,7 @@ export class RegistryClient {
     // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
     const full = `${url}/${encodeURIComponent(version)}`;
     try {
-      return sealOf(await this.fetchJson<VersionDoc>(full, 'application/json', true)) ?? seal;
+      return sealOf((await this.fetchJson<VersionDoc>(full, 'application/json', true)).body) ?? seal;
     } catch (error) {
       throw registryError(label, full, error, { package: name, version });
     }
@@ -158,7 +175,7 @@ export class RegistryClient {
     const url = `${registry}-/whoami`;
     let body: { username?: unknown };
     try {
-      body = await this.fetchJson<{ username?: unknown }>(url, 'application/json');
+      body = (await this.fetchJson<{ username?: unknown }>(url, 'application/json')).body;
     } catch (error) {
       const cause = registryCause(error);
       throw new SealError('ESEAL_REGISTRY', `${registry}: expected to be logged in, found ${cause}`, {
@@ -180,7 +197,7 @@ export class RegistryClient {
   }
 
   /** `reuse`: a package document, which a copy kept for less than `freshFor` may answer. */
-  private async fetchJson<T>(url: string, accept: string, reuse = false): Promise<T> {
+  private async fetchJson<T>(url: string, accept: string, reuse = false): Promise<{ body: T; kept: boolean }> {
     const { config, httpCache } = this.options;
     const retry = { ...DEFAULT_RETRY, ...(config.retry as object | undefined) };
     if (this.options.retries !== undefined) retry.retries = this.options.retries;
@@ -199,7 +216,7 @@ export class RegistryClient {
       // rewrite of the cache's index; within the window the copy answers for itself.
       const kept = await npmFetch(url, { ...options, offline: true }).catch(() => undefined);
       const age = kept ? ageOf(kept) : NaN;
-      if (kept && age >= 0 && age < freshFor) return (await kept.json()) as T;
+      if (kept && age >= 0 && age < freshFor) return { body: (await kept.json()) as T, kept: true };
     }
     this.requests++;
     const response = await npmFetch(url, { ...options, preferOnline: true });
@@ -210,6 +227,6 @@ export class RegistryClient {
         code: 'ESTALE',
       });
     }
-    return (await response.json()) as T;
+    return { body: (await response.json()) as T, kept: false };
   }
 }
