@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CLI, cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
@@ -88,12 +88,11 @@ test.before(async () => {
   [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
   await Promise.all([
     ...Object.entries(FIXTURES).map(([name, files]) => publish(name, '1.0.0', files)),
-    publish('swap', '1.0.0', { 'package.json': { name: 'swap' } }),
-    publish('swap', '2.0.0', { 'package.json': { name: 'swap' } }),
-    publish('fading', '1.0.0', { 'package.json': { name: 'fading' } }),
+    publish('multi', '1.0.0', { 'package.json': { name: 'multi' } }),
+    publish('multi', '2.0.0', { 'package.json': { name: 'multi' } }),
   ]);
-  // Published after the sealed 1.0.0, without a seal: what a stolen npm token publishes.
-  await publish('fading', '1.1.0', { 'package.json': { name: 'fading' } }, false);
+  // Published after the sealed ones, without a seal: what a stolen npm token publishes.
+  await publish('multi', '2.1.0', { 'package.json': { name: 'multi' } }, false);
 });
 test.after(async () => {
   await ctx.registry?.stop();
@@ -208,45 +207,39 @@ for (const client of CLIENTS) {
   });
 }
 
-/** An npm consumer after an honest recipe. */
-async function installed(dependencies: Record<string, string>): Promise<string> {
-  const dir = await consumer(dependencies);
-  const { step, r } = recipe(dir, CLIENTS[0]!);
-  assert.is(r.status, 0, `${step}: ${r.stdout}${r.stderr}`);
-  return dir;
-}
+test('attacks: a validly sealed other version in place of the locked one, then a stripped seal, are refused', async () => {
+  const dir = await consumer({ multi: '1.0.0', '@types/widget': '1.0.0' });
+  const { step, r: honest } = recipe(dir, CLIENTS[0]!);
+  assert.is(honest.status, 0, `${step}: ${honest.stdout}${honest.stderr}`);
 
-test('attack: the embedded seal stripped after install is refused', async () => {
-  const dir = await installed({ '@types/widget': '1.0.0' });
-  await rm(join(dir, 'node_modules', '@types', 'widget', '.sealpack'), { recursive: true });
-  const r = verifyInstalled(dir);
-  assert.is(r.status, 1, r.stdout + r.stderr);
-  // verify-lockfile cached the registry seal by the pinned key: the seal is known, and gone.
-  assert.equal(errors(r), ['ESEAL_DOWNGRADE @types/widget']);
-});
-
-test('attack: a validly sealed other version in place of the locked one is refused', async () => {
-  const dir = await installed({ swap: '1.0.0' });
-  const target = join(dir, 'node_modules', 'swap');
+  // multi@2.0.0, extracted from the registry's own tarball, sealed by the same pinned key.
+  const target = join(dir, 'node_modules', 'multi');
   await rm(target, { recursive: true });
-  const tgz = join(ctx.registry.storage, 'swap', 'swap-2.0.0.tgz');
+  const tgz = join(ctx.registry.storage, 'multi', 'multi-2.0.0.tgz');
   const extracted = exec('tar', ['-xzf', tgz, '-C', dir], dir, ctx.setup.env);
   assert.is(extracted.status, 0, extracted.stderr);
-  assert.is(exec('mv', [join(dir, 'package'), target], dir, ctx.setup.env).status, 0);
-  assert.ok(existsSync(join(target, '.sealpack', 'manifest.json')), 'swap@2.0.0 carries its own valid seal');
-  const r = verifyInstalled(dir);
-  assert.is(r.status, 1, r.stdout + r.stderr);
-  assert.equal(errors(r), ['ESEAL_IDENTITY swap']);
+  await rename(join(dir, 'package'), target);
+  assert.ok(existsSync(join(target, '.sealpack', 'manifest.json')), 'multi@2.0.0 carries its own valid seal');
+  const swapped = verifyInstalled(dir);
+  assert.is(swapped.status, 1, swapped.stdout + swapped.stderr);
+  assert.equal(errors(swapped), ['ESEAL_IDENTITY multi package.json']);
+
+  // The embedded seal deleted: verify-lockfile cached the registry seal by the pinned key, so
+  // the seal is known to exist, and it is gone.
+  await rm(join(dir, 'node_modules', '@types', 'widget', '.sealpack'), { recursive: true });
+  const stripped = verifyInstalled(dir);
+  assert.is(stripped.status, 1, stripped.stdout + stripped.stderr);
+  assert.equal(errors(stripped), ['ESEAL_DOWNGRADE @types/widget', 'ESEAL_IDENTITY multi package.json']);
 });
 
 test('attack: an unsealed version published after a sealed one is refused before install', async () => {
   for (const client of CLIENTS) {
-    const dir = await consumer({ fading: '1.1.0' });
+    const dir = await consumer({ multi: '2.1.0' });
     const { step, r } = recipe(dir, client);
     assert.is(step, 'verify-lockfile', `${client.name}: ${r.stdout}${r.stderr}`);
     assert.is(r.status, 1, r.stderr);
-    assert.equal(errors(r), ['ESEAL_DOWNGRADE fading']);
-    assert.not.ok(existsSync(join(dir, 'node_modules', 'fading')), `${client.name}: nothing was installed`);
+    assert.equal(errors(r), ['ESEAL_DOWNGRADE multi']);
+    assert.not.ok(existsSync(join(dir, 'node_modules', 'multi')), `${client.name}: nothing was installed`);
   }
 });
 
