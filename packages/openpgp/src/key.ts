@@ -228,11 +228,16 @@ export async function describeKey(key: Key, source?: string): Promise<KeyInfo> {
 
   // Only user IDs the key itself certified: anyone can append a user ID packet to a key file.
   const userIds: string[] = [];
+  const selfSignatures: SignaturePacket[] = [];
   for (const user of key.users) {
     if (!user.userID) continue;
     const data = { userID: user.userID, key: primary };
     if (await latestValid(user.selfCertifications, primary, enums.signature.certGeneric, data)) userIds.push(user.userID.userID);
+    selfSignatures.push(...(await allValid(user.selfCertifications, primary, enums.signature.certGeneric, data)));
   }
+  // directSignatures is public in OpenPGP.js, not in its .d.ts.
+  const { directSignatures } = key as unknown as { directSignatures: SignaturePacket[] };
+  selfSignatures.push(...(await allValid(directSignatures, primary, enums.signature.key, { key: primary })));
 
   const info: KeyInfo = {
     fingerprint,
@@ -245,6 +250,7 @@ export async function describeKey(key: Key, source?: string): Promise<KeyInfo> {
     revocations,
     userIds,
     subkeys: [],
+    ...boundSince(primary, selfSignatures),
   };
   const found: SigningCandidate[] = [
     {
@@ -272,6 +278,7 @@ export async function describeKey(key: Key, source?: string): Promise<KeyInfo> {
       created: packet.created,
       expires: dateOrNull(await subkey.getExpirationTime(ANY_TIME, READ_CONFIG)),
       revocations: await validRevocations(subkey.revocationSignatures, primary, enums.signature.subkeyRevocation, bind),
+      ...boundSince(packet, await allValid(subkey.bindingSignatures, primary, enums.signature.subkeyBinding, bind)),
       // A signing subkey must also sign the primary back (the embedded 0x19 signature),
       // or anyone could bind someone else's signing key to their own primary.
       canSign:
@@ -323,6 +330,31 @@ async function verifies(
   } catch {
     return false;
   }
+}
+
+/** Every signature that verifies. */
+async function allValid(
+  signatures: SignaturePacket[],
+  key: KeyPacket,
+  type: enums.signature,
+  data: object,
+): Promise<SignaturePacket[]> {
+  const valid: SignaturePacket[] = [];
+  for (const signature of signatures) if (await verifies(signature, key, type, data)) valid.push(signature);
+  return valid;
+}
+
+/**
+ * When the (sub)key was first bound by a valid self-signature, when that is later than its
+ * creation: sqv judges a signature against the binding valid at its date, so one made before
+ * every binding the file holds is "not bound" (gpg re-dates a subkey's only binding when its
+ * expiry changes).
+ */
+function boundSince(packet: KeyPacket, signatures: readonly SignaturePacket[]): { boundSince?: Date } {
+  const dates = signatures.map((s) => s.created?.getTime()).filter((t): t is number => t !== undefined);
+  if (dates.length === 0) return {};
+  const first = Math.min(...dates);
+  return first > packet.created.getTime() ? { boundSince: new Date(first) } : {};
 }
 
 /** The newest signature that verifies, as OpenPGP.js picks self-signatures. */

@@ -35,6 +35,11 @@ export interface SubkeyInfo {
   bits?: number;
   created: Date;
   expires: Date | null;
+  /**
+   * When a valid self-signature first bound it, when later than `created` (gpg re-dates a
+   * binding when the expiry changes): signatures dated before it are not bound, as sqv judges.
+   */
+  boundSince?: Date;
   revocations: KeyRevocation[];
   /** Has the sign-data flag and a valid back-signature: its signatures count for the primary key. */
   canSign: boolean;
@@ -51,6 +56,11 @@ export interface KeyInfo {
   created: Date;
   expires: Date | null;
   revocations: KeyRevocation[];
+  /**
+   * When a valid self-signature first bound it, when later than `created` (gpg re-dates a
+   * binding when the expiry changes): signatures dated before it are not bound, as sqv judges.
+   */
+  boundSince?: Date;
   userIds: string[];
   subkeys: SubkeyInfo[];
 }

@@ -199,10 +199,11 @@ function expiryOf(check: SignatureCheck, pinned: PinnedKey): Date | null {
   return dates.length === 0 ? null : new Date(Math.min(...dates.map((d) => d.getTime())));
 }
 
-/** When the (sub)key that made the signature was created, from the pinned key. */
+/** When the (sub)key that made the signature was created, or later first bound, from the pinned key. */
 function createdOf(check: SignatureCheck, pinned: PinnedKey): Date {
   const signing = check.signingKeyFingerprint?.toUpperCase();
-  return pinned.key.subkeys.find((s) => s.fingerprint.toUpperCase() === signing)?.created ?? pinned.key.created;
+  const key = pinned.key.subkeys.find((s) => s.fingerprint.toUpperCase() === signing) ?? pinned.key;
+  return key.boundSince ?? key.created;
 }
 
 interface Context {
@@ -289,7 +290,7 @@ const madeAfterKeyCreated: SignatureRule = (_context, { check, pinned, sig }) =>
   return {
     code: 'ESEAL_SIGNATURE_EXPIRED',
     serious: true,
-    what: `${sig} is dated before its key was created`,
+    what: `${sig} is dated before its key was created or bound`,
     expected: `a signature made after ${formatDate(created)}`,
     found: `a signature made ${formatDate(check.created)}`,
   };
