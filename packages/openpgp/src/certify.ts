@@ -8,7 +8,6 @@ import {
   SignaturePacket,
   type UserIDPacket,
   armor,
-  decryptKey,
   enums,
   readKey,
   readKeys,
@@ -71,34 +70,6 @@ const CERTIFICATIONS = new Set<number>([
   enums.signature.certCasual,
   enums.signature.certPositive,
 ]);
-
-/** Reads an armored private key and decrypts it; `source` names it in errors. */
-export async function readPrivateKey(armored: string, passphrase: string | undefined, source?: string): Promise<PrivateKey> {
-  let key: Key;
-  try {
-    key = await readKey({ armoredKey: armored });
-  } catch (error) {
-    throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP private key: ${messageOf(error)}`, source, { cause: error });
-  }
-  const fingerprint = key.getFingerprint().toUpperCase();
-  if (!key.isPrivate()) {
-    throw sealError('ESEAL_CONFIG', `expected a private key, found the public key ${fingerprint}`, source, { fingerprint });
-  }
-  if (key.isDecrypted()) return key;
-  if (!passphrase) {
-    throw sealError('ESEAL_CONFIG', `private key ${fingerprint} is encrypted: expected a passphrase, found none`, source, {
-      fingerprint,
-    });
-  }
-  try {
-    return await decryptKey({ privateKey: key, passphrase });
-  } catch (error) {
-    throw sealError('ESEAL_CONFIG', `wrong passphrase for private key ${fingerprint}: ${messageOf(error)}`, source, {
-      fingerprint,
-      cause: error,
-    });
-  }
-}
 
 // SignaturePacket.sign takes the config as a fifth argument, which its .d.ts leaves out.
 type SignWithConfig = (key: unknown, data: object, date: Date, detached: boolean, config: typeof READ_CONFIG) => Promise<void>;

@@ -1,5 +1,5 @@
 export { generateKey } from './keygen.js';
-export { readSigningKey } from './signer.js';
+export { readPrivateKey, readSigningKey } from './signer.js';
 export { externalSigner } from './external.js';
 export type { ExternalSignerOptions } from './external.js';
 export { gpgCertifier, gpgSigner } from './gpg.js';
@@ -18,6 +18,6 @@ export type {
   SubkeyInfo,
 } from './key.types.js';
 export type { SignatureCheck } from './signature.types.js';
-export { keyFileCertifier, rotateKey, readKeyMaterial, readPrivateKey } from './certify.js';
+export { keyFileCertifier, rotateKey, readKeyMaterial } from './certify.js';
 export type { Certification, KeyCertifier, KeyMaterial, RevocationCertificate, RotatedKey } from './certify.js';
 export { APPROVAL_NOTATION, readSignatureIssuers } from './approval.js';

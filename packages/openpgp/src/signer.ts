@@ -3,12 +3,8 @@ import { approvalNotation } from './approval.js';
 import { sealError, messageOf } from './error.js';
 import type { SignOptions, Signer } from './key.types.js';
 
-/**
- * Reads an armored private key, decrypts it, and picks the (sub)key OpenPGP.js would sign
- * with now. Signing uses OpenPGP.js's default, strict config: sealpack never makes SHA-1
- * signatures or signs with keys its own policy would refuse by default.
- */
-export async function readSigningKey(armored: string, passphrase?: string, source?: string): Promise<Signer> {
+/** Reads an armored private key and decrypts it; `source` names it in errors. */
+export async function readPrivateKey(armored: string, passphrase: string | undefined, source?: string): Promise<PrivateKey> {
   let key: Key;
   try {
     key = await readKey({ armoredKey: armored });
@@ -24,7 +20,17 @@ export async function readSigningKey(armored: string, passphrase?: string, sourc
       { fingerprint },
     );
   }
-  const privateKey = await decrypt(key, passphrase, fingerprint, source);
+  return decrypt(key, passphrase, fingerprint, source);
+}
+
+/**
+ * Reads an armored private key, decrypts it, and picks the (sub)key OpenPGP.js would sign
+ * with now. Signing uses OpenPGP.js's default, strict config: sealpack never makes SHA-1
+ * signatures or signs with keys its own policy would refuse by default.
+ */
+export async function readSigningKey(armored: string, passphrase?: string, source?: string): Promise<Signer> {
+  const privateKey = await readPrivateKey(armored, passphrase, source);
+  const fingerprint = privateKey.getFingerprint().toUpperCase();
 
   const now = new Date();
   let signingKey: PrivateKey | Subkey;
