@@ -172,7 +172,7 @@ async function planKey(
   let hardRevoked = false;
   for (const c of certifications) {
     const certifier = c.certifierKey && trust.keys.find((k) => k.key.fingerprint === c.certifierKey!.fingerprint);
-    const why = whyNotCounted(trust, c, certifier, revocations);
+    const why = whyNotCounted(trust, c, certifier, revocations, now);
     if (why) {
       if (why.hard) hardRevoked = true;
       refused.push(
@@ -214,6 +214,7 @@ function whyNotCounted(
   c: Certification,
   certifier: PinnedKey | undefined,
   revocations: readonly Revocation[],
+  now: Date,
 ): { text: string; hard?: boolean } | undefined {
   if (!certifier) return { text: 'not a pinned key' };
   if (!c.valid) return { text: c.reason ?? 'does not verify' };
@@ -231,7 +232,7 @@ function whyNotCounted(
   }
   if (certifier.key.expires && c.created >= certifier.key.expires)
     return { text: `made after the certifier expired on ${formatDate(certifier.key.expires)}` };
-  if (c.created.getTime() > Date.now() + 5 * 60_000) return { text: 'dated in the future' };
+  if (c.created.getTime() > now.getTime() + 5 * 60_000) return { text: 'dated in the future' };
   return undefined;
 }
 
