@@ -17,6 +17,7 @@ import {
   type RotatedKey,
 } from '@sealpack/openpgp';
 import { judgeSignatures, loadTrust, planKeyUpdate, type Trust } from '@sealpack/trust';
+import { cli } from '../helpers/cli.js';
 import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
 import { Gpg } from '../helpers/gpg.js';
 
@@ -61,16 +62,16 @@ async function consumer(
   return dir;
 }
 
-async function update(dir: string, texts: Record<string, string>) {
+async function update(dir: string, texts: Record<string, string | Uint8Array>, now = NOW) {
   const trust = await loadTrust({ cwd: dir });
   const inputs = await Promise.all(
-    Object.entries(texts).map(async ([name, text]) => {
+    Object.entries(texts).map(async ([name, data]) => {
       const file = join(dir, name);
-      await writeFile(file, text);
-      return { file, text };
+      await writeFile(file, data);
+      return { file, data };
     }),
   );
-  const plan = await planKeyUpdate(trust, inputs, { now: NOW });
+  const plan = await planKeyUpdate(trust, inputs, { now });
   for (const write of plan.writes) await writeFile(write.file, write.text);
   return plan;
 }
@@ -222,6 +223,57 @@ test('a certification its certifier revoked (gpg --quick-revoke-sig) does not pi
   } finally {
     gpg.stop();
   }
+});
+
+test('keys update pins a binary successor (gpg --export, no -a) certified by a pinned key, as NAME.gpg byte for byte', async () => {
+  const gpg = await Gpg.create();
+  try {
+    gpg.importKey(ctx.old.privateKey);
+    const successor = gpg.generate('release-2027 <release@example.com>', 'ed25519', 'sign', '2y');
+    gpg.run(['--default-key', ctx.rotated.oldFingerprint, '--quick-sign-key', successor]);
+    const binary = await gpg.exportBinary(successor);
+    const cwd = await consumer();
+    await writeFile(join(cwd, 'release-2027.gpg'), binary);
+    const updated = await cli(['keys', 'update', 'release-2027.gpg'], { cwd });
+    assert.is(updated.status, 0, updated.stderr);
+    assert.equal(await readdir(join(cwd, '.sealpack', 'keys')), ['release-2027.gpg', 'release.asc']);
+    assert.equal(new Uint8Array(await readFile(join(cwd, '.sealpack', 'keys', 'release-2027.gpg'))), binary);
+    const trust = await loadTrust({ cwd });
+    assert.equal(
+      trust.keys.map((k) => [k.name, k.key.fingerprint]),
+      [
+        ['release', ctx.rotated.oldFingerprint],
+        ['release-2027', successor],
+      ],
+    );
+    assert.equal(trust.policy.trust[0]!.keys, ['release', 'release-2027']);
+
+    // The old key's compromised revocation appended to the binary file (`cat NEW.gpg OLD-rev.gpg`)
+    // sits after the new key's packets: it is read as the old key's revocation, never dropped.
+    const revocation = await gpg.revocationCertificate(ctx.rotated.oldFingerprint, 'compromised', 'stolen');
+    const armored = join(gpg.home, 'old.rev.asc');
+    await writeFile(armored, revocation);
+    gpg.run(['--output', `${armored}.gpg`, '--dearmor', armored]);
+    const appended = Buffer.concat([binary, await readFile(`${armored}.gpg`)]);
+    const fresh = await consumer();
+    await rejects(() => update(fresh, { 'release-2027.gpg': appended }, new Date()), 'ESEAL_KEY_REVOKED');
+    assert.equal(await readdir(join(fresh, '.sealpack', 'keys')), ['release.asc']);
+  } finally {
+    gpg.stop();
+  }
+});
+
+test("keys update refuses a ':'-guarded block (as gpg writes revocation certificates) as the keyring does: ESEAL_MALFORMED, nothing written", async () => {
+  const guarded = ctx.rotated.revocation.replace('-----BEGIN PGP', ':-----BEGIN PGP');
+  const cwd = await consumer();
+  await writeFile(join(cwd, 'release.revocation.asc'), guarded);
+  const updated = await cli(['keys', 'update', 'release.revocation.asc'], { cwd });
+  assert.is(updated.status, 2);
+  assert.match(updated.stderr + updated.stdout, /ESEAL_MALFORMED.*guarded by a leading ':'/);
+  assert.equal(await readdir(join(cwd, '.sealpack')), ['keys']);
+  // The same block appended to a pinned key file: the keyring refuses it the same way.
+  await writeFile(join(cwd, '.sealpack', 'keys', 'release.asc'), `${ctx.old.publicKey}\n${guarded}`);
+  await rejects(() => loadTrust({ cwd }), 'ESEAL_CONFIG', /guarded by a leading ':'/);
 });
 
 test.run();

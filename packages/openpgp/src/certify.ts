@@ -5,17 +5,23 @@
 // they pinned before anything enters their keyring.
 import {
   PacketList,
+  PublicKey,
+  PublicKeyPacket,
+  PublicSubkeyPacket,
+  SecretKeyPacket,
+  SecretSubkeyPacket,
   SignaturePacket,
-  type UserIDPacket,
+  UserAttributePacket,
+  UserIDPacket,
   armor,
   enums,
   readKey,
-  readKeys,
-  unarmor,
+  type AnyPacket,
   type Key,
   type PrivateKey,
 } from 'openpgp';
 import { SealError } from '@sealpack/diagnostics';
+import { readBlocks, type OpenPgpBlock } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
 import { describeKey, signingCandidates } from './key.js';
@@ -44,9 +50,14 @@ export interface RevocationCertificate {
   revocation: KeyRevocation;
 }
 
-/** What an armored file holds: public keys, and revocation certificates of given keys. */
+/** What a key file holds: public keys, and revocation certificates of given keys. */
 export interface KeyMaterial {
-  keys: { info: KeyInfo; certifications: Certification[] }[];
+  keys: {
+    info: KeyInfo;
+    certifications: Certification[];
+    /** The block (armored) or file (binary) as written, when it holds this key and nothing else. */
+    block?: OpenPgpBlock;
+  }[];
   revocations: RevocationCertificate[];
 }
 
@@ -63,7 +74,19 @@ export interface RotatedKey {
   warnings: string[];
 }
 
-const BLOCK = /-----BEGIN PGP ([A-Z ]+)-----[\s\S]*?-----END PGP \1-----/g;
+// OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map. Secret packets
+// are read so that they are refused, not skipped.
+const KEY_PACKETS = Object.fromEntries(
+  [
+    PublicKeyPacket,
+    PublicSubkeyPacket,
+    SecretKeyPacket,
+    SecretSubkeyPacket,
+    UserIDPacket,
+    UserAttributePacket,
+    SignaturePacket,
+  ].map((type) => [type.tag, type]),
+) as unknown as Parameters<typeof PacketList.fromBinary>[1];
 const CERTIFICATIONS = new Set<number>([
   enums.signature.certGeneric,
   enums.signature.certPersona,
@@ -224,42 +247,46 @@ export async function rotateKey(options: {
 }
 
 /**
- * Reads what a maintainer publishes at a rotation (`NEW.pub.asc`, `OLD.revocation.asc`, or both
- * in one file): every public key with its third-party certifications checked against
- * `certifiers`, and every revocation certificate made by one of `certifiers`. A private key is
- * refused; a revocation certificate of no given key, or one that does not verify, is
+ * Reads what a maintainer publishes at a rotation (`NEW.pub.asc`, `OLD.revocation.asc`, both in
+ * one file, or the binary `NEW.gpg` that `gpg --export` writes), with readBlocks as every key
+ * file is read: every public key with its third-party certifications checked against
+ * `certifiers`, and every revocation certificate made by one of `certifiers`. A private
+ * key is refused; a revocation certificate of no given key, or one that does not verify, is
  * ESEAL_BAD_SIGNATURE (a consumer must never record a revocation nobody can check).
  */
-export async function readKeyMaterial(text: string, certifiers: readonly KeyInfo[], source?: string): Promise<KeyMaterial> {
-  const blocks = text.match(BLOCK) ?? [];
-  if (blocks.length === 0)
-    throw sealError('ESEAL_MALFORMED', 'expected an armored OpenPGP key or revocation, found none', source);
+export async function readKeyMaterial(
+  input: string | Uint8Array,
+  certifiers: readonly KeyInfo[],
+  source?: string,
+): Promise<KeyMaterial> {
   const material: KeyMaterial = { keys: [], revocations: [] };
-  for (const block of blocks) {
-    if (block.startsWith('-----BEGIN PGP PRIVATE KEY BLOCK-----')) {
+  for (const block of await readBlocks(input, source, 'public key or revocation')) {
+    if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
+    if (block.armor !== undefined && block.armor !== enums.armor.publicKey) {
       throw sealError(
-        'ESEAL_CONFIG',
-        'expected a public key, found a private key: never hand a private key to consumers',
+        'ESEAL_MALFORMED',
+        `expected a public key block, found a ${enums.read(enums.armor, block.armor)} block`,
         source,
       );
     }
-    if (!block.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
-      throw sealError('ESEAL_MALFORMED', `expected a public key block, found ${block.split('\n')[0]}`, source);
-    }
-    const revocations = await revocationPackets(block, source);
-    if (revocations) {
-      for (const packet of revocations) material.revocations.push(await checkRevocation(packet, certifiers, source));
-      continue;
-    }
-    let keys: Key[];
-    try {
-      keys = await readKeys({ armoredKeys: block, config: READ_CONFIG });
-    } catch (error) {
-      throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP public key: ${messageOf(error)}`, source, { cause: error });
-    }
-    for (const key of keys) {
+    const { certificates, revocations } = await splitBlock(block, source);
+    for (const packet of revocations) material.revocations.push(await checkRevocation(packet, certifiers, source));
+    for (const packets of certificates) {
+      let key: Key;
+      try {
+        const list = new PacketList<AnyPacket>();
+        list.push(...packets);
+        key = new PublicKey(list as PacketList<never>);
+      } catch (error) {
+        throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP public key: ${messageOf(error)}`, source, { cause: error });
+      }
       const info = await describeKey(key, source);
-      material.keys.push({ info, certifications: await checkCertifications(key, info, certifiers) });
+      const alone = certificates.length === 1 && revocations.length === 0;
+      material.keys.push({
+        info,
+        certifications: await checkCertifications(key, info, certifiers),
+        ...(alone ? { block } : {}),
+      });
       // A given key exported after it revoked itself (`gpg --export` once the revocation is
       // imported) carries the revocation inside its block: describeKey kept only those that
       // verify against it. Reported like a revocation certificate, or it would be dropped and
@@ -271,18 +298,57 @@ export async function readKeyMaterial(text: string, certifiers: readonly KeyInfo
   return material;
 }
 
-/** The signature packets of a block that starts with one (a revocation certificate); undefined for a key block. */
-async function revocationPackets(block: string, source: string | undefined): Promise<SignaturePacket[] | undefined> {
+/**
+ * A block's packets as certificates (a primary key and what follows it) and key revocations
+ * that belong to none of them: those before any key (a revocation certificate), and those whose
+ * issuer is not the certificate they follow (`cat NEW.gpg OLD-rev.gpg` puts the old key's
+ * revocation after the new key's packets, where OpenPGP.js would attach it to the new key and
+ * drop it as not verifying). Secret key material is refused.
+ */
+async function splitBlock(
+  block: OpenPgpBlock,
+  source: string | undefined,
+): Promise<{ certificates: AnyPacket[][]; revocations: SignaturePacket[] }> {
+  let packets: PacketList<AnyPacket>;
   try {
-    const bytes = (await unarmor(block, READ_CONFIG)).data as Uint8Array;
-    const header = bytes[0] ?? 0;
-    const tag = header & 0x40 ? header & 0x3f : (header >> 2) & 0x0f;
-    if (tag !== SignaturePacket.tag) return undefined;
-    const list = await PacketList.fromBinary(bytes, { [SignaturePacket.tag]: SignaturePacket } as never, READ_CONFIG);
-    return [...list] as SignaturePacket[];
+    packets = await PacketList.fromBinary(block.data, KEY_PACKETS, READ_CONFIG);
   } catch (error) {
     throw sealError('ESEAL_MALFORMED', `unreadable OpenPGP block: ${messageOf(error)}`, source, { cause: error });
   }
+  const certificates: AnyPacket[][] = [];
+  const revocations: SignaturePacket[] = [];
+  let current: AnyPacket[] | undefined;
+  for (const packet of packets) {
+    // Checked on the packets, not the armor header: a PUBLIC header can hold a secret key.
+    if (packet instanceof SecretKeyPacket || packet instanceof SecretSubkeyPacket) throw privateKeyError(source);
+    if (packet instanceof PublicKeyPacket && !(packet instanceof PublicSubkeyPacket)) {
+      current = [packet];
+      certificates.push(current);
+    } else if (!current) {
+      if (!(packet instanceof SignaturePacket))
+        throw sealError('ESEAL_MALFORMED', 'expected a public key or a revocation signature first, found another packet', source);
+      revocations.push(packet);
+    } else if (
+      packet instanceof SignaturePacket &&
+      packet.signatureType === enums.signature.keyRevocation &&
+      !issuedBy(packet, current[0] as PublicKeyPacket)
+    ) {
+      revocations.push(packet);
+    } else current.push(packet);
+  }
+  return { certificates, revocations };
+}
+
+/** Whether the signature names `key` as its issuer, or names none (then it belongs to the key it follows). */
+function issuedBy(packet: SignaturePacket, key: PublicKeyPacket): boolean {
+  if (packet.issuerFingerprint) return hex(packet.issuerFingerprint) === key.getFingerprint().toUpperCase();
+  // isWildcard is public in OpenPGP.js, not in its .d.ts.
+  const id = packet.issuerKeyID as unknown as { isWildcard(): boolean };
+  return id.isWildcard() || packet.issuerKeyID.equals(key.getKeyID());
+}
+
+function privateKeyError(source: string | undefined) {
+  return sealError('ESEAL_CONFIG', 'expected a public key, found a private key: never hand a private key to consumers', source);
 }
 
 function primaryOf(info: KeyInfo) {

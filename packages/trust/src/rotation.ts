@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
-import { readKeyMaterial, type Certification, type KeyInfo, type KeyRevocation } from '@sealpack/openpgp';
+import { readKeyMaterial, type Certification, type KeyInfo, type KeyMaterial, type KeyRevocation } from '@sealpack/openpgp';
 import { findRevocation, algorithmProblem } from './judgement.js';
 import type { PinnedKey } from './keyring.js';
 import type { Revocation } from './revocation.js';
@@ -22,8 +22,8 @@ export interface PlannedKey {
   name: string;
   /** Where it will be pinned. */
   file: string;
-  /** The armored block as the publisher wrote it. */
-  armored: string;
+  /** The key as the publisher wrote it: its armored block, or its binary file (pinned as NAME.gpg). */
+  data: string | Uint8Array;
   key: KeyInfo;
   certifiedBy: Certifier[];
 }
@@ -47,7 +47,7 @@ export interface KeyUpdatePlan {
   revocations: PlannedRevocation[];
   rules: PlannedRuleChange[];
   /** New file contents, written by the caller (atomically) only when the whole plan holds. */
-  writes: { kind: 'revocations' | 'config' | 'key'; file: string; text: string }[];
+  writes: { kind: 'revocations' | 'config' | 'key'; file: string; text: string | Uint8Array }[];
   /** Rules that name a certifier but could not be edited (a JS or YAML config): the reviewer adds the name. */
   manual: PlannedRuleChange[];
   warnings: string[];
@@ -67,7 +67,7 @@ const refuse = (code: SealError['code'], message: string, extra: { fingerprint?:
  */
 export async function planKeyUpdate(
   trust: Trust,
-  inputs: readonly { file: string; text: string }[],
+  inputs: readonly { file: string; data: string | Uint8Array }[],
   options: { name?: string; now?: Date } = {},
 ): Promise<KeyUpdatePlan> {
   const now = options.now ?? new Date();
@@ -76,11 +76,11 @@ export async function planKeyUpdate(
   const plan: KeyUpdatePlan = { keys: [], revocations: [], rules: [], writes: [], manual: [], warnings: [] };
 
   // Revocations first: a certification made after its key was superseded must not count.
-  const found: { file: string; text: string; keys: Awaited<ReturnType<typeof readKeyMaterial>>['keys'] }[] = [];
+  const found: { file: string; keys: KeyMaterial['keys'] }[] = [];
   const added: Revocation[] = [];
   for (const input of inputs) {
-    const material = await readKeyMaterial(input.text, pinned, input.file);
-    found.push({ ...input, keys: material.keys });
+    const material = await readKeyMaterial(input.data, pinned, input.file);
+    found.push({ file: input.file, keys: material.keys });
     for (const { fingerprint, revocation } of material.revocations) {
       const owner = byFingerprint.get(fingerprint)!;
       const date = revocation.date.toISOString().replace(/\.000Z$/, 'Z');
@@ -106,14 +106,15 @@ export async function planKeyUpdate(
     refuse('ESEAL_CONFIG', `--name: names one new key, found ${keyCount} keys in the files given`);
   }
   for (const { file, keys } of found) {
-    for (const { info, certifications } of keys) {
+    for (const key of keys) {
+      const { info } = key;
       if (byFingerprint.has(info.fingerprint)) {
         plan.warnings.push(
           `${file}: key ${info.fingerprint} is already pinned as ${byFingerprint.get(info.fingerprint)!.name}: unchanged`,
         );
         continue;
       }
-      plan.keys.push(await planKey(trust, file, info, certifications, revocations, options.name, now));
+      plan.keys.push(planKey(trust, file, key, revocations, options.name, now));
     }
   }
   if (plan.keys.length === 0 && plan.revocations.length === 0) {
@@ -125,20 +126,21 @@ export async function planKeyUpdate(
 
   if (plan.revocations.length > 0) plan.writes.push(await revocationListWrite(trust.policy.revocations, plan.revocations));
   await planRuleChanges(trust, plan);
-  for (const key of plan.keys)
-    plan.writes.push({ kind: 'key', file: key.file, text: key.armored.endsWith('\n') ? key.armored : `${key.armored}\n` });
+  for (const key of plan.keys) {
+    const text = typeof key.data === 'string' && !key.data.endsWith('\n') ? `${key.data}\n` : key.data;
+    plan.writes.push({ kind: 'key', file: key.file, text });
+  }
   return plan;
 }
 
-async function planKey(
+function planKey(
   trust: Trust,
   file: string,
-  info: KeyInfo,
-  certifications: Certification[],
+  { info, certifications, block }: KeyMaterial['keys'][number],
   revocations: readonly Revocation[],
   name: string | undefined,
   now: Date,
-): Promise<PlannedKey> {
+): PlannedKey {
   const { policy } = trust;
   const label = `${file}: key ${info.fingerprint}`;
   const keyName = name ?? basename(file).replace(KEY_SUFFIX, '');
@@ -148,7 +150,6 @@ async function planKey(
       `${label}: expected a file-safe key name such as release-2027 (--name), found ${JSON.stringify(keyName)}`,
     );
   }
-  const target = join(policy.keyring, `${keyName}.asc`);
   const taken = trust.keys.find((k) => k.name === keyName);
   if (taken)
     refuse(
@@ -204,8 +205,11 @@ async function planKey(
       },
     );
   }
-  const armored = await blockOf(file, info.fingerprint);
-  return { name: keyName, file: target, armored, key: info, certifiedBy: [...certifiedBy.values()] };
+  // Pinned as written (what the reviewer compares with what was published): an armored block as
+  // NAME.asc, a binary file (`gpg --export`) as NAME.gpg.
+  if (!block) return refuse('ESEAL_CONFIG', `${label}: must be alone in its armored block or binary file to be pinned`);
+  const target = join(policy.keyring, `${keyName}${block.text === undefined ? '.gpg' : '.asc'}`);
+  return { name: keyName, file: target, data: block.text ?? block.data, key: info, certifiedBy: [...certifiedBy.values()] };
 }
 
 /** Why a certification does not count toward rotation.threshold, or undefined when it counts. */
@@ -234,18 +238,6 @@ function whyNotCounted(
     return { text: `made after the certifier expired on ${formatDate(certifier.key.expires)}` };
   if (c.created.getTime() > now.getTime() + 5 * 60_000) return { text: 'dated in the future' };
   return undefined;
-}
-
-// The block holding this key, as the publisher armored it (what the reviewer compares with what was published).
-async function blockOf(file: string, fingerprint: string): Promise<string> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const blocks = text.match(/-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g) ?? [];
-  const { readPublicKey } = await import('@sealpack/openpgp');
-  for (const block of blocks) {
-    const key = await readPublicKey(block, file).catch(() => undefined);
-    if (key?.fingerprint === fingerprint) return block;
-  }
-  return refuse('ESEAL_CONFIG', `${file}: key ${fingerprint} must be alone in its armored block to be pinned`);
 }
 
 async function revocationListWrite(

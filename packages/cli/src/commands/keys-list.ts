@@ -70,7 +70,7 @@ export async function listKeys(trust: Trust, soon: Date): Promise<ListedKey[]> {
   for (const { name, file, key } of trust.keys) {
     // Certifications by other pinned keys, checked as `keys update` checks them.
     const others = pinned.filter((k) => k.fingerprint !== key.fingerprint);
-    const material = await readKeyMaterial(await readFile(file, 'utf8'), others, file).catch(() => undefined);
+    const material = await readKeyMaterial(new Uint8Array(await readFile(file)), others, file).catch(() => undefined);
     const certifications = material?.keys.find((k) => k.info.fingerprint === key.fingerprint)?.certifications ?? [];
     const certifiedBy = new Map<string, ListedKey['certifiedBy'][number]>();
     for (const c of certifications) {

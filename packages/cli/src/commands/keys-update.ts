@@ -18,7 +18,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const inputs = await Promise.all(
     files.map(async (file) => {
       try {
-        return { file, text: await readFile(file, 'utf8') };
+        return { file, data: new Uint8Array(await readFile(file)) };
       } catch (error) {
         throw new SealError('ESEAL_CONFIG', `${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`, {
           cause: error,
