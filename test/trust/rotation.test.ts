@@ -276,4 +276,34 @@ test("keys update refuses a ':'-guarded block (as gpg writes revocation certific
   await rejects(() => loadTrust({ cwd }), 'ESEAL_CONFIG', /guarded by a leading ':'/);
 });
 
+test("a certification's own expiry is judged at the injected clock, not the machine's", async () => {
+  const gpg = await Gpg.create();
+  try {
+    gpg.importKey(ctx.old.privateKey);
+    const at = (date: Date) => [`--faked-system-time`, `${date.toISOString().replace(/[-:]|\.\d+Z$/g, '')}!`];
+    const successor = gpg.generate('release-2027 <release@example.com>', 'ed25519', 'sign', '2y', at(HANDOVER));
+    // Valid for one day from the hand-over: long past by the machine's clock.
+    gpg.run([
+      ...at(HANDOVER),
+      '--default-cert-expire',
+      '1d',
+      '--default-key',
+      ctx.rotated.oldFingerprint,
+      '--quick-sign-key',
+      successor,
+    ]);
+    const published = { 'release-2027.pub.asc': gpg.exportPublic(successor) };
+    const plan = await update(await consumer(), published, new Date(HANDOVER.getTime() + 3_600_000));
+    assert.equal(
+      plan.keys.map((k) => k.key.fingerprint),
+      [successor],
+    );
+    const dir = await consumer();
+    const late = await rejects(() => update(dir, published, new Date(HANDOVER.getTime() + 2 * 86_400_000)), 'ESEAL_UNKNOWN_KEY');
+    assert.match(String((late as { details?: string[] }).details), /the certification has expired/);
+  } finally {
+    gpg.stop();
+  }
+});
+
 test.run();

@@ -189,7 +189,9 @@ export async function rotateKey(options: {
   let good: Certification[];
   try {
     armored = await options.from.certify(generated.publicKey, generated.fingerprint, handOver);
-    const certified = (await readKeyMaterial(armored, [old])).keys.find((k) => k.info.fingerprint === generated.fingerprint);
+    const certified = (await readKeyMaterial(armored, [old], undefined, { now: date })).keys.find(
+      (k) => k.info.fingerprint === generated.fingerprint,
+    );
     good = certified?.certifications.filter((c) => c.valid && c.certifier === oldFingerprint) ?? [];
     // A back-end that certifies by its own clock (gpg) may be later than `handOver`: the
     // revocation still comes a whole second after the certification.
@@ -203,7 +205,7 @@ export async function rotateKey(options: {
       cause: error,
     });
   }
-  const revoked = (await readKeyMaterial(revocation, [old])).revocations;
+  const revoked = (await readKeyMaterial(revocation, [old], undefined, { now: date })).revocations;
   const revokedAt = revoked[0]?.revocation.date;
   if (
     good.length === 0 ||
@@ -250,7 +252,7 @@ export async function rotateKey(options: {
  * Reads what a maintainer publishes at a rotation (`NEW.pub.asc`, `OLD.revocation.asc`, both in
  * one file, or the binary `NEW.gpg` that `gpg --export` writes), with readBlocks as every key
  * file is read: every public key with its third-party certifications checked against
- * `certifiers`, and every revocation certificate made by one of `certifiers`. A private
+ * `certifiers` at `now`, and every revocation certificate made by one of `certifiers`. A private
  * key is refused; a revocation certificate of no given key, or one that does not verify, is
  * ESEAL_BAD_SIGNATURE (a consumer must never record a revocation nobody can check).
  */
@@ -258,7 +260,9 @@ export async function readKeyMaterial(
   input: string | Uint8Array,
   certifiers: readonly KeyInfo[],
   source?: string,
+  options: { now?: Date } = {},
 ): Promise<KeyMaterial> {
+  const now = options.now ?? new Date();
   const material: KeyMaterial = { keys: [], revocations: [] };
   for (const block of await readBlocks(input, source, 'public key or revocation')) {
     if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
@@ -284,7 +288,7 @@ export async function readKeyMaterial(
       const alone = certificates.length === 1 && revocations.length === 0;
       material.keys.push({
         info,
-        certifications: await checkCertifications(key, info, certifiers),
+        certifications: await checkCertifications(key, info, certifiers, now),
         ...(alone ? { block } : {}),
       });
       // A given key exported after it revoked itself (`gpg --export` once the revocation is
@@ -409,7 +413,7 @@ async function checkRevocation(
 }
 
 /** Every third-party certification of the key's self-certified user IDs, checked against `certifiers`. */
-async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly KeyInfo[]): Promise<Certification[]> {
+async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly KeyInfo[], now: Date): Promise<Certification[]> {
   const found: Certification[] = [];
   for (const user of key.users) {
     // Only user IDs the key itself certified (describeKey's list): anyone can append a user ID.
@@ -432,7 +436,7 @@ async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly
       let reason = '';
       if (!CERTIFICATIONS.has(packet.signatureType ?? -1))
         reason = `signature type ${packet.signatureType} is not a certification`;
-      else if (packet.isExpired(new Date())) reason = 'the certification has expired';
+      else if (expiredAt(packet, now)) reason = 'the certification has expired';
       else {
         try {
           await packet.verify(
@@ -453,6 +457,16 @@ async function checkCertifications(key: Key, info: KeyInfo, certifiers: readonly
     }
   }
   return found;
+}
+
+/**
+ * Whether the certification's own expiration time is at or before `now`. Unlike OpenPGP.js's
+ * isExpired, one dated a little after `now` is not "expired": whyNotCounted judges dates in
+ * the future with the same few minutes' allowance as signatures.
+ */
+function expiredAt(packet: SignaturePacket, now: Date): boolean {
+  if (packet.signatureNeverExpires || !packet.signatureExpirationTime || !(packet.created instanceof Date)) return false;
+  return packet.created.getTime() + packet.signatureExpirationTime * 1000 <= now.getTime();
 }
 
 /**

@@ -79,7 +79,7 @@ export async function planKeyUpdate(
   const found: { file: string; keys: KeyMaterial['keys'] }[] = [];
   const added: Revocation[] = [];
   for (const input of inputs) {
-    const material = await readKeyMaterial(input.data, pinned, input.file);
+    const material = await readKeyMaterial(input.data, pinned, input.file, { now });
     found.push({ file: input.file, keys: material.keys });
     for (const { fingerprint, revocation } of material.revocations) {
       const owner = byFingerprint.get(fingerprint)!;
