@@ -306,4 +306,70 @@ test("a certification's own expiry is judged at the injected clock, not the mach
   }
 });
 
+test("a certification counts only inside its certifier's primary lifetime: not dated before it was made, not after it expired", async () => {
+  const refusal = async (dir: string, texts: Record<string, string>) => {
+    const error = await rejects(() => update(dir, texts), 'ESEAL_UNKNOWN_KEY');
+    return String((error as { details?: string[] }).details);
+  };
+  // Backdated: certified (and revoked) a year before the old key was made.
+  const backdated = await rotateKey({
+    from: await keyFileCertifier(await readPrivateKey(ctx.old.privateKey, undefined)),
+    key: { name: 'release-2027', email: 'release@example.com' },
+    date: new Date('2025-01-01T00:00:00Z'),
+  });
+  assert.match(
+    await refusal(await consumer(), { 'release-2027.pub.asc': backdated.publicKey }),
+    /dated before the certifier was created or bound/,
+  );
+  // Certified after the certifier expired.
+  const expiring = await generateKey({ name: 'release', date: T0, expires: new Date('2026-02-01T00:00:00Z') });
+  const late = await rotateKey({
+    from: await keyFileCertifier(await readPrivateKey(expiring.privateKey, undefined)),
+    key: { name: 'release-2027' },
+    date: HANDOVER,
+  });
+  const pinnedExpiring = await consumer({ '.sealpack/keys/release.asc': expiring.publicKey });
+  assert.match(await refusal(pinnedExpiring, { 'release-2027.pub.asc': late.publicKey }), /made after the certifier expired/);
+});
+
+test("a certifier's revoked signing subkey does not matter (certifications are made by primaries); its primary's soft revocation does, by date", async () => {
+  const gpg = await Gpg.create();
+  try {
+    const at = (date: string) => ['--faked-system-time', `${date}!`];
+    const certifier = gpg.generate('release <release@example.com>', 'ed25519', 'cert', '0', at('20260101T000000'));
+    gpg.run([...at('20260101T000100'), '--quick-add-key', certifier, 'ed25519', 'sign']);
+    const signing = gpg.fingerprints(certifier)[1]!;
+    const successor = (userId: string, date: string): string => {
+      const fingerprint = gpg.generate(userId, 'ed25519', 'sign', '2y', at(date));
+      gpg.run([...at(date), '--default-key', certifier, '--quick-sign-key', fingerprint]);
+      return fingerprint;
+    };
+    const before = successor('release-2027 <release@example.com>', '20260301T000000');
+    // The primary retires itself on 1 April (the certificate is made then, imported later).
+    const retired = await gpg.revocationCertificate(certifier, 'retired', 'moved on', at('20260401T000000'));
+    const after = successor('release-2028 <release@example.com>', '20260501T000000');
+    // The signing subkey is revoked as compromised, in the key file and in the revocation list.
+    gpg.revokeSubkey(certifier, 1, 'compromised', 'token lost');
+    const subkeyRevoked = gpg.exportPublic(certifier);
+    const list = JSON.stringify([{ fingerprint: signing, reason: 'compromised', date: '2026-02-01T00:00:00Z' }]);
+    const pinned = (extra = '') =>
+      consumer({ '.sealpack/keys/release.asc': `${subkeyRevoked}${extra}`, '.sealpack/revocations.json': list });
+
+    const trust = await loadTrust({ cwd: await pinned() });
+    assert.ok(trust.revocations.some((r) => r.fingerprint === signing && r.reason === 'compromised' && r.source === 'key'));
+    const plan = await update(await pinned(), { 'release-2027.pub.asc': gpg.exportPublic(before) });
+    assert.equal(
+      plan.keys.map((k) => [k.key.fingerprint, k.certifiedBy.map((c) => c.fingerprint)]),
+      [[before, [certifier]]],
+    );
+    // Retired on 1 April: its certification of 1 March still counts, that of 1 May does not.
+    const both = await pinned(`\n${retired}`);
+    assert.equal((await update(both, { 'release-2027.pub.asc': gpg.exportPublic(before) })).keys.length, 1);
+    const error = await rejects(() => update(both, { 'release-2028.pub.asc': gpg.exportPublic(after) }), 'ESEAL_UNKNOWN_KEY');
+    assert.match(String((error as { details?: string[] }).details), /made after the certifier was revoked \(retired\)/);
+  } finally {
+    gpg.stop();
+  }
+});
+
 test.run();

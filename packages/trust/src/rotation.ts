@@ -234,6 +234,13 @@ function whyNotCounted(
       hard: revoked.hard,
     };
   }
+  // Certifications are made by primary keys (checkCertifications verifies against the primary
+  // only), so the primary's lifetime is what counts: a subkey's revocation or expiry is no
+  // reason to refuse, as gpg and sq judge a certification. Dated before the primary existed or
+  // was bound is outside its lifetime, as sqv judges a signature (and gpg: "key is newer than
+  // the signature").
+  const since = certifier.key.boundSince ?? certifier.key.created;
+  if (c.created < since) return { text: `dated before the certifier was created or bound (${formatDate(since)})` };
   if (certifier.key.expires && c.created >= certifier.key.expires)
     return { text: `made after the certifier expired on ${formatDate(certifier.key.expires)}` };
   if (c.created.getTime() > now.getTime() + 5 * 60_000) return { text: 'dated in the future' };
