@@ -19,6 +19,7 @@ import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
 import { algorithmBits, algorithmName, revocationReason } from './names.js';
 import type { KeyInfo, KeyRevocation, SubkeyInfo } from './key.types.js';
+import type { NodeKey } from './node-check.js';
 
 export type KeyPacket = Key['keyPacket'] | Subkey['keyPacket'];
 
@@ -33,6 +34,8 @@ export interface SigningCandidate {
   expires: Date | null;
   /** The primary's revocations, then this subkey's. */
   revocations: KeyRevocation[];
+  /** Node's key for it, imported on its first check (node-check.ts); null when OpenPGP.js checks it. */
+  nodeKey?: NodeKey | null;
 }
 
 // Parsed key packets live beside each KeyInfo, not in it: KeyInfo stays plain data that

@@ -2,9 +2,9 @@ import { LiteralDataPacket, SignaturePacket, enums } from 'openpgp';
 import { isApprovalPacket } from './approval.js';
 import { armorSignaturePackets, packetKey, readSignaturePackets } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
-import { WEAK_EDDSA_HASH, verifyEd25519AnyHash } from './eddsa.js';
 import { sealError, messageOf } from './error.js';
 import { signingCandidates, type SigningCandidate } from './key.js';
+import { checkDocumentSignature } from './node-check.js';
 import { algorithmBits, algorithmName, hashName, hex } from './names.js';
 import type { KeyInfo } from './key.types.js';
 import type { SignatureCheck } from './signature.types.js';
@@ -151,14 +151,15 @@ async function verifyWith(packet: SignaturePacket, candidate: SigningCandidate, 
     return `signature type 0x${(type ?? 0).toString(16).padStart(2, '0')} is not a document signature`;
   }
   if (!candidate.canSign) return `key ${candidate.fingerprint} may not sign data (no signing flag or no back-signature)`;
+  // Ed25519 and RSA with the key Node imported once; anything else, or anything unusual, by OpenPGP.js.
+  const checked = checkDocumentSignature(packet, candidate, literal);
+  if (checked !== undefined) return checked && `signature does not verify: ${checked}`;
   try {
     // Straight against the key packet, at no particular time: OpenPGP.js's verify() would
     // refuse a revoked or expired key, and its config would refuse SHA-1 (READ_CONFIG).
     await packet.verify(candidate.packet, enums.signature.binary, literal, ANY_TIME, true, READ_CONFIG);
     return '';
   } catch (error) {
-    const weakHash = WEAK_EDDSA_HASH.test(messageOf(error));
-    if (weakHash && (await verifyEd25519AnyHash(packet, candidate.packet, literal))) return '';
     return `signature does not verify: ${messageOf(error)}`;
   }
 }
