@@ -19,6 +19,7 @@ test('exported names are pinned', () => {
     'DEFAULT_UNSIGNED',
     'SEARCH_PLACES',
     'channelOf',
+    'coveringRequirement',
     'findRevocation',
     'installAllowance',
     'judgeSignatures',

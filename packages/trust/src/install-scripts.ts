@@ -1,5 +1,5 @@
 import picomatch from 'picomatch';
-import type { Trust } from './trust.js';
+import type { Trust } from './trust.types.js';
 
 /** What the install scripts of one package may have done to its folder (policy `installScripts`). */
 export interface InstallAllowance {

@@ -1,25 +1,15 @@
-import picomatch from 'picomatch';
-import satisfies from 'semver/functions/satisfies.js';
 import { compareFindings, type Finding } from '@sealpack/diagnostics';
 import type { SignatureCheck } from '@sealpack/openpgp';
+import { algorithmProblem, type AlgorithmProblem } from './algorithm.js';
 import { channelOf } from './channel.js';
-import { CLOCK_SKEW_MS, DEFAULT_THRESHOLD } from './constants.js';
+import { CLOCK_SKEW_MS } from './constants.js';
+import { exceptionFor, ruleFor } from './coverage.js';
 import type { PinnedKey } from './keyring.js';
 import { byCodeUnit } from './order.js';
-import type { PolicyException, TrustRule } from './policy.types.js';
-import { parsePackageSpec } from './policy.js';
-import type { Revocation } from './revocation.js';
-import type { Trust } from './trust.js';
+import type { TrustRule } from './policy.types.js';
+import { findRevocation } from './revocation.js';
+import type { Trust } from './trust.types.js';
 import { formatDate } from './validate.js';
-
-export interface SealRequirement {
-  /** True when an explicit trust rule covers the package (and no exception applies). */
-  required: boolean;
-  /** The rule that covers the package: `trust[i]`, or `trust (implicit)`; absent when none does. */
-  rule?: string;
-  /** The exception that applies to this version at that time, if any. */
-  exception?: PolicyException;
-}
 
 export interface SignerInfo {
   fingerprint: string;
@@ -37,55 +27,6 @@ export interface SignatureJudgement {
   approvers: SignerInfo[];
   threshold: number;
   rule: string;
-}
-
-const IMPLICIT = 'trust (implicit)';
-const NONE_MATCHED = 'trust (no rule matched: every pinned key)';
-
-const matchers = new Map<string, (name: string) => boolean>();
-function matches(glob: string, name: string): boolean {
-  let match = matchers.get(glob);
-  if (!match) {
-    match = picomatch(glob);
-    matchers.set(glob, match);
-  }
-  return match(name);
-}
-
-interface AppliedRule {
-  rule: TrustRule;
-  label: string;
-  matched: boolean;
-}
-
-/** The first trust rule (config order) whose globs match the package name. */
-function ruleFor(trust: Trust, name: string): AppliedRule {
-  const index = trust.policy.trust.findIndex((rule) => rule.packages.some((glob) => matches(glob, name)));
-  const rule = trust.policy.trust[index];
-  if (rule) return { rule, label: rule.implicit ? IMPLICIT : `trust[${index}]`, matched: true };
-  // A sealed package no rule covers is still judged, by every pinned key, so a seal is never ignored.
-  const keys = trust.keys.map((k) => k.name);
-  const every: TrustRule = { packages: ['**'], keys, threshold: DEFAULT_THRESHOLD, approvers: [], approvals: 0, implicit: true };
-  return { rule: every, label: NONE_MATCHED, matched: false };
-}
-
-/**
- * The first exception that covers `name@version` and has expired neither at `at` nor at `now`.
- * `at` (`--at DATE`) asks about another time, but must never revive an exception that has
- * ended: its expiry is judged against the real clock too.
- */
-function exceptionFor(trust: Trust, name: string, version: string, at: Date, now: Date): PolicyException | undefined {
-  return trust.policy.exceptions.find((exception) => {
-    const spec = parsePackageSpec(exception.package);
-    const expires = exception.expires.getTime();
-    return (
-      spec !== undefined &&
-      spec.name === name &&
-      satisfies(version, spec.range, { includePrerelease: true }) &&
-      at.getTime() < expires &&
-      now.getTime() < expires
-    );
-  });
 }
 
 // What an exception excuses: a package unsealed (sealRequirement) or under-signed for now. Never
@@ -108,53 +49,6 @@ function thresholdFor(trust: Trust, rule: TrustRule, ruleLabel: string, version:
     : { channel, threshold: rule.threshold, source: ruleLabel };
 }
 
-/**
- * Whether `name@version` must be sealed: yes when an explicit trust rule covers it, unless an
- * exception applies (not expired at `at`, nor at `options.now`, the real time by default). No
- * under the implicit rule or no rule: the caller applies `policy.unsigned`.
- */
-export function sealRequirement(
-  trust: Trust,
-  name: string,
-  version: string,
-  at: Date = new Date(),
-  options: { now?: Date } = {},
-): SealRequirement {
-  const applied = ruleFor(trust, name);
-  const exception = exceptionFor(trust, name, version, at, options.now ?? new Date());
-  const required = applied.matched && !applied.rule.implicit && exception === undefined;
-  return {
-    required,
-    ...(applied.matched ? { rule: applied.label } : {}),
-    ...(exception ? { exception } : {}),
-  };
-}
-
-interface AlgorithmProblem {
-  rule: string;
-  expected: string;
-  found: string;
-}
-
-// Names as @sealpack/openpgp reports them (v4 EdDSA-legacy and v6 Ed25519 are both `ed25519`).
-// DSA, ElGamal, encryption-only and unknown algorithms are refused.
-const ACCEPTED_CURVE_ALGORITHMS = new Set(['ed25519', 'ed448', 'ecdsa', 'mldsa-ed25519']);
-
-/** Why a key's algorithm or size is refused by policy, or undefined when it is accepted. */
-export function algorithmProblem(algorithm: string, bits: number | undefined, minRsaBits: number): AlgorithmProblem | undefined {
-  const name = algorithm.toLowerCase();
-  if (name.startsWith('rsa')) {
-    if (bits !== undefined && bits >= minRsaBits) return undefined;
-    return {
-      rule: 'algorithms.minRsaBits',
-      expected: `RSA of at least ${minRsaBits} bits`,
-      found: `RSA ${bits ?? 'of unknown size'}${bits === undefined ? '' : ' bits'}`,
-    };
-  }
-  if (ACCEPTED_CURVE_ALGORITHMS.has(name)) return undefined;
-  return { rule: 'algorithms', expected: 'RSA, ECDSA or EdDSA', found: algorithm };
-}
-
 interface Failure {
   code: Finding['code'];
   /** Stays an error even when the threshold is met. */
@@ -163,29 +57,6 @@ interface Failure {
   expected: string;
   found: string;
   rule?: string;
-}
-
-/**
- * The revocation among `revocations` that refuses a signature made at `created` by any of
- * `fingerprints` (a primary key and its signing subkey): hard ones (compromised, unspecified)
- * whatever the date, soft ones from their date on. For signatures the one source is
- * `trust.revocations` (the list and, by loadTrust, the key files' revocation signatures,
- * subkeys under their own fingerprint); the copies a check carries are not read.
- */
-export function findRevocation(
-  fingerprints: readonly (string | undefined)[],
-  created: Date,
-  revocations: readonly Revocation[],
-): (Revocation & { hard: boolean }) | undefined {
-  const wanted = new Set(fingerprints.filter((f) => f !== undefined).map((f) => f.toUpperCase()));
-  const all = revocations
-    .filter((r) => wanted.has(r.fingerprint))
-    .map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
-  const byDate = (a: Revocation, b: Revocation): number => a.date.getTime() - b.date.getTime();
-  return (
-    all.filter((r) => r.hard).sort(byDate)[0] ??
-    all.filter((r) => !r.hard && created.getTime() >= r.date.getTime()).sort(byDate)[0]
-  );
 }
 
 /**

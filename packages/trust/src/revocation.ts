@@ -107,3 +107,26 @@ export function keyRevocations(keys: readonly PinnedKey[]): Revocation[] {
   }
   return out;
 }
+
+/**
+ * The revocation among `revocations` that refuses a signature made at `created` by any of
+ * `fingerprints` (a primary key and its signing subkey): hard ones (compromised, unspecified)
+ * whatever the date, soft ones from their date on. For signatures the one source is
+ * `trust.revocations` (the list and, by loadTrust, the key files' revocation signatures,
+ * subkeys under their own fingerprint); the copies a check carries are not read.
+ */
+export function findRevocation(
+  fingerprints: readonly (string | undefined)[],
+  created: Date,
+  revocations: readonly Revocation[],
+): (Revocation & { hard: boolean }) | undefined {
+  const wanted = new Set(fingerprints.filter((f) => f !== undefined).map((f) => f.toUpperCase()));
+  const all = revocations
+    .filter((r) => wanted.has(r.fingerprint))
+    .map((r) => ({ ...r, hard: r.reason === 'compromised' || r.reason === 'unspecified' }));
+  const byDate = (a: Revocation, b: Revocation): number => a.date.getTime() - b.date.getTime();
+  return (
+    all.filter((r) => r.hard).sort(byDate)[0] ??
+    all.filter((r) => !r.hard && created.getTime() >= r.date.getTime()).sort(byDate)[0]
+  );
+}

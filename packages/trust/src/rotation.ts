@@ -6,10 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { readKeyMaterial, type Certification, type KeyInfo, type KeyMaterial, type KeyRevocation } from '@sealpack/openpgp';
-import { findRevocation, algorithmProblem } from './judgement.js';
+import { algorithmProblem } from './algorithm.js';
 import type { PinnedKey } from './keyring.js';
-import type { Revocation } from './revocation.js';
-import type { Trust } from './trust.js';
+import { findRevocation, type Revocation } from './revocation.js';
+import type { Trust } from './trust.types.js';
 import { formatDate } from './validate.js';
 
 export interface Certifier {

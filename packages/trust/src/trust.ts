@@ -1,19 +1,10 @@
-import { readKeyring, type PinnedKey } from './keyring.js';
+import { algorithmProblem } from './algorithm.js';
+import { readKeyring } from './keyring.js';
 import { byCodeUnit } from './order.js';
 import { loadPolicy } from './policy.js';
-import type { Policy } from './policy.types.js';
 import { keyRevocations, readRevocations, type Revocation } from './revocation.js';
-import { algorithmProblem } from './judgement.js';
+import type { Trust } from './trust.types.js';
 import { formatDate } from './validate.js';
-
-/** Everything a verification is judged against: the policy, the pinned keys and every known revocation. */
-export interface Trust {
-  policy: Policy;
-  keys: PinnedKey[];
-  /** The revocation list's entries, then the revocation signatures found in key files. */
-  revocations: Revocation[];
-  warnings: string[];
-}
 
 const compareRevocations = (a: Revocation, b: Revocation): number =>
   byCodeUnit(a.fingerprint, b.fingerprint) || a.date.getTime() - b.date.getTime();

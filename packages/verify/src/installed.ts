@@ -11,7 +11,7 @@ import {
   type Logger,
 } from '@sealpack/diagnostics';
 import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
-import { installAllowance, sealRequirement, type InstallAllowance, type SealRequirement, type Trust } from '@sealpack/trust';
+import { coveringRequirement, installAllowance, type InstallAllowance, type SealRequirement, type Trust } from '@sealpack/trust';
 import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
 import { downgradeFinding } from './downgrade.js';
 import { bundledPrefixes, isInBundle } from './files.js';
@@ -250,21 +250,21 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     // its real folder's in a store layout) and the one its package.json claims. Judging only
     // the claim let an unsealed package posing as `left-pad` sit at `node_modules/@acme/widget`.
     const pathNames = [...new Set([nameFromPath(pkg.via), nameFromPath(pkg.dir)])].filter((n): n is string => !!n);
-    const version = pkg.version ?? '0.0.0';
-    const judged = [...new Set([...pathNames, ...(pkg.name ? [pkg.name] : [])])].map((n) => ({
-      name: n,
-      requirement: sealRequirement(trust, n, version, at),
-    }));
-    const covering = judged.find((j) => j.requirement.required);
-    const name = covering?.name ?? pkg.name ?? pathNames[0] ?? pkg.via;
+    // A folder without package.json is judged under its path's name: Node loads its index.js.
+    const coverage = coveringRequirement(
+      trust,
+      { name: pkg.name ?? pathNames[0] ?? pkg.via, aliases: pathNames },
+      pkg.version ?? '0.0.0',
+      at,
+    );
+    const { name } = coverage;
     const subject: Subject = { artifact: pkg.dir, package: name, version: pkg.version };
     // npm, pnpm and yarn install a package under its own name; only an `npm:` alias installs it
     // under another. A name policy covers must hold that very package: an alias of a covered
     // name is refused (aliasing under an uncovered name, `x` → `npm:@acme/widget@1`, is fine,
     // and the package is judged under its own name).
     const identity: Finding[] = [];
-    for (const pathName of pathNames) {
-      if (!pkg.name || pathName === pkg.name || !sealRequirement(trust, pathName, version, at).required) continue;
+    for (const pathName of pkg.name ? coverage.coveredAliases : []) {
       identity.push({
         code: 'ESEAL_IDENTITY',
         severity: 'error',
@@ -295,8 +295,8 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     if (pkg.linkOnly) {
       // Another link to a folder already verified: only the new name is news.
       const unsigned =
-        !manifestBytes && covering
-          ? unsignedFinding(trust, covering.requirement, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`)
+        !manifestBytes && coverage.requirement.required
+          ? unsignedFinding(coverage, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`)
           : undefined;
       const findings = unsigned ? [...identity, unsigned] : identity;
       if (findings.length > 0) subjects.push(judgeSubject({ ...subject, artifact: pkg.via }, findings, []));
@@ -304,16 +304,13 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     }
     if (!manifestBytes) {
       if (await isBundledInSealed(pkg.dir)) return;
-      const requirement =
-        covering?.requirement ?? judged.find((j) => j.name === name)?.requirement ?? sealRequirement(trust, name, version, at);
-      // A folder without package.json is judged as unsigned under its path's name: Node loads its index.js.
       const why = pkg.name
         ? `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`
         : `${pkg.via} has no package.json and no seal`;
-      const finding = unsignedFinding(trust, requirement, subject, why);
+      const finding = unsignedFinding(coverage, subject, why);
       const stripped =
         pkg.name && pkg.version
-          ? await strippedSeal({ artifact: pkg.dir, package: name, version: pkg.version }, pkg.name, requirement)
+          ? await strippedSeal({ artifact: pkg.dir, package: name, version: pkg.version }, pkg.name, coverage.requirement)
           : undefined;
       const findings = [...identity, ...(finding ? [finding] : []), ...(stripped ? [stripped] : [])];
       if (findings.length > 0) subjects.push(judgeSubject(subject, findings, []));

@@ -9,7 +9,7 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { sealRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
+import { coveringRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import { downgradeFinding, findSealedBefore } from './downgrade.js';
 import type { LockedPackage } from './locked.types.js';
@@ -189,29 +189,23 @@ export async function verifyLockedPackages(
   const verifyOne = async (pkg: LockedEntry): Promise<SubjectResult | undefined> => {
     // Policy judges every name the entry answers to: the one it is fetched as and the one it
     // is installed under (the lockfile key), so an entry cannot talk its way out of a rule.
-    const judged = [pkg.name, ...(pkg.aliases ?? [])].map((name) => ({
-      name,
-      requirement: sealRequirement(trust, name, pkg.version, at),
-    }));
-    const covering = judged.find((j) => j.requirement.required);
-    const requirement = covering?.requirement ?? judged[0]!.requirement;
-    const subject = { artifact: pkg.artifact, package: covering?.name ?? pkg.name, version: pkg.version };
+    const coverage = coveringRequirement(trust, { name: pkg.name, aliases: pkg.aliases }, pkg.version, at);
+    const { requirement } = coverage;
+    const subject = { artifact: pkg.artifact, package: coverage.name, version: pkg.version };
     const label = `${subject.package}@${pkg.version}`;
     // A name policy covers must hold that very package: an `npm:` alias of it is refused.
-    const identity: Finding[] = judged
-      .filter((j) => j.name !== pkg.name && j.requirement.required)
-      .map((j) => ({
-        code: 'ESEAL_IDENTITY' as const,
-        severity: 'error' as const,
-        message: `${j.name}@${pkg.version}: installed under a name policy covers, but the lockfile pins another package there: expected ${j.name}, found ${pkg.name}`,
-        ...subject,
-        package: j.name,
-        expected: j.name,
-        found: pkg.name,
-      }));
+    const identity: Finding[] = coverage.coveredAliases.map((alias) => ({
+      code: 'ESEAL_IDENTITY' as const,
+      severity: 'error' as const,
+      message: `${alias}@${pkg.version}: installed under a name policy covers, but the lockfile pins another package there: expected ${alias}, found ${pkg.name}`,
+      ...subject,
+      package: alias,
+      expected: alias,
+      found: pkg.name,
+    }));
     // Every package is looked up, covered or not: the registry's history can refuse any of them (downgrade).
     if (pkg.source) {
-      const finding = unsignedFinding(trust, requirement, subject, `from ${pkg.source}, which carries no registry seal`);
+      const finding = unsignedFinding(coverage, subject, `from ${pkg.source}, which carries no registry seal`);
       const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed', true);
       const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
       if (findings.length > 0) return judgeSubject(subject, findings, []);
@@ -230,7 +224,7 @@ export async function verifyLockedPackages(
       await cache.set(registry, pkg.name, pkg.version, seal);
     }
     if (!seal.sealpack) {
-      const finding = unsignedFinding(trust, requirement, subject, `the registry ${registry} has no dist.sealpack for it`);
+      const finding = unsignedFinding(coverage, subject, `the registry ${registry} has no dist.sealpack for it`);
       const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed');
       const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
       if (findings.length > 0) return judgeSubject(subject, findings, []);

@@ -1,17 +1,21 @@
 import type { Finding } from '@sealpack/diagnostics';
-import type { Trust } from '@sealpack/trust';
+import type { CoveringRequirement, Trust } from '@sealpack/trust';
 
-type Requirement = { required: boolean; rule?: string; exception?: unknown };
 type Subject = { artifact: string; package?: string; version?: string };
 
 /**
- * The finding for a package that has no seal, or none when policy lets it be: an explicit
- * trust rule covering it makes the seal mandatory; otherwise `unsigned: deny` refuses it and
- * `warn`/`allow` let it pass (warn is reported once, by `unsignedSummary`).
+ * The finding for a package that has no seal, or none when policy lets it be, as
+ * `coveringRequirement` decided: an explicit trust rule covering it makes the seal mandatory;
+ * otherwise an exception excuses it, `unsigned: deny` refuses it and `warn`/`allow` let it pass
+ * (warn is reported once, by `unsignedSummary`).
  */
-export function unsignedFinding(trust: Trust, requirement: Requirement, subject: Subject, why: string): Finding | undefined {
+export function unsignedFinding(
+  { unsealed, requirement }: Pick<CoveringRequirement, 'unsealed' | 'requirement'>,
+  subject: Subject,
+  why: string,
+): Finding | undefined {
   const label = subject.version ? `${subject.package}@${subject.version}` : (subject.package ?? subject.artifact);
-  if (requirement.required) {
+  if (unsealed === 'required') {
     return {
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
@@ -22,8 +26,7 @@ export function unsignedFinding(trust: Trust, requirement: Requirement, subject:
       found: 'none',
     };
   }
-  if (requirement.exception) return undefined;
-  if (trust.policy.unsigned === 'deny') {
+  if (unsealed === 'deny') {
     return {
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
