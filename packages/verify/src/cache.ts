@@ -12,11 +12,38 @@ export interface VersionSeal {
   sealpack?: { manifest: string; signature?: string };
 }
 
+/**
+ * A registry document as sealpack keeps it: the seal fields of each version it lists, the
+ * registry's ETag for it, and when the registry last answered for it.
+ */
+export interface StoredDocument {
+  /** The URL it was read from (the file name is a digest of it: a mismatch is not used). */
+  url: string;
+  /** The registry's `ETag`, named in `If-None-Match` when the copy is revalidated. */
+  etag?: string;
+  /** When the registry last answered for this copy (a 200 or a 304), in ms of the injected clock. */
+  fetchedAt: number;
+  versions: Record<string, VersionSeal>;
+}
+
+/**
+ * Registry documents kept between runs, one file per URL. A speed-up, never a source of trust:
+ * seals read from it are verified against the pinned keys on every run, and an entry that is
+ * not exactly what `write` puts there is not used at all (not even its ETag): the registry is
+ * asked again.
+ */
+export interface DocumentStore {
+  read(url: string): StoredDocument | undefined;
+  write(document: StoredDocument): Promise<void>;
+}
+
 export interface SealCache {
   get(registry: string, name: string, version: string): Promise<VersionSeal | undefined>;
   set(registry: string, name: string, version: string, seal: VersionSeal): Promise<void>;
   /** Keeps what this run looked up for the next run of the same project (see createSealCache). */
   flush(): Promise<void>;
+  /** The registry documents kept in the same folder, for the registry client; none without a cache. */
+  documents?: DocumentStore;
 }
 
 /** `SEALPACK_CACHE_DIR`, else `$XDG_CACHE_HOME/sealpack`, else `~/.cache/sealpack`. */
@@ -24,12 +51,23 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SEALPACK_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sealpack');
 }
 
-type Entry = { key?: string; seal?: VersionSeal };
+/** The URL of `name`'s package document in `registry` (which ends with `/`). */
+export const documentUrl = (registry: string, name: string): string => `${registry}${name.replace('/', '%2f')}`;
+
 type Snapshot = { scope?: string; seals?: Record<string, VersionSeal> };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const hasSeal = (seal: VersionSeal | undefined): seal is VersionSeal =>
-  typeof seal?.sealpack?.manifest === 'string' && (seal.integrity === undefined || typeof seal.integrity === 'string');
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+/** A version's seal data exactly as `write` keeps it: optional strings, nothing else to trip on. */
+const isVersionSeal = (value: unknown): value is VersionSeal =>
+  isObject(value) &&
+  optionalString(value.integrity) &&
+  (value.sealpack === undefined ||
+    (isObject(value.sealpack) && typeof value.sealpack.manifest === 'string' && optionalString(value.sealpack.signature)));
+const hasSeal = (seal: unknown): seal is VersionSeal =>
+  isVersionSeal(seal) && typeof (seal as VersionSeal).sealpack?.manifest === 'string';
 const readJson = (file: string): unknown => {
   try {
     // Synchronous: a warm run reads many small files, each far cheaper than a thread-pool hop.
@@ -40,11 +78,16 @@ const readJson = (file: string): unknown => {
   }
 };
 
+const folders = new Map<string, Promise<unknown>>();
 /** Writes `data` as `file` atomically; a read-only or full cache folder only costs requests next time. */
 async function writeAtomically(file: string, data: unknown): Promise<void> {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await mkdir(dirname(file), { recursive: true });
+    // Once per folder and process: a cold run writes a thousand files into the same one.
+    const folder = dirname(file);
+    let made = folders.get(folder);
+    if (!made) folders.set(folder, (made = mkdir(folder, { recursive: true })));
+    await made.catch(() => folders.delete(folder));
     await writeFile(temp, JSON.stringify(data));
     await rename(temp, file);
   } catch {
@@ -52,18 +95,52 @@ async function writeAtomically(file: string, data: unknown): Promise<void> {
   }
 }
 
+/** The document store in `dir`: `documents-v1/<sha256 of the URL>.json`. */
+export function createDocumentStore(dir: string): DocumentStore {
+  const root = join(dir, 'documents-v1');
+  const fileOf = (url: string) => join(root, `${sha256(url)}.json`);
+  // Read once per run: the seal cache and the registry client ask for the same documents.
+  const read = new Map<string, StoredDocument | undefined>();
+  return {
+    read(url) {
+      if (read.has(url)) return read.get(url);
+      const data = readJson(fileOf(url));
+      const valid =
+        isObject(data) &&
+        data.url === url &&
+        optionalString(data.etag) &&
+        typeof data.fetchedAt === 'number' &&
+        Number.isFinite(data.fetchedAt) &&
+        isObject(data.versions) &&
+        Object.values(data.versions).every(isVersionSeal);
+      // Corrupt, truncated, hand-edited or a digest collision: as if absent, so the next request
+      // names no ETag and the registry sends the whole document.
+      const document = valid
+        ? { ...(data as unknown as StoredDocument), versions: Object.assign(Object.create(null), data.versions) }
+        : undefined;
+      read.set(url, document);
+      return document;
+    },
+    async write(document) {
+      read.set(document.url, document);
+      await writeAtomically(fileOf(document.url), document);
+    },
+  };
+}
+
 /**
- * A file cache of registry seals, one small JSON file per registry + name + version. Only
- * versions that carry a seal are stored: a published version's `dist` cannot change, while
- * "no seal yet" or an error is not a fact worth keeping. The cache saves requests, not trust:
- * every run verifies the cached seal again against the current keyring and revocations.
+ * The seals of the sealed versions a project's lockfile pins, for its next run. A published
+ * version's `dist` cannot change, so these are used however old they are, while "no seal yet"
+ * and a package's history come from the registry documents (`createDocumentStore`), which are
+ * revalidated. The cache saves requests, not trust: every run verifies each seal again against
+ * the current keyring and revocations.
  *
- * With a `scope` (the project folder), `flush` also writes the seals this run looked up as one
- * file, which the next run of that project reads in one go instead of a thousand small files;
- * it holds copies of the small files' entries, nothing more trusted.
+ * With a `scope` (the project folder), `flush` writes the seals this run used as one file,
+ * which the next run of that project reads in one go; a seal not in it is looked up in the
+ * kept registry documents, then asked for.
  */
 export function createSealCache(dir: string, scope?: string): SealCache {
-  const root = join(dir, 'registry-v1');
+  const documents = createDocumentStore(dir);
   const keyOf = (registry: string, name: string, version: string) => `${registry}\n${name}@${version}`;
   const snapshotFile = scope === undefined ? undefined : join(dir, 'projects-v1', `${sha256(scope)}.json`);
   let snapshot: Record<string, VersionSeal> | undefined;
@@ -75,12 +152,13 @@ export function createSealCache(dir: string, scope?: string): SealCache {
     if (snapshot) return snapshot;
     const data = snapshotFile === undefined ? undefined : (readJson(snapshotFile) as Snapshot | undefined);
     // A hash collision or a hand-edited file: start over rather than guess.
-    const seals = data?.scope === scope && data?.seals && typeof data.seals === 'object' ? data.seals : {};
+    const seals = data?.scope === scope && isObject(data?.seals) ? data.seals : {};
     snapshot = Object.assign(Object.create(null) as Record<string, VersionSeal>, seals);
     return snapshot;
   };
 
   return {
+    documents,
     async get(registry, name, version) {
       const key = keyOf(registry, name, version);
       const kept = readSnapshot()[key];
@@ -88,20 +166,16 @@ export function createSealCache(dir: string, scope?: string): SealCache {
         used.set(key, kept);
         return kept;
       }
-      const entry = readJson(join(root, `${sha256(key)}.json`)) as Entry | undefined;
-      // A hash collision or a hand-edited file: refetch rather than guess.
-      if (entry?.key !== key || !hasSeal(entry.seal)) return undefined;
-      used.set(key, entry.seal);
+      const seal = documents.read(documentUrl(registry, name))?.versions[version];
+      if (!hasSeal(seal)) return undefined;
+      used.set(key, seal);
       changed = true;
-      return entry.seal;
+      return seal;
     },
     async set(registry, name, version, seal) {
       if (!seal.sealpack) return;
-      const key = keyOf(registry, name, version);
-      const kept = { integrity: seal.integrity, sealpack: seal.sealpack };
-      used.set(key, kept);
+      used.set(keyOf(registry, name, version), { integrity: seal.integrity, sealpack: seal.sealpack });
       changed = true;
-      await writeAtomically(join(root, `${sha256(key)}.json`), { key, seal: kept });
     },
     async flush() {
       if (snapshotFile === undefined) return;

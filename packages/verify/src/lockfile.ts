@@ -151,7 +151,7 @@ export async function verifyLockedPackages(
     config: readNpmConfig({ cwd: dir, env, flags: { registry: options.registry } }),
     retries: options.retries,
     backoff: options.backoff,
-    httpCache: cacheDir && join(cacheDir, 'http'),
+    documents: cache.documents,
     freshFor: options.freshFor,
     now: options.now,
   });

@@ -1,5 +1,5 @@
 import { SealError } from '@sealpack/diagnostics';
-import type { VersionSeal } from './cache.js';
+import { documentUrl, type DocumentStore, type VersionSeal } from './cache.js';
 import { registryFor, type NpmOptions } from './npmrc.js';
 
 export interface RegistryClientOptions {
@@ -10,11 +10,11 @@ export interface RegistryClientOptions {
   /** First backoff delay in ms; default npm's `fetch-retry-mintimeout`, else 250. */
   backoff?: number;
   /**
-   * A folder for npm's HTTP cache (make-fetch-happen's). A package document kept there for less
-   * than `freshFor` is used without a request; an older one is revalidated (preferOnline, naming
-   * its ETag: a 304 without a body when unchanged), and never used when the registry cannot answer.
+   * Where package documents are kept between runs (`createSealCache(…).documents`). One kept for
+   * less than `freshFor` is used without a request; an older one is revalidated (naming its ETag:
+   * a 304 without a body when unchanged), and never used when the registry cannot answer.
    */
-  httpCache?: string;
+  documents?: DocumentStore;
   /** How long a kept package document is used without asking again; default `FRESH_FOR_MS`. */
   freshFor?: number;
   /** The clock for `freshFor` (tests move it); default `Date.now`. */
@@ -111,12 +111,19 @@ export class RegistryClient {
   }
 
   private load(key: string, registry: string, name: string, reuse: boolean) {
-    const url = this.urlOf(registry, name);
+    const url = documentUrl(registry, name);
     this.kept.delete(key);
-    const pending = this.fetchJson<Packument>(url, ABBREVIATED, reuse).then(
-      ({ body, kept }) => {
+    const pending = this.readDocument(url, ABBREVIATED, reuse, (body: Packument) =>
+      Object.fromEntries(
+        Object.entries(body.versions ?? {}).flatMap(([version, entry]) => {
+          const seal = sealOf(entry);
+          return seal ? [[version, seal]] : [];
+        }),
+      ),
+    ).then(
+      ({ versions, kept }) => {
         if (kept) this.kept.add(key);
-        return new Map(Object.entries(body.versions ?? {}).map(([version, entry]) => [version, sealOf(entry)!]));
+        return new Map(Object.entries(versions));
       },
       (error: unknown) => {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
@@ -140,7 +147,7 @@ export class RegistryClient {
    */
   async getVersionSeal(name: string, version: string, registry = this.registryFor(name)): Promise<VersionSeal> {
     const label = `${name}@${version}`;
-    const url = this.urlOf(registry, name);
+    const url = documentUrl(registry, name);
     let versions: Map<string, VersionSeal> | undefined;
     try {
       versions = await this.versionsOf(name, registry, version);
@@ -161,7 +168,10 @@ export class RegistryClient {
     // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
     const full = `${url}/${encodeURIComponent(version)}`;
     try {
-      return sealOf((await this.fetchJson<VersionDoc>(full, 'application/json', true)).body) ?? seal;
+      const { versions } = await this.readDocument(full, 'application/json', true, (body: VersionDoc) => ({
+        [version]: sealOf(body)!,
+      }));
+      return versions[version] ?? seal;
     } catch (error) {
       throw registryError(label, full, error, { package: name, version });
     }
@@ -175,7 +185,7 @@ export class RegistryClient {
     const url = `${registry}-/whoami`;
     let body: { username?: unknown };
     try {
-      body = (await this.fetchJson<{ username?: unknown }>(url, 'application/json')).body;
+      body = (await (await this.request(url, 'application/json')).json()) as { username?: unknown };
     } catch (error) {
       const cause = registryCause(error);
       throw new SealError('ESEAL_REGISTRY', `${registry}: expected to be logged in, found ${cause}`, {
@@ -192,41 +202,51 @@ export class RegistryClient {
     });
   }
 
-  private urlOf(registry: string, name: string): string {
-    return `${registry}${name.replace('/', '%2f')}`;
-  }
-
-  /** `reuse`: a package document, which a copy kept for less than `freshFor` may answer. */
-  private async fetchJson<T>(url: string, accept: string, reuse = false): Promise<{ body: T; kept: boolean }> {
-    const { config, httpCache } = this.options;
+  /** One GET with npm's configuration; `etag`: sent as `If-None-Match` (a 304 answers it). */
+  private async request(url: string, accept: string, etag?: string) {
+    const { config } = this.options;
     const retry = { ...DEFAULT_RETRY, ...(config.retry as object | undefined) };
     if (this.options.retries !== undefined) retry.retries = this.options.retries;
     if (this.options.backoff !== undefined) retry.minTimeout = this.options.backoff;
     // Imported on the first request: npm's fetch stack is some 170 modules, which commands that
-    // never ask a registry (verify, verify-installed) should not load.
+    // never ask a registry (verify, verify-installed, a warm verify-lockfile) should not load.
     const { default: npmFetch } = await import('npm-registry-fetch');
-    const options = { ...config, retry, headers: { accept }, cache: httpCache };
+    this.requests++;
+    // No `cache`: make-fetch-happen's cache rewrites its index on every hit and answers with an
+    // old copy when the registry is down; the document store does the keeping (see readDocument).
+    return npmFetch(url, { ...config, retry, headers: { accept, ...(etag && { 'if-none-match': etag }) } });
+  }
+
+  /**
+   * The seal fields (`reduce` of the body) of the document at `url`. `reuse`: a copy kept for
+   * less than `freshFor` answers without a request. An older copy is revalidated with its ETag;
+   * when the registry cannot answer, the failure stands: a stale "no seal" or history is never used.
+   */
+  private async readDocument<T>(
+    url: string,
+    accept: string,
+    reuse: boolean,
+    reduce: (body: T) => Record<string, VersionSeal>,
+  ): Promise<{ versions: Record<string, VersionSeal>; kept: boolean }> {
+    const { documents } = this.options;
     const freshFor = this.options.freshFor ?? FRESH_FOR_MS;
     const now = this.options.now ?? Date.now;
-    // When make-fetch-happen last had this copy from the registry (a 304 renews it).
-    const ageOf = (response: { headers: { get(name: string): string | null } }) =>
-      now() - Date.parse(response.headers.get('x-local-cache-time') ?? '');
-    if (reuse && httpCache && freshFor > 0) {
-      // offline: the kept copy or ENOTCACHED, no request. A revalidation costs a request and a
-      // rewrite of the cache's index; within the window the copy answers for itself.
-      const kept = await npmFetch(url, { ...options, offline: true }).catch(() => undefined);
-      const age = kept ? ageOf(kept) : NaN;
-      if (kept && age >= 0 && age < freshFor) return { body: (await kept.json()) as T, kept: true };
+    const stored = documents?.read(url);
+    if (reuse && stored) {
+      // A copy dated in the future (a clock set back) is not fresh: it is revalidated.
+      const age = now() - stored.fetchedAt;
+      if (age >= 0 && age < freshFor) return { versions: stored.versions, kept: true };
     }
-    this.requests++;
-    const response = await npmFetch(url, { ...options, preferOnline: true });
-    // make-fetch-happen answers with its old copy when the registry cannot be reached: older
-    // than the window, that would be a stale "no seal" or history, so the failure stands.
-    if (response.headers.get('x-local-cache-status') === 'stale' && !(ageOf(response) < freshFor)) {
-      throw Object.assign(new Error(`the registry did not answer, and the copy kept is older than ${freshFor / 1000} s`), {
-        code: 'ESTALE',
-      });
+    const response = await this.request(url, accept, stored?.etag);
+    if (response.status === 304) {
+      // Only a copy whose ETag was named can be confirmed; a 304 to a request that named none is garbage.
+      if (!stored?.etag) throw Object.assign(new Error('HTTP 304 to a request that named no ETag'), { code: 'E304' });
+      await documents!.write({ ...stored, fetchedAt: now() });
+      return { versions: stored.versions, kept: false };
     }
-    return { body: (await response.json()) as T, kept: false };
+    const versions = reduce((await response.json()) as T);
+    const etag = response.headers.get('etag') ?? undefined;
+    await documents?.write({ url, etag, fetchedAt: now(), versions });
+    return { versions, kept: false };
   }
 }
