@@ -47,16 +47,25 @@ async function setUp(extra: [string, string][] = []) {
   const dir = await makeConsumer([alice], ACME);
   await writePackageLock(dir, [['@acme/core', '1.0.0'], ['left-pad', '1.3.0'], ...extra]);
   const cache = await tempDir('sealpack-cache-');
+  // As `npm run` passes it down: npm's own HTTP cache must not answer for the registry.
+  const npmCache = await tempDir('npm-cache-');
   // A minute ahead of the wall clock: copies kept during the test are never dated in its future.
   const clock = { now: Date.now() + 60_000 };
-  const options = { trust: await trustOf(dir), registry: registry.url, cache, env: {}, retries: 0, now: () => clock.now };
+  const options = {
+    trust: await trustOf(dir),
+    registry: registry.url,
+    cache,
+    env: { npm_config_cache: npmCache },
+    retries: 0,
+    now: () => clock.now,
+  };
   const run = async () => {
     const asked = registry.requests.length;
     const verdict = await verifyLockfile(dir, options);
     const requests = registry.requests.slice(asked).map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`);
     return { verdict, requests, brief: verdict.findings.map((f) => `${f.severity} ${f.code} ${f.package}`) };
   };
-  return { registry, dir, cache, clock, options, run };
+  return { registry, dir, cache, npmCache, clock, options, run };
 }
 
 /** Every file under `dir` with its bytes and modification time. */
@@ -81,7 +90,7 @@ async function storedFile(cache: string, url: string): Promise<string> {
 }
 
 test('a warm run within the freshness window asks nothing and writes nothing to the cache folder', async () => {
-  const { cache, run } = await setUp();
+  const { cache, npmCache, run } = await setUp();
   let result = await run();
   assert.ok(result.verdict.ok, JSON.stringify(result.verdict.findings));
   assert.equal(result.requests, ['/@acme%2fcore none', '/left-pad none', '/left-pad/1.3.0 none']);
@@ -93,6 +102,7 @@ test('a warm run within the freshness window asks nothing and writes nothing to 
   assert.equal(result.brief, []);
   // npm's HTTP cache rewrote its index on every hit: a warm run paid a write per package.
   assert.equal(await filesOf(cache), before);
+  assert.equal(await filesOf(npmCache), {});
 });
 
 test('unsealed answers are kept and revalidated by ETag: a 304 renews the copy, a changed document replaces it', async () => {

@@ -214,7 +214,10 @@ export class RegistryClient {
     this.requests++;
     // No `cache`: make-fetch-happen's cache rewrites its index on every hit and answers with an
     // old copy when the registry is down; the document store does the keeping (see readDocument).
-    return npmFetch(url, { ...config, retry, headers: { accept, ...(etag && { 'if-none-match': etag }) } });
+    // `cache: undefined` also overrides npm's own `cache` folder, which `npm run` passes down as
+    // npm_config_cache: a copy from there would answer without the registry (or its TLS checks).
+    const headers = { accept, ...(etag && { 'if-none-match': etag }) };
+    return npmFetch(url, { ...config, retry, headers, cache: undefined, preferOffline: false, preferOnline: false });
   }
 
   /**
