@@ -57,10 +57,14 @@ const PRIVATE_KEY_BLOCK = /-----BEGIN PGP PRIVATE KEY BLOCK-----/;
  * keyring (the caller decides whether that is a problem). Secret key material, an unreadable
  * file, one NAME in two files or the same key pinned twice is a config error (ESEAL_CONFIG)
  * naming every bad file; a certificate sealpack cannot use is a warning naming its file.
+ * `adding`: files about to be pinned (`init --consumer --key`), read from where they are as
+ * if they were in `dir` already (after its files), so that they are judged as the keyring will.
  */
-export async function readKeyring(dir: string): Promise<Keyring> {
-  const files = await listKeyFiles(dir);
-  if (files === null) return { keys: [], warnings: [] };
+export async function readKeyring(dir: string, adding: readonly KeyFile[] = []): Promise<Keyring> {
+  const listed = await listKeyFiles(dir);
+  if (listed === null && adding.length === 0) return { keys: [], warnings: [] };
+  // Those being added come last: a clash names them, not the file already pinned.
+  const files = [...(listed ?? []), ...adding];
   const problems: string[] = [];
   const warnings: string[] = [];
   const keys: PinnedKey[] = [];

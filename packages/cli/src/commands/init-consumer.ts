@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { SealError } from '@sealpack/diagnostics';
-import { readPublicKey } from '@sealpack/openpgp';
+import { MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
 import { writeFileAtomic } from '@sealpack/sign';
-import { loadPolicy } from '@sealpack/trust';
+import { loadPolicy, readKeyring } from '@sealpack/trust';
 import type { Context } from '../main.js';
-import { readKeyFile } from '../options.js';
 
 const VERIFY_INSTALLED = 'sealpack verify-installed';
 
@@ -50,7 +48,7 @@ module.exports = { hooks };
 const FAIL_OPEN_MARKER =
   "console.warn('sealpack: @sealpack/pnpm is not installed yet; this install is checked by postinstall only');";
 
-/** NAME for `.sealpack/keys/NAME.asc` from a key file name: `release-bot.pub.asc` → `release-bot`. */
+/** NAME for `.sealpack/keys/NAME.asc` from a key file name: `release-bot.pub.asc`, `release-bot.gpg` → `release-bot`. */
 function keyNameOf(file: string): string {
   const name = basename(file)
     .replace(/\.(asc|gpg|pgp|key)$/i, '')
@@ -64,34 +62,46 @@ function keyNameOf(file: string): string {
   return name;
 }
 
-type Write = { path: string; data: string; done: string[] };
+type Write = { path: string; data: string | Uint8Array; done: string[] };
 
-/** Checks a key to pin as `.sealpack/keys/NAME.asc`: a private key is refused, never copied. Writes nothing. */
+/**
+ * Checks a key file to pin as `.sealpack/keys/NAME.asc` (armored) or `NAME.gpg` (binary, as
+ * `gpg --export` and sq write it), copied byte for byte: it is read as the keyring will read it,
+ * beside the keys already pinned (every certificate, appended revocations; secret key material
+ * and clashes with pinned keys are ESEAL_CONFIG). Writes nothing.
+ */
 async function planKey(root: string, file: string, context: Context): Promise<Write | undefined> {
-  const armored = await readKeyFile(file);
-  // readPublicKey refuses private key material (ESEAL_CONFIG) and anything unreadable.
-  const key = await readPublicKey(armored, file);
   const name = keyNameOf(file);
-  const target = join(root, '.sealpack', 'keys', `${name}.asc`);
+  const bytes = (await readRegularFile(file, { maxBytes: MAX_CONFIG_BYTES, code: 'ESEAL_CONFIG', what: '--key: a key file' }))!;
+  // As readBlocks tells them apart: binary OpenPGP starts with a packet tag (high bit set).
+  const binary = bytes.length > 0 && (bytes[0]! & 0x80) !== 0;
+  const data = binary || bytes.at(-1) === 0x0a ? bytes : Buffer.concat([bytes, Buffer.from('\n')]);
+  const keyring = join(root, '.sealpack', 'keys');
+  const target = join(keyring, `${name}${binary ? '.gpg' : '.asc'}`);
+  const shown = relative(context.cwd, target);
   if (existsSync(target)) {
-    const pinned = await readFile(target, 'utf8');
-    if (pinned.trim() === armored.trim()) {
-      context.err(`${relative(context.cwd, target)} already pins ${key.fingerprint}`);
+    if (Buffer.compare(await readFile(target), data) === 0) {
+      const pinned = (await readKeyring(keyring)).keys.filter((k) => k.file === target);
+      context.err(`${shown} already pins ${pinned.map((k) => k.key.fingerprint).join(', ')}`);
       return undefined;
     }
     throw new SealError(
       'ESEAL_CONFIG',
       `${target} already exists with another key: expected it absent or identical, found other contents; remove it first to replace it`,
-      { artifact: target, fingerprint: key.fingerprint },
+      { artifact: target },
     );
   }
-  const shown = relative(context.cwd, target);
+  const { keys, warnings } = await readKeyring(keyring, [{ name, file }]);
+  const pinned = keys.filter((k) => k.file === file).map((k) => k.key.fingerprint);
+  for (const warning of warnings) context.logger.warn(warning);
+  if (pinned.length === 0)
+    throw new SealError('ESEAL_CONFIG', `--key: ${file}: expected a public key sealpack can use, found none`, { artifact: file });
   return {
     path: target,
-    data: armored.endsWith('\n') ? armored : `${armored}\n`,
+    data,
     done: [
-      `pinned ${key.fingerprint} as ${shown}`,
-      `check this fingerprint with the key's owner out of band, then commit ${shown}`,
+      `pinned ${pinned.join(', ')} as ${shown}`,
+      `check ${pinned.length > 1 ? 'these fingerprints' : 'this fingerprint'} with the key's owner out of band, then commit ${shown}`,
     ],
   };
 }
