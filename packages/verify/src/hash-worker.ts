@@ -4,10 +4,17 @@
 // the signature checks.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
-import { readTarball, readTarballFile, type TarballContents } from '@sealpack/manifest';
+import {
+  isSealError,
+  MAX_MANIFEST_BYTES,
+  MAX_SIGNATURE_BYTES,
+  MAX_TARBALL_BYTES,
+  readRegularFileSync,
+  SealError,
+  type SealCode,
+} from '@sealpack/diagnostics';
+import { readTarball, sealPaths, type DetachedSeal, type TarballContents } from '@sealpack/manifest';
 import { bundledPrefixes, listPackageFiles, type EntryKind } from './files.js';
 
 export interface InspectRequest {
@@ -69,30 +76,48 @@ export function hashPath(path: string, maxBytes = Infinity): HashResult {
 export function inspect({ id, dir, paths, sizes }: InspectRequest): InspectResponse {
   try {
     const onDisk = listPackageFiles(dir, bundledPrefixes(paths));
-    const results = paths.map((path, i) => (onDisk.get(path) === 'file' ? hashPath(join(dir, path), sizes?.[i]) : null));
+    // The paths are the manifest's, checked relative and without `..` when it was parsed: a plain join.
+    const results = paths.map((path, i) => (onDisk.get(path) === 'file' ? hashPath(`${dir}/${path}`, sizes?.[i]) : null));
     return { id, entries: [...onDisk], results };
   } catch (error) {
     return { id, entries: [], results: [], error: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
 }
 
-/** One tarball read and parsed: its bytes, and its contents or why it does not parse. */
+/** One tarball read and parsed: its bytes, its contents or why it does not parse, and its detached seal. */
 export interface TarballRead {
   bytes: Buffer;
   contents?: TarballContents;
   malformed?: SealError;
+  seal: DetachedSeal;
 }
 
-/** Reads, inflates and hashes one tarball; throws (ESEAL_CONFIG) when it cannot be read at all. */
+// Synchronous reads: on a worker nothing else waits, and on the main thread (one tarball) a
+// read through the thread pool costs several hops per file for the same bytes.
+const readOptional = (path: string, maxBytes: number, what: string) =>
+  readRegularFileSync(path, { maxBytes, code: 'ESEAL_MALFORMED', what, optional: true });
+
+/**
+ * Reads, inflates and hashes one tarball and reads its detached seal (the files beside it that
+ * exist). Throws ESEAL_CONFIG when the tarball cannot be read at all (a FIFO, a folder, past
+ * `MAX_TARBALL_BYTES`), ESEAL_MALFORMED when a seal file is not a regular file within its bound.
+ */
 export async function readTarballContents(tarball: string): Promise<TarballRead> {
-  // A FIFO in its place would block forever, a folder fail with a bare EISDIR: ESEAL_CONFIG naming it.
-  const bytes = await readTarballFile(tarball);
+  const bytes = readRegularFileSync(tarball, { maxBytes: MAX_TARBALL_BYTES, code: 'ESEAL_CONFIG', what: 'a tarball' })!;
+  let parsed: Pick<TarballRead, 'contents' | 'malformed'>;
   try {
-    return { bytes, contents: await readTarball(bytes, tarball) };
+    parsed = { contents: await readTarball(bytes, tarball) };
   } catch (error) {
     if (!isSealError(error)) throw error;
-    return { bytes, malformed: error };
+    parsed = { malformed: error };
   }
+  const paths = sealPaths(tarball);
+  const seal: DetachedSeal = {
+    manifest: readOptional(paths.manifest, MAX_MANIFEST_BYTES, 'a manifest'),
+    manifestSignature: readOptional(paths.manifestSignature, MAX_SIGNATURE_BYTES, 'a signature'),
+    tarballSignature: readOptional(paths.signature, MAX_SIGNATURE_BYTES, 'a signature'),
+  };
+  return { bytes, ...parsed, seal };
 }
 
 export interface TarballRequest {
@@ -108,7 +133,7 @@ export interface PortableError {
 }
 export interface TarballResponse {
   id: number;
-  read?: { bytes: Uint8Array; contents?: TarballContents; malformed?: PortableError };
+  read?: { bytes: Uint8Array; contents?: TarballContents; malformed?: PortableError; seal: DetachedSeal };
   /** It could not be read (a SealError), or a bug (a message). */
   error?: PortableError | string;
 }
@@ -138,13 +163,18 @@ function detach(contents: TarballContents): TarballContents {
 
 async function readForMain({ id, tarball }: TarballRequest): Promise<TarballResponse> {
   try {
-    const { bytes, contents, malformed } = await readTarballContents(tarball);
+    const { bytes, contents, malformed, seal } = await readTarballContents(tarball);
     return {
       id,
       read: {
         bytes: bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : own(bytes),
         ...(contents ? { contents: detach(contents) } : {}),
         ...(malformed ? { malformed: portable(malformed) } : {}),
+        seal: {
+          manifest: seal.manifest && (own(seal.manifest) as Buffer),
+          manifestSignature: seal.manifestSignature && (own(seal.manifestSignature) as Buffer),
+          tarballSignature: seal.tarballSignature && (own(seal.tarballSignature) as Buffer),
+        },
       },
     };
   } catch (error) {
