@@ -128,6 +128,8 @@ if (coverageDir) {
       '**/*.types.ts',
       '--exclude',
       '**/*.d.ts',
+      '--exclude',
+      '**/*.generated.ts',
       // Filters apply to the sources the built files map back to, not to dist/.
       '--exclude-after-remap',
       '--all',

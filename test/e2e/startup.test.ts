@@ -17,6 +17,12 @@ const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'npm-registry-fetch', 'ya
 
 /** The HEAVY packages `sealpack ...args` loaded, through require (CommonJS) or import (ESM). */
 async function loads(args: string[], cwd: string): Promise<string[]> {
+  const urls = await loaded(args, cwd);
+  return HEAVY.filter((name) => urls.includes(`/node_modules/${name}/`));
+}
+
+/** Every module `sealpack ...args` resolved, one path or URL a line. */
+async function loaded(args: string[], cwd: string): Promise<string> {
   const dir = await tempDir('sealpack-loads-');
   const log = join(dir, 'loaded.txt');
   await writeFile(log, '');
@@ -40,8 +46,7 @@ async function loads(args: string[], cwd: string): Promise<string[]> {
     { cwd },
   );
   assert.is(result.status, 0, `sealpack ${args.join(' ')}: ${result.stderr}`);
-  const urls = await readFile(log, 'utf8');
-  return HEAVY.filter((name) => urls.includes(`/node_modules/${name}/`));
+  return readFile(log, 'utf8');
 }
 
 test('--version and --help load none of OpenPGP.js, Ajv, cosmiconfig, tar, npm-registry-fetch, the YAML parsers', async () => {
@@ -58,6 +63,23 @@ test('verify of one tarball without a config file loads OpenPGP.js and tar only'
   const tarball = await makeTarball(join(consumer, 'one-1.0.0.tgz'), packageFiles('one', '1.0.0'));
   await signTarball(tarball, { signer: await readSigningKey(key.privateKey) });
   assert.equal(await loads(['verify', tarball], consumer), ['openpgp', 'tar']);
+});
+
+test("verify with a config file and a revocation list compiles no schema: Ajv's runtime helpers at most, never its compiler", async () => {
+  const consumer = await tempDir('sealpack-consumer-');
+  const key = await generateKey({ name: 'release', email: 'release@example.com' });
+  await mkdir(join(consumer, '.sealpack', 'keys'), { recursive: true });
+  await writeFile(join(consumer, '.sealpack', 'keys', 'release.asc'), key.publicKey);
+  await writeFile(join(consumer, '.sealpack', 'revocations.json'), '[]\n');
+  await writeFile(join(consumer, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: 'one', keys: ['release'] }] }));
+  const tarball = await makeTarball(join(consumer, 'one-1.0.0.tgz'), packageFiles('one', '1.0.0'));
+  await signTarball(tarball, { signer: await readSigningKey(key.privateKey) });
+  const ajv = (await loaded(['verify', tarball], consumer)).split('\n').filter((line) => line.includes('/node_modules/ajv/'));
+  assert.equal(
+    ajv.filter((line) => !line.includes('/node_modules/ajv/dist/runtime/')),
+    [],
+    'Ajv itself was loaded',
+  );
 });
 
 test.run();

@@ -15,8 +15,7 @@ import picomatch from 'picomatch';
 import { extraFilesGlobProblem, packageGlobProblem } from './globs.js';
 import { listKeyFiles } from './keyring.js';
 import type { Alerts, Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
-import { policySchema } from './schema.js';
-import { datesToStrings, formatDate, formatPath, parseDate, validate } from './validate.js';
+import { datesToStrings, formatDate, formatPath, parseDate, policyProblems } from './validate.js';
 
 /** Where a config file is looked for in each folder, in this order (DESIGN.md, "Policy"). */
 export const SEARCH_PLACES: readonly string[] = [
@@ -235,8 +234,8 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
   const base = found ? dirname(found.filepath) : await findBase(options.cwd);
   const data = datesToStrings(found?.config ?? {});
 
-  // No config file: every default, nothing to validate (and Ajv stays unloaded).
-  const problems = found ? validate(policySchema, data) : [];
+  // No config file: every default, nothing to validate.
+  const problems = found ? await policyProblems(data) : [];
   const raw = (isObject(data) ? data : {}) as RawConfig;
   const keyring = resolve(base, typeof raw.keyring === 'string' && raw.keyring !== '' ? raw.keyring : DEFAULT_KEYRING);
   let pinned: string[] = [];

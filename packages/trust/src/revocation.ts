@@ -1,8 +1,7 @@
 import { isSealError, MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
 import type { PinnedKey } from './keyring.js';
 import type { RevocationReason } from './policy.types.js';
-import { revocationsSchema } from './schema.js';
-import { formatPath, parseDate, validate } from './validate.js';
+import { formatPath, parseDate, revocationsProblems } from './validate.js';
 
 export interface Revocation {
   /** Uppercase hex, 40 (v4) or 64 (v6) digits: a primary key or a subkey. */
@@ -53,7 +52,7 @@ export async function readRevocations(path: string): Promise<Revocation[]> {
   } catch (error) {
     return fail(path, [`(root): not valid JSON: ${(error as Error).message}`], error);
   }
-  const problems = validate(revocationsSchema, data);
+  const problems = await revocationsProblems(data);
   if (problems.length > 0) return fail(path, problems);
   const entries = data as { fingerprint: string; reason?: RevocationReason; date: string; comment?: string }[];
   const revocations: Revocation[] = [];

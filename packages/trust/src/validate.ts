@@ -1,19 +1,10 @@
-import { createRequire } from 'node:module';
-import type { Ajv as AjvInstance, ErrorObject, ValidateFunction } from 'ajv';
-import type * as AjvModule from 'ajv';
+import type { ErrorObject } from 'ajv';
 
-// One Ajv for the package, loaded on the first validation (synchronously: Ajv is CommonJS), so a
-// run without a config or revocation file does not load it. allErrors: a config is reported
-// whole, not one error per run. allowUnionTypes: `packages` is a string or an array. logger:
-// false: libraries never print. validateSchema: false: our schemas are fixed and checked against
-// the meta-schema by a test; doing it again at every start of the CLI cost about half of Ajv's
-// compile time.
-let ajv: AjvInstance | undefined;
-const loadAjv = (): AjvInstance => {
-  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
-  return new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, logger: false, validateSchema: false });
-};
-const compiled = new Map<object, ValidateFunction>();
+/** An Ajv validator: true when valid, else its `errors`. */
+interface Validator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
 
 /** `/trust/0/threshold` → `trust[0].threshold`; the document itself is `(root)`. */
 export function formatPath(segments: readonly (string | number)[]): string {
@@ -66,13 +57,22 @@ function describe(error: ErrorObject): string {
   }
 }
 
-/** Validates `data` against `schema`: every problem as a `path: message` line, in document order. */
-export function validate(schema: Record<string, unknown>, data: unknown): string[] {
-  let check = compiled.get(schema);
-  if (!check) {
-    check = (ajv ??= loadAjv()).compile(schema);
-    compiled.set(schema, check);
-  }
+// The validators are precompiled from schema.ts (validators.generated.ts, Ajv standalone): no
+// run loads Ajv's compiler or compiles a schema, and one without a config or revocation file
+// does not load them at all.
+const validators = () => import('./validators.generated.js');
+
+/** Every problem of a config file's contents as a `path: message` line, in document order. */
+export async function policyProblems(data: unknown): Promise<string[]> {
+  return problems((await validators()).validatePolicy as Validator, data);
+}
+
+/** Every problem of a revocation list's contents as a `path: message` line, in document order. */
+export async function revocationsProblems(data: unknown): Promise<string[]> {
+  return problems((await validators()).validateRevocations as Validator, data);
+}
+
+function problems(check: Validator, data: unknown): string[] {
   if (check(data)) return [];
   // A union type mismatch also reports the keywords of the other branch: keep one line per path and kind.
   return [...new Set((check.errors ?? []).map(describe))];
