@@ -242,15 +242,205 @@ function failureOf(
   return undefined;
 }
 
+/** What one seal is judged by: the rule covering the package, its threshold for the version, the time. */
+interface Judging extends Context {
+  /** `name@version`, for messages. */
+  label: string;
+  subject: Pick<Finding, 'artifact' | 'package' | 'version'>;
+  channel: ReturnType<typeof channelOf>;
+  threshold: number;
+  /** Where the threshold comes from: the rule, or `channels.<channel>.threshold`. */
+  thresholdSource: string;
+}
+
+/** A key whose signatures counted: its earliest one. */
+type Counted = SignerInfo & { index: number };
+
+/** A signature that failed a rule, and whose key made it. */
+interface Failed {
+  failure: Failure;
+  fingerprint: string;
+  keyName?: string;
+}
+
+/** What the per-signature rules leave: the keys that counted, and the signatures that did not. */
+interface Tally {
+  failures: Failed[];
+  /** Release signatures that counted, per primary fingerprint. */
+  signers: Map<string, Counted>;
+  /** Approvals that counted, per primary fingerprint. */
+  approvals: Map<string, Counted>;
+  /** Per key, the earliest signature that counts although its key has expired since. */
+  expired: Map<string, { check: SignatureCheck; expires: Date; keyName: string }>;
+}
+
+/** Step 1: the rule that covers `name` (coverage.ts) and its threshold for `version`. */
+function judgingFor(trust: Trust, name: string, version: string, artifact: string, at: Date): Judging {
+  const { rule, label: ruleLabel } = ruleFor(trust, name);
+  const { channel, threshold, source } = thresholdFor(trust, rule, ruleLabel, version);
+  return {
+    trust,
+    rule,
+    ruleLabel,
+    at,
+    label: `${name}@${version}`,
+    subject: { artifact, package: name, version },
+    channel,
+    threshold,
+    thresholdSource: source,
+  };
+}
+
+/** Step 2: every signature through SIGNATURE_RULES; a key counts once, by its earliest signature. */
+function tallySignatures(judging: Judging, checks: readonly SignatureCheck[]): Tally {
+  const byFingerprint = new Map(judging.trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
+  const tally: Tally = { failures: [], signers: new Map(), approvals: new Map(), expired: new Map() };
+  for (const check of checks) {
+    const fingerprint = (check.primaryFingerprint ?? check.issuerFingerprint ?? check.issuerKeyId).toUpperCase();
+    const pinned = check.primaryFingerprint === undefined ? undefined : byFingerprint.get(check.primaryFingerprint.toUpperCase());
+    const sig = `signature #${check.index + 1} by ${pinned ? `${pinned.name} (${fingerprint})` : `key ${fingerprint}`}`;
+    const failure = failureOf(judging, check, pinned, sig, fingerprint);
+    if (failure) {
+      tally.failures.push({ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) });
+      continue;
+    }
+    if (!pinned) continue;
+    const counted = check.approval ? tally.approvals : tally.signers;
+    const earlier = counted.get(fingerprint);
+    if (!earlier || check.created < earlier.created)
+      counted.set(fingerprint, { fingerprint, keyName: pinned.name, created: check.created, index: check.index });
+    // Made while the key was valid: it counts, with a warning that the key has expired since.
+    const expires = expiryOf(check, pinned);
+    const seen = tally.expired.get(fingerprint);
+    if (expires && expires.getTime() <= judging.at.getTime() && (!seen || check.index < seen.check.index)) {
+      tally.expired.set(fingerprint, { check, expires, keyName: pinned.name });
+    }
+  }
+  return tally;
+}
+
+/**
+ * Step 3, separation of duties: a key counts once. Its approval of a release it signed is no
+ * approval: the approval leaves `tally.approvals` and becomes a failure.
+ */
+function separateDuties(tally: Tally): void {
+  for (const [fingerprint, approval] of tally.approvals) {
+    if (!tally.signers.has(fingerprint)) continue;
+    tally.approvals.delete(fingerprint);
+    tally.failures.push({
+      failure: {
+        code: 'ESEAL_APPROVAL',
+        serious: false,
+        what: `signature #${approval.index + 1} by ${approval.keyName} (${fingerprint}) approves a release the same key signed`,
+        expected: 'an approver other than the signers',
+        found: `${approval.keyName} as signer and approver`,
+      },
+      fingerprint,
+      keyName: approval.keyName,
+    });
+  }
+}
+
+/** A warning per key whose counted signature was made before the key expired, which it has since. */
+function expiredKeyWarnings({ at, label, subject, ruleLabel }: Judging, tally: Tally): Finding[] {
+  return [...tally.expired].map(([fingerprint, { check, expires, keyName }]) => {
+    const expected = `a key valid at ${formatDate(at)}`;
+    const found = `expired on ${formatDate(expires)}`;
+    return {
+      code: 'ESEAL_KEY_EXPIRED',
+      severity: 'warning',
+      message: `${label}: signature #${check.index + 1} by ${keyName} (${fingerprint}) was made while the key was valid, but it has expired since: expected ${expected}, found ${found}`,
+      ...subject,
+      fingerprint,
+      keyName,
+      rule: ruleLabel,
+      expected,
+      found,
+    };
+  });
+}
+
+/**
+ * The failed signatures as findings. DECISION: once enough keys signed (and approved), other
+ * signatures' problems are warnings, except a bad signature and a hard revocation: a
+ * compromised key's signature next to a good one is a red flag.
+ */
+function failureFindings({ label, subject, ruleLabel }: Judging, failures: readonly Failed[], met: boolean): Finding[] {
+  return failures.map(({ failure, fingerprint, keyName }) => ({
+    code: failure.code,
+    severity: met && !failure.serious ? 'warning' : 'error',
+    message: `${label}: ${failure.what}: expected ${failure.expected}, found ${failure.found}`,
+    ...subject,
+    fingerprint,
+    ...(keyName === undefined ? {} : { keyName }),
+    rule: failure.rule ?? ruleLabel,
+    expected: failure.expected,
+    found: failure.found,
+  }));
+}
+
+/** ESEAL_THRESHOLD when fewer distinct keys signed than the (channel-raised) threshold. */
+function thresholdFinding(judging: Judging, tally: Tally): Finding | undefined {
+  const { label, subject, ruleLabel, channel, threshold, thresholdSource } = judging;
+  const { signers } = tally;
+  if (signers.size >= threshold) return undefined;
+  const names = [...signers.values()].map((s) => s.keyName);
+  return {
+    code: 'ESEAL_THRESHOLD',
+    severity: 'error',
+    message: `${label}: not enough valid signers (${channel} version, ${thresholdSource}): expected ${threshold} distinct key(s), found ${signers.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
+    ...subject,
+    rule: ruleLabel,
+    expected: String(threshold),
+    found: String(signers.size),
+  };
+}
+
+/** ESEAL_APPROVAL when fewer distinct approvers (none of them a signer) approved than the rule asks. */
+function approvalFinding({ label, subject, rule, ruleLabel }: Judging, tally: Tally): Finding | undefined {
+  const { approvals } = tally;
+  if (approvals.size >= rule.approvals) return undefined;
+  const names = [...approvals.values()].map((a) => a.keyName);
+  return {
+    code: 'ESEAL_APPROVAL',
+    severity: 'error',
+    message: `${label}: not enough approvals (${ruleLabel}): expected ${rule.approvals} distinct approval(s) by ${rule.approvers.join(', ') || '(no approvers)'}, none of them a signer, found ${approvals.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
+    ...subject,
+    rule: ruleLabel,
+    expected: String(rule.approvals),
+    found: String(approvals.size),
+  };
+}
+
+/**
+ * Last step: an exception in force for `name@version` (expired neither at `at` nor at `now`)
+ * turns the EXCUSABLE errors into warnings that name it; every other error stays.
+ */
+function excuseByException(
+  findings: readonly Finding[],
+  trust: Trust,
+  name: string,
+  version: string,
+  at: Date,
+  now: Date,
+): Finding[] {
+  const excusable = (f: Finding) => f.severity === 'error' && EXCUSABLE.has(f.code);
+  const exception = findings.some(excusable) ? exceptionFor(trust, name, version, at, now) : undefined;
+  if (!exception) return [...findings];
+  const note = ` (allowed by the exception for ${exception.package} until ${formatDate(exception.expires)}: ${exception.reason})`;
+  return findings.map((f) => (excusable(f) ? { ...f, severity: 'warning', message: f.message + note } : f));
+}
+
 /**
  * Judges the signature checks of one seal against the trust: per signature, unknown key, then
  * SIGNATURE_RULES in order (bad signature, weak algorithm, revoked key, expired key, outside the
- * signature's own lifetime, future date, key out of the rule's scope); then whether enough distinct keys signed (the rule's threshold, raised by
- * the version's channel, never lowered). When the threshold is met, problems with other
- * signatures are warnings, except a bad signature and a hard revocation. An exception in force
- * (expired neither at `at` nor at `now`) excuses too few signers, a key out of scope and an
- * expired key only. Pure: no I/O; `at` and `now` default to the current time; the same checks
- * in any order give the same judgement.
+ * signature's own lifetime, future date, key out of the rule's scope); then whether enough
+ * distinct keys signed (the rule's threshold, raised by the version's channel, never lowered)
+ * and approved. When the threshold is met, problems with other signatures are warnings, except
+ * a bad signature and a hard revocation. An exception in force (expired neither at `at` nor at
+ * `now`) excuses too few signers, a key out of scope and an expired key only. Pure: no I/O;
+ * `at` and `now` default to the current time; the same checks in any order give the same
+ * judgement.
  */
 export function judgeSignatures(input: {
   trust: Trust;
@@ -263,138 +453,30 @@ export function judgeSignatures(input: {
   /** The real current time, which alone ends exceptions (injectable for tests). */
   now?: Date;
 }): SignatureJudgement {
-  const { trust, name, version, artifact } = input;
+  const { trust, name, version } = input;
   const now = input.now ?? new Date();
   const at = input.at ?? now;
-  const label = `${name}@${version}`;
-  const { rule, label: ruleLabel } = ruleFor(trust, name);
-  const { channel, threshold, source } = thresholdFor(trust, rule, ruleLabel, version);
-  const byFingerprint = new Map(trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
-  const context: Context = { trust, rule, ruleLabel, at };
-  const subject = { artifact, package: name, version };
-
-  const findings: Finding[] = [];
-  const failures: { failure: Failure; fingerprint: string; keyName?: string }[] = [];
-  const signers = new Map<string, SignerInfo & { index: number }>();
-  const approvals = new Map<string, SignerInfo & { index: number }>();
-  // Per key, the earliest signature that counts although its key has expired since.
-  const expired = new Map<string, { check: SignatureCheck; expires: Date; keyName: string }>();
-
-  for (const check of input.checks) {
-    const fingerprint = (check.primaryFingerprint ?? check.issuerFingerprint ?? check.issuerKeyId).toUpperCase();
-    const pinned = check.primaryFingerprint === undefined ? undefined : byFingerprint.get(check.primaryFingerprint.toUpperCase());
-    const sig = `signature #${check.index + 1} by ${pinned ? `${pinned.name} (${fingerprint})` : `key ${fingerprint}`}`;
-    const failure = failureOf(context, check, pinned, sig, fingerprint);
-    if (failure) {
-      failures.push({ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) });
-      continue;
-    }
-    if (!pinned) continue;
-    const counted = check.approval ? approvals : signers;
-    const earlier = counted.get(fingerprint);
-    if (!earlier || check.created < earlier.created)
-      counted.set(fingerprint, { fingerprint, keyName: pinned.name, created: check.created, index: check.index });
-    // Made while the key was valid: it counts, with a warning that the key has expired since.
-    const expires = expiryOf(check, pinned);
-    const seen = expired.get(fingerprint);
-    if (expires && expires.getTime() <= at.getTime() && (!seen || check.index < seen.check.index)) {
-      expired.set(fingerprint, { check, expires, keyName: pinned.name });
-    }
-  }
-  for (const [fingerprint, { check, expires, keyName }] of expired) {
-    const expected = `a key valid at ${formatDate(at)}`;
-    const found = `expired on ${formatDate(expires)}`;
-    findings.push({
-      code: 'ESEAL_KEY_EXPIRED',
-      severity: 'warning',
-      message: `${label}: signature #${check.index + 1} by ${keyName} (${fingerprint}) was made while the key was valid, but it has expired since: expected ${expected}, found ${found}`,
-      ...subject,
-      fingerprint,
-      keyName,
-      rule: ruleLabel,
-      expected,
-      found,
-    });
-  }
-
-  // Separation of duties: a key counts once. Its approval of a release it signed is no approval.
-  for (const [fingerprint, approval] of approvals) {
-    if (!signers.has(fingerprint)) continue;
-    approvals.delete(fingerprint);
-    failures.push({
-      failure: {
-        code: 'ESEAL_APPROVAL',
-        serious: false,
-        what: `signature #${approval.index + 1} by ${approval.keyName} (${fingerprint}) approves a release the same key signed`,
-        expected: 'an approver other than the signers',
-        found: `${approval.keyName} as signer and approver`,
-      },
-      fingerprint,
-      keyName: approval.keyName,
-    });
-  }
-  const approved = approvals.size >= rule.approvals;
-  // DECISION: once enough keys signed (and approved), other signatures' problems are warnings,
-  // except a bad signature and a hard revocation: a compromised key's signature next to a good one is a red flag.
-  const signed = signers.size >= threshold;
-  const met = signed && approved;
-  for (const { failure, fingerprint, keyName } of failures) {
-    findings.push({
-      code: failure.code,
-      severity: met && !failure.serious ? 'warning' : 'error',
-      message: `${label}: ${failure.what}: expected ${failure.expected}, found ${failure.found}`,
-      ...subject,
-      fingerprint,
-      ...(keyName === undefined ? {} : { keyName }),
-      rule: failure.rule ?? ruleLabel,
-      expected: failure.expected,
-      found: failure.found,
-    });
-  }
-  if (!signed) {
-    const names = [...signers.values()].map((s) => s.keyName);
-    findings.push({
-      code: 'ESEAL_THRESHOLD',
-      severity: 'error',
-      message: `${label}: not enough valid signers (${channel} version, ${source}): expected ${threshold} distinct key(s), found ${signers.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
-      ...subject,
-      rule: ruleLabel,
-      expected: String(threshold),
-      found: String(signers.size),
-    });
-  }
-
-  if (!approved) {
-    const names = [...approvals.values()].map((a) => a.keyName);
-    findings.push({
-      code: 'ESEAL_APPROVAL',
-      severity: 'error',
-      message: `${label}: not enough approvals (${ruleLabel}): expected ${rule.approvals} distinct approval(s) by ${rule.approvers.join(', ') || '(no approvers)'}, none of them a signer, found ${approvals.size}${names.length > 0 ? ` (${names.join(', ')})` : ''}`,
-      ...subject,
-      rule: ruleLabel,
-      expected: String(rule.approvals),
-      found: String(approvals.size),
-    });
-  }
-
-  const excusable = findings.some((f) => f.severity === 'error' && EXCUSABLE.has(f.code));
-  const exception = excusable ? exceptionFor(trust, name, version, at, now) : undefined;
-  if (exception) {
-    const note = ` (allowed by the exception for ${exception.package} until ${formatDate(exception.expires)}: ${exception.reason})`;
-    for (const [i, finding] of findings.entries()) {
-      if (finding.severity === 'error' && EXCUSABLE.has(finding.code))
-        findings[i] = { ...finding, severity: 'warning', message: finding.message + note };
-    }
-  }
-  const passed = !findings.some((f) => f.severity === 'error');
+  const judging = judgingFor(trust, name, version, input.artifact, at);
+  const tally = tallySignatures(judging, input.checks);
+  separateDuties(tally);
+  const threshold = thresholdFinding(judging, tally);
+  const approval = approvalFinding(judging, tally);
+  const met = threshold === undefined && approval === undefined;
+  const judged = [
+    ...expiredKeyWarnings(judging, tally),
+    ...failureFindings(judging, tally.failures, met),
+    ...(threshold ? [threshold] : []),
+    ...(approval ? [approval] : []),
+  ];
+  const findings = excuseByException(judged, trust, name, version, at, now).sort(compareFindings);
   const byName = (a: SignerInfo, b: SignerInfo) => byCodeUnit(a.keyName, b.keyName);
   const info = ({ fingerprint, keyName, created }: SignerInfo): SignerInfo => ({ fingerprint, keyName, created });
   return {
-    passed,
-    findings: findings.sort(compareFindings),
-    signers: [...signers.values()].map(info).sort(byName),
-    approvers: [...approvals.values()].map(info).sort(byName),
-    threshold,
-    rule: ruleLabel,
+    passed: !findings.some((f) => f.severity === 'error'),
+    findings,
+    signers: [...tally.signers.values()].map(info).sort(byName),
+    approvers: [...tally.approvals.values()].map(info).sort(byName),
+    threshold: judging.threshold,
+    rule: judging.ruleLabel,
   };
 }
