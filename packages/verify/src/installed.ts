@@ -10,19 +10,28 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type Manifest } from '@sealpack/manifest';
-import { coveringRequirement, installAllowance, type InstallAllowance, type SealRequirement, type Trust } from '@sealpack/trust';
+import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type ManifestFile } from '@sealpack/manifest';
+import {
+  coveringRequirement,
+  installAllowance,
+  type CoveringRequirement,
+  type InstallAllowance,
+  type SealRequirement,
+  type Trust,
+} from '@sealpack/trust';
 import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
 import { downgradeFinding } from './downgrade.js';
+import { fileFindings, INSTALLED_FILES, type FileDiff } from './file-findings.js';
 import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
-import { createHasher, type InspectResponse } from './hasher.js';
+import { createHasher, type Hasher, type InspectResponse } from './hasher.js';
 import { checkLockedVersion, readLockViews } from './lock-identity.js';
 import { forEachLimit } from './limit.js';
-import { checkSeal } from './seal.js';
-import { unsignedFinding, unsignedSummary } from './unsigned.js';
-import { judgeSubject, makeVerdict } from './verdict.js';
+import { throttledProgress } from './progress.js';
+import { checkSeal, type SealCheck } from './seal.js';
+import { unsignedFinding } from './unsigned.js';
+import { judgeSubject, unsealedOutcome, verdictOf, type Outcome } from './verdict.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
 
 export interface VerifyInstalledOptions {
@@ -64,56 +73,330 @@ const NESTED_BIN = /(^|\/)node_modules\/\.bin\/[^/]+$/;
 /** The embedded seal's own files: they cannot list themselves, and are checked by the signature. */
 const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
 
+/** What one verifyInstalled run judges every entry of the tree with. */
+interface InstalledRun {
+  trust: Trust;
+  at: Date | undefined;
+  hasher: Hasher;
+  /** The tree's real path: command links are judged against it. */
+  root: string;
+  /** Declared workspace packages: the consumer's source, not judged; a link anywhere else is. */
+  workspaces: ReadonlySet<string>;
+  lockViews: ReturnType<typeof readLockViews>;
+  /** Registry seals verify-lockfile cached: the seal an installed copy should still carry. */
+  knownSeals: RegistrySealLookup;
+  /** Where approvals come from, when a rule asks for any (the embedded seal cannot carry one). */
+  approvalsFrom: RegistrySealLookup | undefined;
+  /** True when a sealed ancestor package, whose seal verifies, lists this path (a bundled dependency). */
+  isBundledInSealed: (path: string) => Promise<boolean>;
+}
+
+/** An installed package whose package.json names it: what a seal can be checked for. */
+type NamedPackage = InstalledPackage & { name: string; version: string };
+
 /**
- * Compares an installed package's files on disk with its manifest, from what a worker found
- * (`inspection`: the folder's entries and the digests of the paths the manifest lists): every
- * listed file must match unless the package's install scripts may change it, and every file
- * the manifest does not list is an extra unless they may add it (policy `installScripts`).
+ * Verifies an installed tree (npm, pnpm, yarn node-modules layouts) against the seals embedded
+ * in its packages: signatures against the pinned trust, identity against each package.json,
+ * every file's digest, missing and extra files. Packages without a seal: `ESEAL_UNSIGNED` when
+ * a trust rule covers them, else the `unsigned` policy (warn: one summary warning).
  */
-function compareInstalledFiles(
-  manifest: Manifest,
+export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
+  const run = await startRun(dir, options);
+  // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
+  if (!existsSync(join(dir, 'node_modules'))) {
+    throw new SealError('ESEAL_CONFIG', `${dir}: nothing installed: expected ${join(dir, 'node_modules')}, found none`, {
+      artifact: dir,
+    });
+  }
+  const progress = throttledProgress(options.logger ?? silentLogger);
+  const outcomes: Outcome[] = [];
+  let seen = 0;
+  // Packages in flight are bounded: each holds its manifest and file list, nothing more.
+  try {
+    await forEachLimit(
+      findInstalledPackages(dir, run.workspaces),
+      options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY,
+      async (pkg) => {
+        outcomes.push(await verifyEntry(run, pkg).catch((error: unknown) => unreadableEntry(pkg, error)));
+        seen++;
+        progress(() => `sealpack: verified ${seen} installed packages`);
+      },
+    );
+  } finally {
+    await run.hasher.close();
+  }
+  return verdictOf(run.trust, outcomes, 'installed');
+}
+
+async function startRun(dir: string, options: VerifyInstalledOptions): Promise<InstalledRun> {
+  const { trust, at } = options;
+  const approvalsNeeded = trust.policy.trust.some((rule) => rule.approvals > 0);
+  // Registry seals verify-lockfile cached: approvals, and the seal an installed copy should still carry.
+  const knownSeals = options.registrySeals ?? cachedRegistrySeals(dir);
+  const root = existsSync(dir) ? realpathSync.native(dir) : dir;
+  return {
+    trust,
+    at,
+    hasher: createHasher(options.workers),
+    root,
+    workspaces: await workspaceFolders(root),
+    lockViews: readLockViews(root),
+    knownSeals,
+    approvalsFrom: approvalsNeeded ? knownSeals : undefined,
+    isBundledInSealed: bundledInSealedCheck(trust, at),
+  };
+}
+
+/**
+ * One package that cannot be read (a FIFO or a folder where its seal should be) is that
+ * package's finding, naming the path; the rest of the tree is still verified.
+ */
+function unreadableEntry(pkg: InstalledPackage, error: unknown): Outcome {
+  if (!isSealError(error)) throw error;
+  const subject: Subject = { artifact: pkg.dir, package: pkg.name ?? nameFromPath(pkg.via) ?? pkg.via, version: pkg.version };
+  return judgeSubject(subject, [{ ...subject, ...error.toFinding() }], []);
+}
+
+/** One entry of the tree, by kind: a command link, a loose file, or a package folder. */
+async function verifyEntry(run: InstalledRun, pkg: InstalledPackage): Promise<Outcome> {
+  if (pkg.bin) return judgeCommandLink(run, pkg);
+  if (pkg.loose) return judgeLooseFile(run, pkg);
+  return verifyPackage(run, pkg);
+}
+
+/** What `npx NAME` and package scripts run: a link or shim into an installed package. */
+function judgeCommandLink(run: InstalledRun, pkg: InstalledPackage): Outcome {
+  const problem = checkBinEntry(pkg.dir, run.root, run.workspaces);
+  if (!problem) return undefined;
+  const subject: Subject = { artifact: pkg.dir, package: pkg.via, version: undefined };
+  const finding: Finding = {
+    code: 'ESEAL_EXTRA_FILE',
+    severity: 'error',
+    message: `${pkg.via}: a command no package's seal covers: expected a link or a command shim into an installed package, found one that ${problem}`,
+    ...subject,
+    file: pkg.via,
+  };
+  return judgeSubject(subject, [finding], []);
+}
+
+/**
+ * Node resolves `require('a')` to `node_modules/a.js` before the folder `a`: loose code there
+ * shadows a package, sealed or not. Tool files (`.package-lock.json`…) start with a dot.
+ */
+async function judgeLooseFile(run: InstalledRun, pkg: InstalledPackage): Promise<Outcome> {
+  if (await run.isBundledInSealed(pkg.dir)) return undefined;
+  const subject: Subject = { artifact: pkg.dir, package: nameFromPath(pkg.via) ?? pkg.via, version: undefined };
+  const finding: Finding = {
+    code: 'ESEAL_EXTRA_FILE',
+    severity: 'error',
+    message: `${pkg.via}: a file loose in node_modules, no package's and in no manifest: expected only package folders, found a file that require() can load`,
+    ...subject,
+    file: pkg.via,
+  };
+  return judgeSubject(subject, [finding], []);
+}
+
+/**
+ * One package folder, through the pipeline: its names and the rule covering them → identity
+ * (aliases, the lockfile's version) → its embedded seal, or policy for a package without one →
+ * its files on disk against the sealed manifest → its result.
+ */
+async function verifyPackage(run: InstalledRun, pkg: InstalledPackage): Promise<Outcome> {
+  const coverage = coverageOf(run, pkg);
+  const subject: Subject = { artifact: pkg.dir, package: coverage.name, version: pkg.version };
+  const identity = identityFindings(run, pkg, coverage);
+  if (pkg.unreadable) {
+    const finding: Finding = {
+      code: 'ESEAL_MALFORMED',
+      severity: 'error',
+      message: pkg.unreadable,
+      ...subject,
+      file: 'package.json',
+    };
+    return judgeSubject({ ...subject, artifact: pkg.linkOnly ? pkg.via : pkg.dir }, [...identity, finding], []);
+  }
+  const manifest = readEmbeddedManifest(pkg.dir);
+  if (pkg.linkOnly) return judgeLink(pkg, subject, coverage, identity, manifest !== undefined);
+  if (!manifest) return judgeUnsealed(run, pkg, subject, coverage, identity);
+  if (!pkg.name || !pkg.version) {
+    const finding: Finding = {
+      code: 'ESEAL_MALFORMED',
+      severity: 'error',
+      message: `${pkg.via}: expected a package.json with a name and a version, found ${pkg.name ? 'no version' : 'no name'}`,
+      ...subject,
+      file: 'package.json',
+    };
+    return judgeSubject(subject, [finding], []);
+  }
+  const named = pkg as NamedPackage;
+  const seal = await checkEmbeddedSeal(run, named, manifest);
+  const files = await compareWithDisk(run, named, seal, subject);
+  return judgeSubject(subject, [...identity, ...seal.findings, ...files], seal.signers);
+}
+
+/**
+ * Every name the package answers to is judged (trust's coveringRequirement): the one `require`
+ * resolves (its path, and its real folder's in a store layout) and the one its package.json
+ * claims. Judging only the claim let an unsealed package posing as `left-pad` sit at
+ * `node_modules/@acme/widget`. A folder without package.json is judged under its path's name:
+ * Node loads its index.js.
+ */
+function coverageOf(run: InstalledRun, pkg: InstalledPackage): CoveringRequirement {
+  const pathNames = [...new Set([nameFromPath(pkg.via), nameFromPath(pkg.dir)])].filter((n): n is string => !!n);
+  const names = { name: pkg.name ?? pathNames[0] ?? pkg.via, aliases: pathNames };
+  return coveringRequirement(run.trust, names, pkg.version ?? '0.0.0', run.at);
+}
+
+/**
+ * npm, pnpm and yarn install a package under its own name; only an `npm:` alias installs it
+ * under another. A name policy covers must hold that very package: an alias of a covered name
+ * is refused (aliasing under an uncovered name, `x` → `npm:@acme/widget@1`, is fine, and the
+ * package is judged under its own name). And the version installed must be the one the
+ * lockfile pins, sealed or not (a link's folder is checked once).
+ */
+function identityFindings(run: InstalledRun, pkg: InstalledPackage, coverage: CoveringRequirement): Finding[] {
+  const findings: Finding[] = (pkg.name ? coverage.coveredAliases : []).map((pathName) => ({
+    code: 'ESEAL_IDENTITY',
+    severity: 'error',
+    message: `${pathName}@${pkg.version}: ${pkg.via} is installed under a name policy covers, but holds another package: expected ${pathName}, found ${pkg.name} in its package.json`,
+    artifact: pkg.dir,
+    package: pathName,
+    version: pkg.version,
+    file: 'package.json',
+    expected: pathName,
+    found: pkg.name,
+  }));
+  const locked = pkg.linkOnly ? undefined : checkLockedVersion(pkg, run.lockViews);
+  return locked ? [...findings, locked] : findings;
+}
+
+/** Another link to a folder already verified: only the new name is news. */
+function judgeLink(
+  pkg: InstalledPackage,
+  subject: Subject,
+  coverage: CoveringRequirement,
+  identity: Finding[],
+  sealed: boolean,
+): Outcome {
+  const unsigned =
+    !sealed && coverage.requirement.required
+      ? unsignedFinding(coverage, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`)
+      : undefined;
+  const findings = unsigned ? [...identity, unsigned] : identity;
+  return findings.length > 0 ? judgeSubject({ ...subject, artifact: pkg.via }, findings, []) : undefined;
+}
+
+/**
+ * A package without an embedded seal: nothing when a sealed ancestor's seal lists it (bundled);
+ * else what policy makes of it unsealed, and ESEAL_DOWNGRADE when its registry seal is known.
+ */
+async function judgeUnsealed(
+  run: InstalledRun,
+  pkg: InstalledPackage,
+  subject: Subject,
+  coverage: CoveringRequirement,
+  identity: Finding[],
+): Promise<Outcome> {
+  if (await run.isBundledInSealed(pkg.dir)) return undefined;
+  const { name } = coverage;
+  const why = pkg.name
+    ? `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`
+    : `${pkg.via} has no package.json and no seal`;
+  const unsigned = unsignedFinding(coverage, subject, why);
+  const stripped =
+    pkg.name && pkg.version
+      ? await strippedSeal(run, { artifact: pkg.dir, package: name, version: pkg.version }, pkg.name, coverage.requirement)
+      : undefined;
+  const findings = [...identity, ...(unsigned ? [unsigned] : []), ...(stripped ? [stripped] : [])];
+  return unsealedOutcome(subject, findings, pkg.version ? `${name}@${pkg.version}` : name);
+}
+
+/** ESEAL_DOWNGRADE when the registry seal of `name@version`, by a pinned key, is known but the installed copy has none. */
+async function strippedSeal(
+  run: InstalledRun,
+  subject: { artifact: string; package: string; version: string },
+  name: string,
+  requirement: SealRequirement,
+): Promise<Finding | undefined> {
+  const known = await run.knownSeals(name, subject.version);
+  if (!known) return undefined;
+  const checked = await checkSeal({ ...known, trust: run.trust, expected: { name, version: subject.version }, at: run.at });
+  const signer = checked.signers[0];
+  return signer && downgradeFinding(subject, { version: subject.version, signer }, 'stripped', requirement);
+}
+
+/** The seal check: the embedded manifest and signature, for the package its package.json names. */
+async function checkEmbeddedSeal(run: InstalledRun, pkg: NamedPackage, manifest: Buffer): Promise<SealCheck> {
+  return checkSeal({
+    trust: run.trust,
+    manifest,
+    signature: readEmbeddedSignature(pkg.dir)?.toString('utf8'),
+    artifact: join(pkg.dir, EMBEDDED_MANIFEST_PATH),
+    expected: { name: pkg.name, version: pkg.version },
+    at: run.at,
+    approvalsFrom: await run.approvalsFrom?.(pkg.name, pkg.version),
+  });
+}
+
+/**
+ * The files on disk against the manifest the seal check parsed: the shared file-comparison
+ * findings, within what the package's install scripts may add or change.
+ */
+async function compareWithDisk(run: InstalledRun, pkg: NamedPackage, seal: SealCheck, subject: Subject): Promise<Finding[]> {
+  const { manifest } = seal;
+  if (!manifest) return [];
+  const listed = manifest.files;
+  if (!listed) {
+    // A registry-style manifest (tarball digest only) says nothing about files on disk.
+    return [
+      {
+        code: 'ESEAL_MALFORMED',
+        severity: 'error',
+        message: `${pkg.name}@${pkg.version}: the embedded manifest lists no files: expected "files", found only a tarball digest`,
+        ...subject,
+        file: EMBEDDED_MANIFEST_PATH,
+      },
+    ];
+  }
+  // Hashed on a worker: with many packages in flight, one package's files are hashed
+  // while the main thread checks the next one's signature.
+  const paths = listed.map((f) => f.path);
+  const found = await run.hasher.inspect(
+    pkg.dir,
+    paths,
+    listed.map((f) => f.size),
+  );
+  if (found.error)
+    throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
+      artifact: pkg.dir,
+      package: pkg.name,
+      version: pkg.version,
+    });
+  return fileFindings(diffInstalledFiles(listed, found, paths, installAllowance(run.trust, pkg.name)), subject, INSTALLED_FILES);
+}
+
+/**
+ * What differs between an installed package's files on disk and its manifest, from what a
+ * worker found (`inspection`: the folder's entries and the digests of the paths the manifest
+ * lists): every listed file must match unless the package's install scripts may change it, and
+ * every file the manifest does not list is an extra unless they may add it (policy `installScripts`).
+ */
+function diffInstalledFiles(
+  listed: readonly ManifestFile[],
   inspection: InspectResponse,
   paths: readonly string[],
-  subject: Subject,
   allowance: InstallAllowance,
-): Finding[] {
-  const label = `${subject.package}@${subject.version}`;
-  const listed = manifest.files ?? [];
+): FileDiff {
   const bundled = bundledPrefixes(listed.map((f) => f.path));
   const onDisk = new Map(inspection.entries);
   const digests = new Map(paths.map((path, i) => [path, inspection.results[i] ?? null]));
-  const findings: Finding[] = [];
-  const hashed = listed.map((want) => {
-    const kind = onDisk.get(want.path);
-    // A link where the manifest lists a file is a finding, never followed.
-    if (kind === 'other') return { want, found: { integrity: 'not a regular file', size: -1 } };
-    const result = digests.get(want.path);
-    // Removed while we looked: as missing as can be.
-    if (!result || ('error' in result && result.error === 'ENOENT')) return { want, found: undefined };
-    if ('error' in result) return { want, found: { integrity: `unreadable (${result.error})`, size: -1 } };
-    return { want, found: result };
-  });
-  for (const { want, found } of hashed) {
-    if (!found) {
-      findings.push({
-        code: 'ESEAL_MISSING_FILE',
-        severity: 'error',
-        message: `${label}: ${want.path} is in the manifest but not installed`,
-        ...subject,
-        file: want.path,
-        expected: want.integrity,
-      });
-    } else if ((found.integrity !== want.integrity || found.size !== want.size) && !allowance.changes(want.path)) {
-      findings.push({
-        code: 'ESEAL_INTEGRITY',
-        severity: 'error',
-        message: `${label}: ${want.path} differs from the manifest: expected ${want.integrity} (${want.size} bytes), found ${found.integrity} (${found.size} bytes)`,
-        ...subject,
-        file: want.path,
-        rule: 'installScripts',
-        expected: want.integrity,
-        found: found.integrity,
-      });
+  const diff: FileDiff = { changed: [], missing: [], extra: [] };
+  for (const want of listed) {
+    const found = foundOnDisk(want.path, onDisk, digests);
+    if (!found) diff.missing.push({ path: want.path, integrity: want.integrity });
+    else if ((found.integrity !== want.integrity || found.size !== want.size) && !allowance.changes(want.path)) {
+      const expected = { integrity: want.integrity, size: want.size };
+      diff.changed.push({ path: want.path, expected, found: { integrity: found.integrity, size: found.size } });
     }
   }
   const listedPaths = new Set(listed.map((f) => f.path));
@@ -126,59 +409,38 @@ function compareInstalledFiles(
     // walk, as every `.bin` entry is (`checkBinEntry`).
     if (path.startsWith('node_modules/') && (!isInBundle(path, bundled) || NESTED_BIN.test(path))) continue;
     if (allowance.adds(path)) continue;
-    findings.push({
-      code: 'ESEAL_EXTRA_FILE',
-      severity: 'error',
-      message: `${label}: ${path} is installed but not in the manifest`,
-      ...subject,
-      file: path,
-      rule: 'installScripts',
-    });
+    diff.extra.push(path);
   }
-  return findings;
+  return diff;
+}
+
+/** What the worker found at a listed path: its digest and size, a stand-in for what is not a readable file, or undefined when missing. */
+function foundOnDisk(
+  path: string,
+  onDisk: ReadonlyMap<string, string>,
+  digests: ReadonlyMap<string, InspectResponse['results'][number] | null>,
+): { integrity: string; size: number } | undefined {
+  // A link where the manifest lists a file is a finding, never followed.
+  if (onDisk.get(path) === 'other') return { integrity: 'not a regular file', size: -1 };
+  const result = digests.get(path);
+  // Removed while we looked: as missing as can be.
+  if (!result || ('error' in result && result.error === 'ENOENT')) return undefined;
+  if ('error' in result) return { integrity: `unreadable (${result.error})`, size: -1 };
+  return result;
 }
 
 /**
- * Verifies an installed tree (npm, pnpm, yarn node-modules layouts) against the seals embedded
- * in its packages: signatures against the pinned trust, identity against each package.json,
- * every file's digest, missing and extra files. Packages without a seal: `ESEAL_UNSIGNED` when
- * a trust rule covers them, else the `unsigned` policy (warn: one summary warning).
+ * The check for bundled dependencies and loose files: true when a sealed ancestor package,
+ * whose seal verifies, lists this file or files under this folder (its bytes are in the
+ * ancestor's tarball and are checked against the ancestor's seal). A folder's listing counts
+ * only when its seal verifies against the pinned trust: an unsigned (or badly signed)
+ * `.sealpack/manifest.json` at the project root, or in any folder, must excuse nothing. One
+ * check per folder, however many files ask.
  */
-export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
-  const { trust, at } = options;
-  const logger = options.logger ?? silentLogger;
-  const concurrency = options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY;
-  const hasher = createHasher(options.workers);
-  const approvalsNeeded = trust.policy.trust.some((rule) => rule.approvals > 0);
-  // Registry seals verify-lockfile cached: approvals, and the seal an installed copy should still carry.
-  const knownSeals = options.registrySeals ?? cachedRegistrySeals(dir);
-  const registrySeals = approvalsNeeded ? knownSeals : undefined;
-  /** ESEAL_DOWNGRADE when the registry seal of `name@version`, by a pinned key, is known but the installed copy has none. */
-  const strippedSeal = async (
-    subject: { artifact: string; package: string; version: string },
-    name: string,
-    requirement: SealRequirement,
-  ): Promise<Finding | undefined> => {
-    const known = await knownSeals(name, subject.version);
-    if (!known) return undefined;
-    const checked = await checkSeal({ ...known, trust, expected: { name, version: subject.version }, at });
-    const signer = checked.signers[0];
-    return signer && downgradeFinding(subject, { version: subject.version, signer }, 'stripped', requirement);
-  };
-  const subjects: SubjectResult[] = [];
-  const unsignedAllowed: string[] = [];
-  let seen = 0;
-  // A declared workspace package is the consumer's source; a link anywhere else is judged.
-  const rootReal = existsSync(dir) ? realpathSync.native(dir) : dir;
-  const workspaces = await workspaceFolders(rootReal);
-  const lockViews = readLockViews(rootReal);
-
-  // The files a folder's seal lists, only when that seal verifies against the pinned trust:
-  // an unsigned (or badly signed) `.sealpack/manifest.json` at the project root, or in any
-  // folder, must excuse nothing. One check per folder, however many files ask.
-  const verifiedListings = new Map<string, Promise<readonly string[]>>();
+function bundledInSealedCheck(trust: Trust, at: Date | undefined): (path: string) => Promise<boolean> {
+  const listings = new Map<string, Promise<readonly string[]>>();
   const verifiedListing = (folder: string): Promise<readonly string[]> => {
-    let listing = verifiedListings.get(folder);
+    let listing = listings.get(folder);
     if (!listing) {
       listing = (async () => {
         try {
@@ -194,16 +456,11 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
           throw error;
         }
       })();
-      verifiedListings.set(folder, listing);
+      listings.set(folder, listing);
     }
     return listing;
   };
-  /**
-   * True when a sealed ancestor package, whose seal verifies, lists this file or files under this
-   * folder: a bundled dependency, whose bytes are in the ancestor's tarball and are checked
-   * against the ancestor's seal.
-   */
-  const isBundledInSealed = async (path: string): Promise<boolean> => {
+  return async (path) => {
     const marker = `${sep}node_modules${sep}`;
     for (let current = path; current.lastIndexOf(marker) > 0;) {
       const ancestor = current.slice(0, current.lastIndexOf(marker));
@@ -214,194 +471,4 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
     }
     return false;
   };
-
-  const verifyOne = async (pkg: InstalledPackage): Promise<void> => {
-    if (pkg.bin) {
-      // What `npx NAME` and package scripts run: a link or shim into an installed package.
-      const problem = checkBinEntry(pkg.dir, rootReal, workspaces);
-      if (!problem) return;
-      const subject: Subject = { artifact: pkg.dir, package: pkg.via, version: undefined };
-      const finding: Finding = {
-        code: 'ESEAL_EXTRA_FILE',
-        severity: 'error',
-        message: `${pkg.via}: a command no package's seal covers: expected a link or a command shim into an installed package, found one that ${problem}`,
-        ...subject,
-        file: pkg.via,
-      };
-      subjects.push(judgeSubject(subject, [finding], []));
-      return;
-    }
-    if (pkg.loose) {
-      // Node resolves `require('a')` to `node_modules/a.js` before the folder `a`: loose code
-      // there shadows a package, sealed or not. Tool files (`.package-lock.json`…) start with a dot.
-      if (await isBundledInSealed(pkg.dir)) return;
-      const subject: Subject = { artifact: pkg.dir, package: nameFromPath(pkg.via) ?? pkg.via, version: undefined };
-      const finding: Finding = {
-        code: 'ESEAL_EXTRA_FILE',
-        severity: 'error',
-        message: `${pkg.via}: a file loose in node_modules, no package's and in no manifest: expected only package folders, found a file that require() can load`,
-        ...subject,
-        file: pkg.via,
-      };
-      subjects.push(judgeSubject(subject, [finding], []));
-      return;
-    }
-    // Every name the package answers to is judged: the one `require` resolves (its path, and
-    // its real folder's in a store layout) and the one its package.json claims. Judging only
-    // the claim let an unsealed package posing as `left-pad` sit at `node_modules/@acme/widget`.
-    const pathNames = [...new Set([nameFromPath(pkg.via), nameFromPath(pkg.dir)])].filter((n): n is string => !!n);
-    // A folder without package.json is judged under its path's name: Node loads its index.js.
-    const coverage = coveringRequirement(
-      trust,
-      { name: pkg.name ?? pathNames[0] ?? pkg.via, aliases: pathNames },
-      pkg.version ?? '0.0.0',
-      at,
-    );
-    const { name } = coverage;
-    const subject: Subject = { artifact: pkg.dir, package: name, version: pkg.version };
-    // npm, pnpm and yarn install a package under its own name; only an `npm:` alias installs it
-    // under another. A name policy covers must hold that very package: an alias of a covered
-    // name is refused (aliasing under an uncovered name, `x` → `npm:@acme/widget@1`, is fine,
-    // and the package is judged under its own name).
-    const identity: Finding[] = [];
-    for (const pathName of pkg.name ? coverage.coveredAliases : []) {
-      identity.push({
-        code: 'ESEAL_IDENTITY',
-        severity: 'error',
-        message: `${pathName}@${pkg.version}: ${pkg.via} is installed under a name policy covers, but holds another package: expected ${pathName}, found ${pkg.name} in its package.json`,
-        artifact: pkg.dir,
-        package: pathName,
-        version: pkg.version,
-        file: 'package.json',
-        expected: pathName,
-        found: pkg.name,
-      });
-    }
-    // The version installed must be the one the lockfile pins, sealed or not (a link's folder is checked once).
-    const locked = pkg.linkOnly ? undefined : checkLockedVersion(pkg, lockViews);
-    if (locked) identity.push(locked);
-    if (pkg.unreadable) {
-      const finding: Finding = {
-        code: 'ESEAL_MALFORMED',
-        severity: 'error',
-        message: pkg.unreadable,
-        ...subject,
-        file: 'package.json',
-      };
-      subjects.push(judgeSubject({ ...subject, artifact: pkg.linkOnly ? pkg.via : pkg.dir }, [...identity, finding], []));
-      return;
-    }
-    const manifestBytes = readEmbeddedManifest(pkg.dir);
-    if (pkg.linkOnly) {
-      // Another link to a folder already verified: only the new name is news.
-      const unsigned =
-        !manifestBytes && coverage.requirement.required
-          ? unsignedFinding(coverage, subject, `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}`)
-          : undefined;
-      const findings = unsigned ? [...identity, unsigned] : identity;
-      if (findings.length > 0) subjects.push(judgeSubject({ ...subject, artifact: pkg.via }, findings, []));
-      return;
-    }
-    if (!manifestBytes) {
-      if (await isBundledInSealed(pkg.dir)) return;
-      const why = pkg.name
-        ? `${pkg.via} has no ${EMBEDDED_MANIFEST_PATH}${pkg.name !== name ? ` (its package.json says ${pkg.name})` : ''}`
-        : `${pkg.via} has no package.json and no seal`;
-      const finding = unsignedFinding(coverage, subject, why);
-      const stripped =
-        pkg.name && pkg.version
-          ? await strippedSeal({ artifact: pkg.dir, package: name, version: pkg.version }, pkg.name, coverage.requirement)
-          : undefined;
-      const findings = [...identity, ...(finding ? [finding] : []), ...(stripped ? [stripped] : [])];
-      if (findings.length > 0) subjects.push(judgeSubject(subject, findings, []));
-      else unsignedAllowed.push(pkg.version ? `${name}@${pkg.version}` : name);
-      return;
-    }
-    if (!pkg.name || !pkg.version) {
-      const finding: Finding = {
-        code: 'ESEAL_MALFORMED',
-        severity: 'error',
-        message: `${pkg.via}: expected a package.json with a name and a version, found ${pkg.name ? 'no version' : 'no name'}`,
-        ...subject,
-        file: 'package.json',
-      };
-      subjects.push(judgeSubject(subject, [finding], []));
-      return;
-    }
-    const signature = readEmbeddedSignature(pkg.dir)?.toString('utf8');
-    const seal = await checkSeal({
-      trust,
-      manifest: manifestBytes,
-      signature,
-      artifact: join(pkg.dir, EMBEDDED_MANIFEST_PATH),
-      expected: { name: pkg.name, version: pkg.version },
-      at,
-      approvalsFrom: await registrySeals?.(pkg.name, pkg.version),
-    });
-    const findings = [...identity, ...seal.findings];
-    const listed = seal.manifest?.files;
-    if (seal.manifest && !listed) {
-      // A registry-style manifest (tarball digest only) says nothing about files on disk.
-      findings.push({
-        code: 'ESEAL_MALFORMED',
-        severity: 'error',
-        message: `${pkg.name}@${pkg.version}: the embedded manifest lists no files: expected "files", found only a tarball digest`,
-        ...subject,
-        file: EMBEDDED_MANIFEST_PATH,
-      });
-    } else if (seal.manifest && listed) {
-      // Hashed on a worker: with many packages in flight, one package's files are hashed
-      // while the main thread checks the next one's signature.
-      const paths = listed.map((f) => f.path);
-      const found = await hasher.inspect(
-        pkg.dir,
-        paths,
-        listed.map((f) => f.size),
-      );
-      if (found.error)
-        throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
-          artifact: pkg.dir,
-          package: pkg.name,
-          version: pkg.version,
-        });
-      findings.push(...compareInstalledFiles(seal.manifest, found, paths, subject, installAllowance(trust, pkg.name)));
-    }
-    subjects.push(judgeSubject(subject, findings, seal.signers));
-  };
-
-  // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
-  if (!existsSync(join(dir, 'node_modules'))) {
-    throw new SealError('ESEAL_CONFIG', `${dir}: nothing installed: expected ${join(dir, 'node_modules')}, found none`, {
-      artifact: dir,
-    });
-  }
-  // Packages in flight are bounded: each holds its manifest and file list, nothing more.
-  let shown = 0;
-  try {
-    await forEachLimit(findInstalledPackages(dir, workspaces), concurrency, async (pkg) => {
-      try {
-        await verifyOne(pkg);
-      } catch (error) {
-        // One package that cannot be read (a FIFO or a folder where its seal should be) is that
-        // package's finding, naming the path; the rest of the tree is still verified.
-        if (!isSealError(error)) throw error;
-        const subject: Subject = {
-          artifact: pkg.dir,
-          package: pkg.name ?? nameFromPath(pkg.via) ?? pkg.via,
-          version: pkg.version,
-        };
-        subjects.push(judgeSubject(subject, [{ ...subject, ...error.toFinding() }], []));
-      }
-      seen++;
-      // A terminal redraw per package would cost more than some packages take to verify.
-      if (logger.progress && Date.now() - shown > 100) {
-        shown = Date.now();
-        logger.progress(`sealpack: verified ${seen} installed packages`);
-      }
-    });
-  } finally {
-    await hasher.close();
-  }
-  const extra = unsignedSummary(trust, unsignedAllowed, 'installed');
-  return makeVerdict(subjects, extra ? [extra] : [], { unsealed: unsignedAllowed.length });
 }

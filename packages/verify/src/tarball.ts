@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import { compareFiles, hashBytes, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
+import { fileFindings, TARBALL_FILES } from './file-findings.js';
 import { readTarballContents } from './hash-worker.js';
 import { createHasher, type Hasher } from './hasher.js';
 import { checkSeal, checkTarballSignature } from './seal.js';
@@ -19,7 +20,7 @@ export interface VerifyTarballOptions {
   hasher?: Hasher;
 }
 
-/** Compares the digests a manifest promises with what the tarball holds. */
+/** Compares the digests a manifest promises with what the tarball holds: its own, then the shared file-comparison findings. */
 export function compareContents(
   manifest: Manifest,
   contents: TarballContents,
@@ -43,35 +44,7 @@ export function compareContents(
   }
   if (manifest.files) {
     const diff = compareFiles(manifest.files, contents.files);
-    for (const change of diff.changed) {
-      findings.push({
-        code: 'ESEAL_INTEGRITY',
-        severity: 'error',
-        message: `${label}: ${change.path} differs from the manifest: expected ${change.expected.integrity} (${change.expected.size} bytes), found ${change.found.integrity} (${change.found.size} bytes)`,
-        ...subject,
-        file: change.path,
-        expected: change.expected.integrity,
-        found: change.found.integrity,
-      });
-    }
-    for (const path of diff.missing) {
-      findings.push({
-        code: 'ESEAL_MISSING_FILE',
-        severity: 'error',
-        message: `${label}: ${path} is in the manifest but not in the package`,
-        ...subject,
-        file: path,
-      });
-    }
-    for (const path of diff.extra) {
-      findings.push({
-        code: 'ESEAL_EXTRA_FILE',
-        severity: 'error',
-        message: `${label}: ${path} is in the package but not in the manifest`,
-        ...subject,
-        file: path,
-      });
-    }
+    findings.push(...fileFindings({ ...diff, missing: diff.missing.map((path) => ({ path })) }, subject, TARBALL_FILES));
   }
   return findings;
 }

@@ -1,17 +1,42 @@
 import { compareFindings, type Finding } from '@sealpack/diagnostics';
-import type { SignerInfo } from '@sealpack/trust';
+import type { SignerInfo, Trust } from '@sealpack/trust';
+import { unsignedSummary } from './unsigned.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
+
+type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
+
+/**
+ * What verifying one subject comes to: its result; `passedUnsealed`, the label of a package
+ * without a seal that policy lets through (`unsigned: warn | allow`, an exception), counted once
+ * by the unsigned summary; or nothing to report (a link to a folder verified on its own, a
+ * bundled dependency its ancestor's seal covers).
+ */
+export type Outcome = SubjectResult | { passedUnsealed: string } | undefined;
 
 const hasError = (findings: readonly Finding[]) => findings.some((f) => f.severity === 'error');
 
 /** A subject's result from its findings: any error fails it. */
-export function judgeSubject(
-  subject: Pick<SubjectResult, 'artifact' | 'package' | 'version'>,
-  findings: Finding[],
-  signers: SignerInfo[],
-): SubjectResult {
+export function judgeSubject(subject: Subject, findings: Finding[], signers: SignerInfo[]): SubjectResult {
   const sorted = [...findings].sort(compareFindings);
   return { ...subject, status: hasError(sorted) ? 'fail' : 'pass', signers, findings: sorted };
+}
+
+/** An unsealed subject: judged when anything was found, else one more package the unsigned summary counts. */
+export function unsealedOutcome(subject: Subject, findings: Finding[], label: string): Outcome {
+  return findings.length > 0 ? judgeSubject(subject, findings, []) : { passedUnsealed: label };
+}
+
+/** The verdict of a run over many subjects, with the `unsigned: warn` summary of those that passed unsealed. */
+export function verdictOf(trust: Trust, outcomes: readonly Outcome[], where: 'installed' | 'locked'): Verdict {
+  const subjects: SubjectResult[] = [];
+  const unsealed: string[] = [];
+  for (const outcome of outcomes) {
+    if (outcome === undefined) continue;
+    if ('passedUnsealed' in outcome) unsealed.push(outcome.passedUnsealed);
+    else subjects.push(outcome);
+  }
+  const summary = unsignedSummary(trust, unsealed, where);
+  return makeVerdict(subjects, summary ? [summary] : [], { unsealed: unsealed.length });
 }
 
 /** Same subjects in any order give the same verdict: subjects sort by artifact, findings by `compareFindings`. */
