@@ -9,7 +9,7 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { coveringRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
+import { coveringRequirement, type CoveringRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import { downgradeFinding, findSealedBefore } from './downgrade.js';
 import type { LockedPackage } from './locked.types.js';
@@ -17,10 +17,13 @@ import { readNpmConfig } from './npmrc.js';
 import { readPackageLock, type LockedEntry } from './packagelock.js';
 import { readPnpmLock } from './pnpmlock.js';
 import { RegistryClient } from './registry.js';
-import { checkSeal } from './seal.js';
-import { unsignedFinding, unsignedSummary } from './unsigned.js';
-import { judgeSubject, makeVerdict } from './verdict.js';
-import type { SubjectResult, Verdict } from './verdict.types.js';
+import { throttledProgress } from './progress.js';
+import { checkSeal, type SealCheck } from './seal.js';
+import { unsignedFinding } from './unsigned.js';
+import { judgeSubject, unsealedOutcome, verdictOf, type Outcome } from './verdict.js';
+import type { Verdict } from './verdict.types.js';
+
+type Subject = { artifact: string; package: string; version: string };
 
 export interface VerifyLockfileOptions {
   trust: Trust;
@@ -130,11 +133,19 @@ function compareIntegrity(
   };
 }
 
+/** What one verifyLockedPackages run judges every entry with. */
+interface LockfileRun {
+  trust: Trust;
+  at: Date | undefined;
+  client: RegistryClient;
+  cache: SealCache;
+}
+
 /**
  * Verifies locked packages against the seals their registry publishes (`dist.sealpack`),
  * before anything is downloaded: the seal's signatures against the pinned trust, its identity,
  * and its tarball digest against the lockfile's integrity and the registry's `dist.integrity`.
- * A registry failure for one package becomes that package's `ESEAL_CONFIG` finding (it could
+ * A registry failure for one package becomes that package's `ESEAL_REGISTRY` finding (it could
  * not be checked); the others are still verified.
  */
 export async function verifyLockedPackages(
@@ -142,8 +153,21 @@ export async function verifyLockedPackages(
   dir: string,
   options: VerifyLockfileOptions,
 ): Promise<Verdict> {
-  const { trust, at } = options;
-  const logger = options.logger ?? silentLogger;
+  const run = startRun(dir, options);
+  const entries = uniqueEntries(packages as readonly LockedEntry[]);
+  const progress = throttledProgress(options.logger ?? silentLogger);
+  let done = 0;
+  const outcomes = await mapLimit(entries, options.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY, async (pkg) => {
+    const outcome = await verifyLockedEntry(run, pkg);
+    done++;
+    progress(() => `sealpack: checked ${done}/${entries.length} locked packages`);
+    return outcome;
+  });
+  await run.cache.flush();
+  return verdictOf(run.trust, outcomes, 'locked');
+}
+
+function startRun(dir: string, options: VerifyLockfileOptions): LockfileRun {
   const env = options.env ?? process.env;
   const cacheDir = options.cache === false ? undefined : (options.cache ?? defaultCacheDir(env));
   const cache: SealCache = cacheDir === undefined ? noCache : createSealCache(cacheDir, resolve(dir));
@@ -155,132 +179,149 @@ export async function verifyLockedPackages(
     freshFor: options.freshFor,
     now: options.now,
   });
+  return { trust: options.trust, at: options.at, client, cache };
+}
 
-  // Same name, version and integrity pinned in several places: one check.
+/** Same name, version and integrity pinned in several places: one check. */
+function uniqueEntries(packages: readonly LockedEntry[]): LockedEntry[] {
   const unique = new Map<string, LockedEntry>();
-  for (const pkg of packages as readonly LockedEntry[]) {
+  for (const pkg of packages) {
     const id = `${pkg.name}@${pkg.version} ${pkg.integrity ?? ''} ${pkg.source ?? ''} ${pkg.aliases?.join() ?? ''}`;
     if (!unique.has(id)) unique.set(id, pkg);
   }
-  const unsignedAllowed: string[] = [];
-  let done = 0;
-  let shown = 0;
+  return [...unique.values()];
+}
 
-  // The registry's history: an earlier version sealed by a pinned key makes this one a downgrade.
-  const downgradeOf = async (
-    pkg: LockedEntry,
-    subject: { artifact: string; package: string; version: string },
-    requirement: SealRequirement,
-    found: 'unsealed' | 'no pinned signer',
-    anyVersion = false,
-  ): Promise<Finding | undefined> => {
-    let versions: Map<string, VersionSeal> | undefined;
-    try {
-      versions = await client.versionsOf(pkg.name);
-    } catch (error) {
-      if (!isSealError(error)) throw error;
-      return { ...error.toFinding(), ...subject };
-    }
-    if (!versions) return undefined;
-    const before = await findSealedBefore({ trust, name: pkg.name, version: anyVersion ? undefined : pkg.version, versions, at });
-    return before && downgradeFinding(subject, before, found, requirement);
-  };
+/**
+ * One lockfile entry, through the pipeline: its names and the rule covering them → identity
+ * (aliases) → its registry seal, or policy and the registry's history for one without → the
+ * seal check → its tarball digest against the lockfile's and the registry's → its result. Every
+ * package is looked up, covered or not: the registry's history can refuse any of them (downgrade).
+ */
+async function verifyLockedEntry(run: LockfileRun, pkg: LockedEntry): Promise<Outcome> {
+  // Policy judges every name the entry answers to: the one it is fetched as and the one it
+  // is installed under (the lockfile key), so an entry cannot talk its way out of a rule.
+  const coverage = coveringRequirement(run.trust, { name: pkg.name, aliases: pkg.aliases }, pkg.version, run.at);
+  const subject = { artifact: pkg.artifact, package: coverage.name, version: pkg.version };
+  const identity = aliasFindings(pkg, coverage, subject);
+  if (pkg.source)
+    return judgeUnsealed(run, pkg, subject, coverage, identity, `from ${pkg.source}, which carries no registry seal`);
+  const fetched = await registrySeal(run, pkg);
+  if ('finding' in fetched) return judgeSubject(subject, [{ ...fetched.finding, ...subject }], []);
+  const { seal, registry } = fetched;
+  if (!seal.sealpack)
+    return judgeUnsealed(run, pkg, subject, coverage, identity, `the registry ${registry} has no dist.sealpack for it`);
+  const checked = await checkSeal({
+    trust: run.trust,
+    manifest: Buffer.from(seal.sealpack.manifest, 'utf8'),
+    signature: seal.sealpack.signature,
+    artifact: pkg.artifact,
+    expected: { name: pkg.name, version: pkg.version },
+    at: run.at,
+  });
+  const downgrade =
+    checked.signers.length === 0 ? await downgradeOf(run, pkg, subject, coverage.requirement, 'no pinned signer') : undefined;
+  const findings = [
+    ...identity,
+    ...checked.findings,
+    ...(downgrade ? [downgrade] : []),
+    ...tarballFindings(checked, pkg, seal, subject),
+  ];
+  return judgeSubject(subject, findings, checked.signers);
+}
 
-  const verifyOne = async (pkg: LockedEntry): Promise<SubjectResult | undefined> => {
-    // Policy judges every name the entry answers to: the one it is fetched as and the one it
-    // is installed under (the lockfile key), so an entry cannot talk its way out of a rule.
-    const coverage = coveringRequirement(trust, { name: pkg.name, aliases: pkg.aliases }, pkg.version, at);
-    const { requirement } = coverage;
-    const subject = { artifact: pkg.artifact, package: coverage.name, version: pkg.version };
-    const label = `${subject.package}@${pkg.version}`;
-    // A name policy covers must hold that very package: an `npm:` alias of it is refused.
-    const identity: Finding[] = coverage.coveredAliases.map((alias) => ({
-      code: 'ESEAL_IDENTITY' as const,
-      severity: 'error' as const,
-      message: `${alias}@${pkg.version}: installed under a name policy covers, but the lockfile pins another package there: expected ${alias}, found ${pkg.name}`,
-      ...subject,
-      package: alias,
-      expected: alias,
-      found: pkg.name,
-    }));
-    // Every package is looked up, covered or not: the registry's history can refuse any of them (downgrade).
-    if (pkg.source) {
-      const finding = unsignedFinding(coverage, subject, `from ${pkg.source}, which carries no registry seal`);
-      const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed', true);
-      const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
-      if (findings.length > 0) return judgeSubject(subject, findings, []);
-      unsignedAllowed.push(`${pkg.name}@${pkg.version}`);
-      return undefined;
-    }
-    const registry = client.registryFor(pkg.name);
-    let seal: VersionSeal | undefined = await cache.get(registry, pkg.name, pkg.version);
-    if (!seal) {
-      try {
-        seal = await client.getVersionSeal(pkg.name, pkg.version);
-      } catch (error) {
-        if (!isSealError(error)) throw error;
-        return judgeSubject(subject, [{ ...error.toFinding(), ...subject }], []);
-      }
-      await cache.set(registry, pkg.name, pkg.version, seal);
-    }
-    if (!seal.sealpack) {
-      const finding = unsignedFinding(coverage, subject, `the registry ${registry} has no dist.sealpack for it`);
-      const downgrade = await downgradeOf(pkg, subject, requirement, 'unsealed');
-      const findings = [...identity, ...(finding ? [finding] : []), ...(downgrade ? [downgrade] : [])];
-      if (findings.length > 0) return judgeSubject(subject, findings, []);
-      unsignedAllowed.push(label);
-      return undefined;
-    }
-    const checked = await checkSeal({
-      trust,
-      manifest: Buffer.from(seal.sealpack.manifest, 'utf8'),
-      signature: seal.sealpack.signature,
-      artifact: pkg.artifact,
-      expected: { name: pkg.name, version: pkg.version },
-      at,
-    });
-    const findings = [...identity, ...checked.findings];
-    if (checked.signers.length === 0) {
-      const downgrade = await downgradeOf(pkg, subject, requirement, 'no pinned signer');
-      if (downgrade) findings.push(downgrade);
-    }
-    const sealed = checked.manifest?.tarball?.integrity;
-    if (checked.manifest && !sealed) {
-      findings.push({
+/** A name policy covers must hold that very package: an `npm:` alias of it is refused. */
+function aliasFindings(pkg: LockedEntry, coverage: CoveringRequirement, subject: Subject): Finding[] {
+  return coverage.coveredAliases.map((alias) => ({
+    code: 'ESEAL_IDENTITY',
+    severity: 'error',
+    message: `${alias}@${pkg.version}: installed under a name policy covers, but the lockfile pins another package there: expected ${alias}, found ${pkg.name}`,
+    ...subject,
+    package: alias,
+    expected: alias,
+    found: pkg.name,
+  }));
+}
+
+/** The version's registry document (`dist.sealpack`, `dist.integrity`), from the cache or the registry; a registry failure as its finding. */
+async function registrySeal(
+  run: LockfileRun,
+  pkg: LockedEntry,
+): Promise<{ seal: VersionSeal; registry: string } | { finding: Finding }> {
+  const registry = run.client.registryFor(pkg.name);
+  const cached = await run.cache.get(registry, pkg.name, pkg.version);
+  if (cached) return { seal: cached, registry };
+  let seal: VersionSeal;
+  try {
+    seal = await run.client.getVersionSeal(pkg.name, pkg.version);
+  } catch (error) {
+    if (!isSealError(error)) throw error;
+    return { finding: error.toFinding() };
+  }
+  await run.cache.set(registry, pkg.name, pkg.version, seal);
+  return { seal, registry };
+}
+
+/** An entry without a registry seal: what policy makes of it unsealed, and ESEAL_DOWNGRADE when an earlier version was sealed. */
+async function judgeUnsealed(
+  run: LockfileRun,
+  pkg: LockedEntry,
+  subject: Subject,
+  coverage: CoveringRequirement,
+  identity: Finding[],
+  why: string,
+): Promise<Outcome> {
+  const unsigned = unsignedFinding(coverage, subject, why);
+  // From git or a file: it has no place in the registry's order, so any sealed version counts.
+  const downgrade = await downgradeOf(run, pkg, subject, coverage.requirement, 'unsealed', Boolean(pkg.source));
+  const findings = [...identity, ...(unsigned ? [unsigned] : []), ...(downgrade ? [downgrade] : [])];
+  return unsealedOutcome(subject, findings, `${subject.package}@${pkg.version}`);
+}
+
+/** The registry's history: an earlier version sealed by a pinned key makes this one a downgrade. */
+async function downgradeOf(
+  run: LockfileRun,
+  pkg: LockedEntry,
+  subject: Subject,
+  requirement: SealRequirement,
+  found: 'unsealed' | 'no pinned signer',
+  anyVersion = false,
+): Promise<Finding | undefined> {
+  let versions: Map<string, VersionSeal> | undefined;
+  try {
+    versions = await run.client.versionsOf(pkg.name);
+  } catch (error) {
+    if (!isSealError(error)) throw error;
+    return { ...error.toFinding(), ...subject };
+  }
+  if (!versions) return undefined;
+  const { trust, at } = run;
+  const before = await findSealedBefore({ trust, name: pkg.name, version: anyVersion ? undefined : pkg.version, versions, at });
+  return before && downgradeFinding(subject, before, found, requirement);
+}
+
+/**
+ * The sealed tarball digest against the lockfile's integrity and the registry's `dist.integrity`;
+ * ESEAL_MALFORMED when the registry seal has no tarball digest to compare.
+ */
+function tarballFindings(checked: SealCheck, pkg: LockedEntry, seal: VersionSeal, subject: Subject): Finding[] {
+  if (!checked.manifest) return [];
+  const label = `${subject.package}@${pkg.version}`;
+  const sealed = checked.manifest.tarball?.integrity;
+  if (!sealed) {
+    return [
+      {
         code: 'ESEAL_MALFORMED',
         severity: 'error',
         message: `${label}: the registry seal has no tarball digest: expected manifest.tarball, found none`,
         ...subject,
-      });
-    }
-    if (sealed) {
-      const lockfile = compareIntegrity(label, sealed, pkg.integrity, 'the lockfile', subject);
-      if (lockfile) findings.push(lockfile);
-      // The registry serving another tarball than it sealed is worth naming even if the lockfile matches.
-      if (seal.integrity) {
-        const served = compareIntegrity(label, sealed, seal.integrity, `the registry's dist`, subject);
-        if (served) findings.push(served);
-      }
-    }
-    return judgeSubject(subject, findings, checked.signers);
-  };
-
-  const results = await mapLimit([...unique.values()], options.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY, async (pkg) => {
-    const result = await verifyOne(pkg);
-    done++;
-    if (logger.progress && Date.now() - shown > 100) {
-      shown = Date.now();
-      logger.progress(`sealpack: checked ${done}/${unique.size} locked packages`);
-    }
-    return result;
-  });
-  await cache.flush();
-  const extra = unsignedSummary(trust, unsignedAllowed, 'locked');
-  return makeVerdict(
-    results.filter((r): r is SubjectResult => r !== undefined),
-    extra ? [extra] : [],
-    { unsealed: unsignedAllowed.length },
-  );
+      },
+    ];
+  }
+  const lockfile = compareIntegrity(label, sealed, pkg.integrity, 'the lockfile', subject);
+  // The registry serving another tarball than it sealed is worth naming even if the lockfile matches.
+  const served = seal.integrity ? compareIntegrity(label, sealed, seal.integrity, `the registry's dist`, subject) : undefined;
+  return [lockfile, served].filter((f): f is Finding => f !== undefined);
 }
 
 /** Verifies the lockfiles of `dir` (`package-lock.json` v2/v3, `npm-shrinkwrap.json`, `pnpm-lock.yaml` v9). */
