@@ -1,22 +1,27 @@
 // Benchmark of `sealpack verify-lockfile` (issue 4): a package-lock.json pinning N sealed
 // packages (default 1,000) served by a local registry; one cold run fills the seal cache,
 // then the warm run is timed (targets: cold at most 3 s, warm at most 0.5 s) and must send no request.
-// Usage: node scripts/bench-lockfile.mjs [--packages N]   (build first: tsc -b)
+// Usage: node scripts/bench-lockfile.mjs [--packages N] [--unsealed N] [--verdaccio] [--cli PATH]   (build first: tsc -b)
+// --verdaccio: the documents are served by a real Verdaccio (its storage written directly, as if
+// published), reached through a counting pass-through; without it, by a stub in this process.
+// --cli: another build's packages/cli/dist/bin.js (a before/after comparison on one machine state).
 // CPU time (user + system, from GNU time when installed) is printed too: on a loaded machine it
 // says more than the wall clock. BENCH_PROF=DIR writes a CPU profile of each sealpack run there.
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
 const args = process.argv.slice(2);
+const CLI = args.includes('--cli') ? resolve(args[args.indexOf('--cli') + 1]) : join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const VERDACCIO = args.includes('--verdaccio');
 const N = Number(args[args.indexOf('--packages') + 1] || 0) || 1000;
 // How many of them the registry has no seal for (third-party packages): each run looks these up.
 const UNSEALED = args.includes('--unsealed') ? Number(args[args.indexOf('--unsealed') + 1]) : 0;
@@ -47,6 +52,24 @@ for (let i = 0; i < N; i++) {
     ...(sealed && { sealpack: { manifest: manifest.toString('utf8'), signature: await signer.sign(manifest) } }),
   };
   docs.set(name, JSON.stringify({ name, versions: { [version]: { name, version, dist } } }));
+  if (VERDACCIO) {
+    // Verdaccio's local storage, as a publish leaves it.
+    const time = new Date(0).toISOString();
+    mkdirSync(join(work, 'storage', name), { recursive: true });
+    writeFileSync(
+      join(work, 'storage', name, 'package.json'),
+      JSON.stringify({
+        name,
+        versions: { [version]: { name, version, dist } },
+        'dist-tags': { latest: version },
+        time: { created: time, modified: time, [version]: time },
+        _uplinks: {},
+        _distfiles: {},
+        _attachments: {},
+        _rev: '1-0000000000000000',
+      }),
+    );
+  }
   docs.set(`${name}/${version}`, JSON.stringify({ name, version, dist }));
   packages[`node_modules/${name}`] = { version, resolved: dist.tarball, integrity: tarball.integrity };
 }
@@ -54,8 +77,19 @@ writeFileSync(join(work, 'package-lock.json'), JSON.stringify({ name: 'bench-con
 
 let requests = 0;
 let notModified = 0;
+const upstream = VERDACCIO ? await startVerdaccio() : undefined;
+const keepAlive = new Agent({ keepAlive: true });
 const server = createServer((req, res) => {
   requests++;
+  if (upstream) {
+    // A pass-through that counts: Verdaccio answers (ETag and 304 included).
+    const forward = request(`${upstream.url}${req.url.slice(1)}`, { headers: req.headers, agent: keepAlive }, (answer) => {
+      if (answer.statusCode === 304) notModified++;
+      res.writeHead(answer.statusCode, answer.headers);
+      answer.pipe(res);
+    });
+    return forward.end();
+  }
   const doc = docs.get(decodeURIComponent(req.url.slice(1)));
   // As registries do: an ETag, and a 304 without the body when the client names it.
   const etag = doc && `"${hashBytes(Buffer.from(doc)).integrity.slice(7, 27)}"`;
@@ -65,6 +99,8 @@ const server = createServer((req, res) => {
   }
   res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json', ...(etag && { etag }) }).end(doc ?? '{}');
 });
+let connections = 0;
+server.on('connection', () => connections++);
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const registry = `http://127.0.0.1:${server.address().port}/`;
 
@@ -100,10 +136,12 @@ const run = () => {
 const cpuOf = (r) => (gnuTime ? `, cpu ${r.cpu.toFixed(2)} s` : '');
 const cold = await run();
 const coldRequests = requests;
+const coldConnections = connections;
 // The fastest of three warm runs: on a shared machine, the one least disturbed.
 const warms = [await run(), await run(), await run()];
 const warm = warms.reduce((best, r) => (r.ms < best.ms ? r : best));
 server.close();
+upstream?.child.kill();
 for (const r of [cold, ...warms]) {
   if (r.status !== 0) {
     console.error(r.err.slice(-2000));
@@ -111,12 +149,54 @@ for (const r of [cold, ...warms]) {
   }
 }
 const passed = JSON.parse(warm.out).summary.passed;
-console.log(`lockfile: ${N - UNSEALED} sealed and ${UNSEALED} unsealed packages (package-lock.json v3), local registry`);
 console.log(
-  `cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s${cpuOf(cold)} (target <= 3 s), ${coldRequests} requests`,
+  `lockfile: ${N - UNSEALED} sealed and ${UNSEALED} unsealed packages (package-lock.json v3), ${VERDACCIO ? 'local Verdaccio' : 'stub registry'}; ${CLI}`,
+);
+console.log(
+  `cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s${cpuOf(cold)} (target <= 3 s), ${coldRequests} requests on ${coldConnections} connections`,
 );
 console.log(
   `warm run: ${(warm.ms / 1000).toFixed(2)} s${cpuOf(warm)} (target <= 0.5 s; runs ${warms.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), ${requests - coldRequests} requests in all (${notModified} answered 304), ${passed} passed`,
 );
 if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
 else console.log(work, registry);
+
+/** Verdaccio on a free port over the storage written above: anyone may read, nothing goes upstream. */
+async function startVerdaccio() {
+  const port = await new Promise((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const config = join(work, 'verdaccio.yaml');
+  writeFileSync(
+    config,
+    [
+      `storage: ${JSON.stringify(join(work, 'storage'))}`,
+      `auth: { htpasswd: { file: ${JSON.stringify(join(work, 'htpasswd'))} } }`,
+      'uplinks: {}',
+      "packages: { '**': { access: $all, publish: $all } }",
+      `listen: 127.0.0.1:${port}`,
+      'log: { type: stdout, format: pretty, level: error }',
+      '',
+    ].join('\n'),
+  );
+  const bin = join(ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio');
+  const child = spawn(process.execPath, [bin, '--config', config], {
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 300; i++) {
+    const up = await new Promise((resolve) =>
+      request(`${url}-/ping`, (res) => resolve(res.resume() && res.statusCode === 200))
+        .on('error', () => resolve(false))
+        .end(),
+    );
+    if (up) return { url, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  throw new Error('verdaccio did not start within 30 s');
+}

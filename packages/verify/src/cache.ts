@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { readRegularFileSync } from '@sealpack/diagnostics';
@@ -34,7 +34,7 @@ export interface StoredDocument {
  */
 export interface DocumentStore {
   read(url: string): StoredDocument | undefined;
-  write(document: StoredDocument): Promise<void>;
+  write(document: StoredDocument): void;
 }
 
 export interface SealCache {
@@ -78,20 +78,27 @@ const readJson = (file: string): unknown => {
   }
 };
 
-const folders = new Map<string, Promise<unknown>>();
-/** Writes `data` as `file` atomically; a read-only or full cache folder only costs requests next time. */
-async function writeAtomically(file: string, data: unknown): Promise<void> {
+const folders = new Set<string>();
+/**
+ * Writes `data` as `file` atomically (temp file + rename); a read-only or full cache folder only
+ * costs requests next time. Synchronous, like the reads: a cold run writes a thousand small
+ * files, and four thread-pool round trips each cost more than the system calls themselves.
+ */
+function writeAtomically(file: string, data: unknown): void {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    // Once per folder and process: a cold run writes a thousand files into the same one.
+    // Once per folder and process.
     const folder = dirname(file);
-    let made = folders.get(folder);
-    if (!made) folders.set(folder, (made = mkdir(folder, { recursive: true })));
-    await made.catch(() => folders.delete(folder));
-    await writeFile(temp, JSON.stringify(data));
-    await rename(temp, file);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+    writeFileSync(temp, JSON.stringify(data));
+    renameSync(temp, file);
   } catch {
-    await rm(temp, { force: true }).catch(() => {});
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // Nothing more to do: the entry is simply not kept.
+    }
   }
 }
 
@@ -121,9 +128,9 @@ export function createDocumentStore(dir: string): DocumentStore {
       read.set(url, document);
       return document;
     },
-    async write(document) {
+    write(document) {
       read.set(document.url, document);
-      await writeAtomically(fileOf(document.url), document);
+      writeAtomically(fileOf(document.url), document);
     },
   };
 }
@@ -181,7 +188,7 @@ export function createSealCache(dir: string, scope?: string): SealCache {
       if (snapshotFile === undefined) return;
       // Unchanged when every seal came from it and it holds no others.
       if (!changed && used.size === Object.keys(readSnapshot()).length) return;
-      await writeAtomically(snapshotFile, { scope, seals: Object.fromEntries(used) });
+      writeAtomically(snapshotFile, { scope, seals: Object.fromEntries(used) });
     },
   };
 }

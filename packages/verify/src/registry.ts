@@ -244,12 +244,12 @@ export class RegistryClient {
     if (response.status === 304) {
       // Only a copy whose ETag was named can be confirmed; a 304 to a request that named none is garbage.
       if (!stored?.etag) throw Object.assign(new Error('HTTP 304 to a request that named no ETag'), { code: 'E304' });
-      await documents!.write({ ...stored, fetchedAt: now() });
+      documents!.write({ ...stored, fetchedAt: now() });
       return { versions: stored.versions, kept: false };
     }
     const versions = reduce((await response.json()) as T);
     const etag = response.headers.get('etag') ?? undefined;
-    await documents?.write({ url, etag, fetchedAt: now(), versions });
+    documents?.write({ url, etag, fetchedAt: now(), versions });
     return { versions, kept: false };
   }
 }
