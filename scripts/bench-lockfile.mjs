@@ -10,8 +10,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { Agent, createServer, request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,15 +134,29 @@ const run = () => {
   });
 };
 const cpuOf = (r) => (gnuTime ? `, cpu ${r.cpu.toFixed(2)} s` : '');
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ');
 const cold = await run();
 const coldRequests = requests;
 const coldConnections = connections;
 // The fastest of three warm runs: on a shared machine, the one least disturbed.
 const warms = [await run(), await run(), await run()];
 const warm = warms.reduce((best, r) => (r.ms < best.ms ? r : best));
+const warmRequests = requests - coldRequests;
+const warmNotModified = notModified;
+// Past the 5-minute window: every kept document is revalidated with its ETag (304s). The store's
+// fetch times are moved back, as the clock moving on would; a build without the store has none.
+const store = join(work, 'cache', 'documents-v1');
+const aged = existsSync(store);
+for (const file of aged ? readdirSync(store) : []) {
+  const data = JSON.parse(readFileSync(join(store, file), 'utf8'));
+  writeFileSync(join(store, file), JSON.stringify({ ...data, fetchedAt: data.fetchedAt - 10 * 60_000 }));
+}
+const revalidated = aged ? await run() : undefined;
 server.close();
 upstream?.child.kill();
-for (const r of [cold, ...warms]) {
+for (const r of [cold, ...warms, ...(revalidated ? [revalidated] : [])]) {
   if (r.status !== 0) {
     console.error(r.err.slice(-2000));
     throw new Error(`verify-lockfile failed (exit ${r.status})`);
@@ -156,7 +170,17 @@ console.log(
   `cold run (fills the cache): ${(cold.ms / 1000).toFixed(2)} s${cpuOf(cold)} (target <= 3 s), ${coldRequests} requests on ${coldConnections} connections`,
 );
 console.log(
-  `warm run: ${(warm.ms / 1000).toFixed(2)} s${cpuOf(warm)} (target <= 0.5 s; runs ${warms.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), ${requests - coldRequests} requests in all (${notModified} answered 304), ${passed} passed`,
+  `warm run: ${(warm.ms / 1000).toFixed(2)} s${cpuOf(warm)} (target <= 0.5 s; runs ${warms.map((r) => (r.ms / 1000).toFixed(2)).join(', ')}), ${warmRequests} requests in all (${warmNotModified} answered 304), ${passed} passed`,
+);
+if (revalidated) {
+  console.log(
+    `revalidation run (kept copies past the window): ${(revalidated.ms / 1000).toFixed(2)} s${cpuOf(revalidated)}, ${requests - coldRequests - warmRequests} requests (${notModified - warmNotModified} answered 304)`,
+  );
+}
+console.log(
+  `load average before/after: ${loadBefore} / ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
 if (!args.includes('--keep')) rmSync(work, { recursive: true, force: true });
 else console.log(work, registry);
