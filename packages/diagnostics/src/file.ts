@@ -37,9 +37,21 @@ function refuse(path: string, limits: ReadFileLimits, found: string, cause?: unk
   });
 }
 
-function checkStats(path: string, stats: Stats, limits: ReadFileLimits): void {
+/**
+ * The bounds of a read, shared by readRegularFile and readRegularFileSync, which differ only in
+ * their I/O calls: a regular file within maxBytes, read into a buffer of the size fstat gave
+ * plus one byte, so that a file growing while read is noticed.
+ */
+function bufferFor(path: string, stats: Stats, limits: ReadFileLimits): Buffer {
   if (!stats.isFile()) throw refuse(path, limits, kindOf(stats));
   if (stats.size > limits.maxBytes) throw refuse(path, limits, `${stats.size} bytes, over the limit of ${limits.maxBytes}`);
+  return Buffer.allocUnsafe(Math.min(limits.maxBytes, stats.size) + 1);
+}
+
+/** The `size` bytes read into `bytes` (from bufferFor), refused when the file grew past the bound. */
+function withinBound(path: string, limits: ReadFileLimits, bytes: Buffer, size: number): Buffer {
+  if (size > limits.maxBytes) throw refuse(path, limits, `a file growing past the limit of ${limits.maxBytes} bytes`);
+  return bytes.subarray(0, size);
 }
 
 /**
@@ -59,9 +71,7 @@ export async function readRegularFile(path: string, limits: ReadFileLimits): Pro
     throw refuse(path, limits, `an unreadable path (${code ?? String(error)})`, error);
   }
   try {
-    const stats = await handle.stat();
-    checkStats(path, stats, limits);
-    const bytes = Buffer.allocUnsafe(Math.min(limits.maxBytes, stats.size) + 1);
+    const bytes = bufferFor(path, await handle.stat(), limits);
     let size = 0;
     for (;;) {
       const { bytesRead } = await handle.read(bytes, size, bytes.length - size, size);
@@ -69,8 +79,7 @@ export async function readRegularFile(path: string, limits: ReadFileLimits): Pro
       size += bytesRead;
       if (size === bytes.length) break;
     }
-    if (size > limits.maxBytes) throw refuse(path, limits, `a file growing past the limit of ${limits.maxBytes} bytes`);
-    return bytes.subarray(0, size);
+    return withinBound(path, limits, bytes, size);
   } catch (error) {
     if (error instanceof SealError) throw error;
     throw refuse(path, limits, `an unreadable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
@@ -90,9 +99,7 @@ export function readRegularFileSync(path: string, limits: ReadFileLimits): Buffe
     throw refuse(path, limits, `an unreadable path (${code ?? String(error)})`, error);
   }
   try {
-    const stats = fstatSync(fd);
-    checkStats(path, stats, limits);
-    const bytes = Buffer.allocUnsafe(Math.min(limits.maxBytes, stats.size) + 1);
+    const bytes = bufferFor(path, fstatSync(fd), limits);
     let size = 0;
     for (;;) {
       const read = readSync(fd, bytes, size, bytes.length - size, size);
@@ -100,8 +107,7 @@ export function readRegularFileSync(path: string, limits: ReadFileLimits): Buffe
       size += read;
       if (size === bytes.length) break;
     }
-    if (size > limits.maxBytes) throw refuse(path, limits, `a file growing past the limit of ${limits.maxBytes} bytes`);
-    return bytes.subarray(0, size);
+    return withinBound(path, limits, bytes, size);
   } catch (error) {
     if (error instanceof SealError) throw error;
     throw refuse(path, limits, `an unreadable file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
