@@ -2,27 +2,16 @@
 // made by util-linux `script`) and keeps the private key outside the repository; init
 // ignores private keys in git; doctor asks the registry (a real Verdaccio) who we are and
 // says which key, expiry and registry it checked.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSigningKey } from '@sealpack/openpgp';
-import { CLI, cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
-import { exec, noStack, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { CLI, rejects, tempDir } from '../helpers/index.js';
+import { exec, noStack, sealpack, registrySuite, writeTree } from './publish-helpers.js';
 
-const test = suite('e2e: keygen on a terminal, init, doctor against a registry');
-const ctx = {} as { registry: Registry; setup: Setup };
-
-test.before(async () => {
-  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
-});
-test.after(async () => {
-  await ctx.registry?.stop();
-  await cleanTempDirs();
-});
+const { test, ctx } = registrySuite('e2e: keygen on a terminal, init, doctor against a registry');
 
 /**
  * Runs the CLI on a pseudo-terminal and types each answer once its prompt has appeared

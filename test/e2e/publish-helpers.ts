@@ -3,8 +3,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { suite } from 'uvu';
 import { generateKey } from '@sealpack/openpgp';
-import { CLI, ROOT, tempDir, type RunResult } from '../helpers/index.js';
+import { CLI, ROOT, cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
+import { startRegistry, type Registry } from '../helpers/registry.js';
 
 export const PNPM10 = join(ROOT, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
 export const PNPM12 = join(ROOT, 'node_modules', 'pnpm12', 'pnpm');
@@ -18,6 +20,27 @@ export interface Setup {
   publicKey: string;
   fingerprint: string;
   env: NodeJS.ProcessEnv;
+}
+
+/**
+ * A uvu suite whose tests share one Verdaccio (`ctx.registry`) and one `setUp()` (`ctx.setup`),
+ * started before the first test, stopped and cleaned up after the last. `ctx` also holds what
+ * the suite's own hooks and tests keep there (`Extra`); a further `test.before` runs after this one.
+ */
+export function registrySuite<Extra extends object = object>(
+  name: string,
+  options: Parameters<typeof startRegistry>[0] = {},
+): { test: ReturnType<typeof suite>; ctx: { registry: Registry; setup: Setup } & Extra } {
+  const test = suite(name);
+  const ctx = {} as { registry: Registry; setup: Setup } & Extra;
+  test.before(async () => {
+    [ctx.registry, ctx.setup] = await Promise.all([startRegistry(options), setUp()]);
+  });
+  test.after(async () => {
+    await ctx.registry?.stop();
+    await cleanTempDirs();
+  });
+  return { test, ctx };
 }
 
 /**

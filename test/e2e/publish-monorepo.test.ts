@@ -1,27 +1,17 @@
 // `sealpack publish -r` as the sealed `changeset publish`: a pnpm workspace with
 // `workspace:` dependencies, versioned by real changesets, published to a real Verdaccio;
 // a rerun, a registry outage in the middle, and pre mode.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, request, type Server } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareFiles, readTarball } from '@sealpack/manifest';
-import { cleanTempDirs, tempDir } from '../helpers/index.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
-import { CHANGESET, exec, PNPM10, PNPM12, sealpack, sealpackAsync, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { tempDir } from '../helpers/index.js';
+import type { Registry } from '../helpers/registry.js';
+import { CHANGESET, exec, PNPM10, PNPM12, sealpack, sealpackAsync, registrySuite, writeTree } from './publish-helpers.js';
 
-const test = suite('e2e: sealpack publish -r (changesets monorepo)');
 // `mono`: the workspace the first test released, reused by the pre-mode test (saves a setup).
-const ctx = {} as { registry: Registry; setup: Setup; mono: string };
-
-test.before(async () => {
-  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
-});
-test.after(async () => {
-  await ctx.registry?.stop();
-  await cleanTempDirs();
-});
+const { test, ctx } = registrySuite<{ mono: string }>('e2e: sealpack publish -r (changesets monorepo)');
 
 /**
  * A pnpm workspace: core ← ui ← app (workspace: ranges of three kinds), a private docs

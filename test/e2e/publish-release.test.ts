@@ -2,25 +2,14 @@
 // sealpack left there: versions published around the guard or by an unpinned key, a build
 // that fails, changesets' New tag lines, `access`, pre mode, and --provenance reaching
 // libnpmpublish.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { generateKey } from '@sealpack/openpgp';
-import { cleanTempDirs, tempDir } from '../helpers/index.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
-import { exec, noStack, sealpack, sealpackAsync, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { tempDir } from '../helpers/index.js';
+import { exec, noStack, sealpack, sealpackAsync, registrySuite, writeTree } from './publish-helpers.js';
 
-const test = suite('e2e: publish -r checks what is already released');
-const ctx = {} as { registry: Registry; setup: Setup };
-
-test.before(async () => {
-  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
-});
-test.after(async () => {
-  await ctx.registry?.stop();
-  await cleanTempDirs();
-});
+const { test, ctx } = registrySuite('e2e: publish -r checks what is already released');
 
 const keyArgs = () => ['--key', ctx.setup.key];
 

@@ -1,28 +1,17 @@
 // `sealpack pack` and `sealpack publish` against a real Verdaccio, with real npm and pnpm:
 // what lands in the registry, what a consumer fetches back, and what must publish nothing.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { readTarball } from '@sealpack/manifest';
-import { cleanTempDirs, tempDir } from '../helpers/index.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { generateKey } from '@sealpack/openpgp';
-import { exec, noStack, PASS, PNPM10, PNPM12, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { exec, noStack, PASS, PNPM10, PNPM12, sealpack, registrySuite, writeTree } from './publish-helpers.js';
 
-const test = suite('e2e: sealed publish to Verdaccio');
-const ctx = {} as { registry: Registry; setup: Setup };
-
-test.before(async () => {
-  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
-});
-test.after(async () => {
-  await ctx.registry?.stop();
-  await cleanTempDirs();
-});
+const { test, ctx } = registrySuite('e2e: sealed publish to Verdaccio');
 
 /** A package folder with `.npmrc` auth for the test registry; `guard` adds `prepublishOnly: sealpack guard`. */
 async function makePackage(

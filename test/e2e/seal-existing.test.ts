@@ -2,29 +2,18 @@
 // (an @types-style `node v22.20/` root folder, a shipped .npmignore), published with
 // `sealpack publish X.tgz` to a real Verdaccio and installed by real npm; `--ignore-scripts`
 // and a failing build's whole output.
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { readTarball } from '@sealpack/manifest';
-import { cleanTempDirs, tempDir } from '../helpers/index.js';
-import { startRegistry, type Registry } from '../helpers/registry.js';
+import { tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { rawTgz } from '../manifest/tar.js';
-import { exec, noStack, sealpack, setUp, writeTree, type Setup } from './publish-helpers.js';
+import { exec, noStack, sealpack, registrySuite, writeTree } from './publish-helpers.js';
 
-const test = suite('e2e: seal existing tarballs, publish them, install them');
-const ctx = {} as { registry: Registry; setup: Setup };
-
-test.before(async () => {
-  [ctx.registry, ctx.setup] = await Promise.all([startRegistry(), setUp()]);
-});
-test.after(async () => {
-  await ctx.registry?.stop();
-  await cleanTempDirs();
-});
+const { test, ctx } = registrySuite('e2e: seal existing tarballs, publish them, install them');
 
 const keyArgs = () => ['--key', ctx.setup.key];
 
