@@ -14,7 +14,7 @@ import {
   SealError,
   type SealCode,
 } from '@sealpack/diagnostics';
-import { readTarball, sealPaths, type DetachedSeal, type TarballContents } from '@sealpack/manifest';
+import type { DetachedSeal, TarballContents } from '@sealpack/manifest';
 import { bundledPrefixes, listPackageFiles, type EntryKind } from './files.js';
 
 export interface InspectRequest {
@@ -28,7 +28,11 @@ export interface InspectRequest {
 export type HashResult = { integrity: string; size: number } | { error: string };
 export interface InspectResponse {
   id: number;
-  /** Everything in the package folder (see `listPackageFiles`), or the error listing it. */
+  /**
+   * What is in the package folder (see `listPackageFiles`) beside the listed paths that are
+   * regular files (their digests are in `results`): files the manifest does not list, and
+   * anything that is not a regular file. Empty when listing failed (`error`).
+   */
   entries: [string, EntryKind][];
   /** For each of `paths`: its digest when it is a regular file, else null. */
   results: (HashResult | null)[];
@@ -78,6 +82,9 @@ export function inspect({ id, dir, paths, sizes }: InspectRequest): InspectRespo
     const onDisk = listPackageFiles(dir, bundledPrefixes(paths));
     // The paths are the manifest's, checked relative and without `..` when it was parsed: a plain join.
     const results = paths.map((path, i) => (onDisk.get(path) === 'file' ? hashPath(`${dir}/${path}`, sizes?.[i]) : null));
+    // The listed regular files are answered by their digests: sending them again as entries
+    // would double what the main thread deserializes, for nothing.
+    for (const path of paths) if (onDisk.get(path) === 'file') onDisk.delete(path);
     return { id, entries: [...onDisk], results };
   } catch (error) {
     return { id, entries: [], results: [], error: (error as NodeJS.ErrnoException).code ?? String(error) };
@@ -104,6 +111,8 @@ const readOptional = (path: string, maxBytes: number, what: string) =>
  */
 export async function readTarballContents(tarball: string): Promise<TarballRead> {
   const bytes = readRegularFileSync(tarball, { maxBytes: MAX_TARBALL_BYTES, code: 'ESEAL_CONFIG', what: 'a tarball' })!;
+  // Loaded on first use: a worker that only hashes installed files never needs tar's parser.
+  const { readTarball, sealPaths } = await import('@sealpack/manifest');
   let parsed: Pick<TarballRead, 'contents' | 'malformed'>;
   try {
     parsed = { contents: await readTarball(bytes, tarball) };
