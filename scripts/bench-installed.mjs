@@ -5,10 +5,11 @@
 //   (c) a loop running `gpgv` once per package over its manifest (signatures only),
 // and prints wall and CPU time of each, b/a, c/b, the load average, and sealpack's peak RSS
 // on the whole tree and on a quarter of it (memory must not grow with the tree beyond the manifests).
-// Usage: node scripts/bench-installed.mjs [--packages N] [--runs R] [--keep | --tree DIR] [--no-gpgv] [--prof DIR]
+// Usage: node scripts/bench-installed.mjs [--packages N] [--runs R] [--keep | --tree DIR] [--no-gpgv] [--prof DIR] [--before BIN]
 //   --keep leaves the tree and prints its folder; --tree DIR measures a tree kept earlier (no rebuild);
 //   --no-gpgv skips (c) (at 10,000 packages it takes minutes); --prof DIR writes CPU profiles of one
-//   more sealpack run (main thread and hash workers) there. Build first: tsc -b.
+//   more sealpack run (main thread and hash workers) there; --before BIN also runs another build's
+//   packages/cli/dist/bin.js, interleaved, for a before/after in one run. Build first: tsc -b.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const RUNS = Number(option('--runs') || 0) || 3;
 const prof = option('--prof');
 const keep = args.includes('--keep') || treeOption !== undefined;
 const skipGpgv = args.includes('--no-gpgv');
+const before = option('--before') && resolve(option('--before'));
 
 // A fixed-seed PRNG: the same tree on every run.
 let seed = 0x5eed;
@@ -128,11 +130,11 @@ function hashAll(dir) {
  * Runs the CLI in a child and reads its peak RSS and CPU time (every thread) from
  * `process.resourceUsage()` at exit.
  */
-function runSealpack(dir, nodeArgs = []) {
+function runSealpack(dir, nodeArgs = [], cli = CLI) {
   // The main thread's own CPU time comes from /proc/self/task/PID/stat (clock ticks of 10 ms).
   const probe = `data:text/javascript,import{readFileSync as r}from'node:fs';process.on('exit',()=>{const u=process.resourceUsage();const f=r('/proc/self/task/'+process.pid+'/stat','utf8').split(') ')[1].split(' ');process.stderr.write('\\nSEALPACK_USAGE='+u.maxRSS+','+(u.userCPUTime+u.systemCPUTime)+','+(Number(f[11])+Number(f[12]))*10000+'\\n')})`;
   // Trust comes from the working directory (the consumer's pinned keys), not from the tree verified.
-  const child = spawnSync(process.execPath, [...nodeArgs, '--import', probe, CLI, 'verify-installed', dir, '--json'], {
+  const child = spawnSync(process.execPath, [...nodeArgs, '--import', probe, cli, 'verify-installed', dir, '--json'], {
     cwd: consumer,
     encoding: 'utf8',
     maxBuffer: 1 << 30,
@@ -155,16 +157,21 @@ hashAll(join(consumer, 'node_modules'));
 // the run least disturbed by other processes.
 const as = [];
 const bs = [];
-for (let run = 0; run < RUNS; run++) {
-  as.push(time(() => hashAll(join(consumer, 'node_modules'))));
-  const b = time(() => runSealpack(consumer));
+const befores = [];
+const timeSealpack = (cli) => {
+  const b = time(() => runSealpack(consumer, [], cli));
   if (b.result.status !== 0 || !b.result.verdict.ok) {
     console.error(b.result.stderr.slice(-2000));
     throw new Error(`sealpack verify-installed failed (exit ${b.result.status})`);
   }
   // The child's own count covers its worker threads; the parent's view of it is the same process.
   b.cpu = b.result.cpu;
-  bs.push(b);
+  return b;
+};
+for (let run = 0; run < RUNS; run++) {
+  as.push(time(() => hashAll(join(consumer, 'node_modules'))));
+  bs.push(timeSealpack(CLI));
+  if (before) befores.push(timeSealpack(before));
 }
 const fastest = (runs) => runs.reduce((best, r) => (r.ms < best.ms ? r : best));
 const a = fastest(as);
@@ -205,7 +212,13 @@ console.log(`(a) read + sha512 of every file, node crypto, one thread: ${ms(a.ms
 console.log(
   `(b) sealpack verify-installed (CLI, one process):       ${ms(b.ms)}, ${cpu(b)}, of which main thread ${ms(b.result.mainCpu)} (${b.result.verdict.summary.passed} packages passed)`,
 );
-console.log(`    runs wall/CPU s: (a) ${all(as)}; (b) ${all(bs)}`);
+if (before) {
+  const b0 = fastest(befores);
+  console.log(
+    `(b0) the same, ${before}: ${ms(b0.ms)}, ${cpu(b0)}, of which main thread ${ms(b0.result.mainCpu)}, peak RSS ${mb(b0.result.rss)}; b0/a = ${(b0.ms / a.ms).toFixed(2)} wall`,
+  );
+}
+console.log(`    runs wall/CPU s: (a) ${all(as)}; (b) ${all(bs)}${before ? `; (b0) ${all(befores)}` : ''}`);
 if (c) console.log(`(c) gpgv once per package over its manifest:             ${ms(c.ms)}, ${cpu(c)}`);
 console.log(
   `b/a = ${(b.ms / a.ms).toFixed(2)} wall, ${(b.cpu / a.cpu).toFixed(2)} CPU (target <= 1.2 wall)` +

@@ -3,7 +3,9 @@
 // process per tarball, that checks only the tarball signatures, and against the floor: reading,
 // inflating and hashing every tarball and file in one Node thread. Prints wall and CPU time of
 // each, the ratios, sealpack's peak RSS and the load average; the fastest of R interleaved runs counts.
-// Usage: node scripts/bench-verify.mjs [N] [--runs R] [--random] [--keep]  (--keep leaves the tarballs and prints where)
+// Usage: node scripts/bench-verify.mjs [N] [--runs R] [--random] [--keep] [--before BIN]
+// (--keep leaves the tarballs and prints where; --before BIN also runs another build's
+// packages/cli/dist/bin.js, interleaved, for a before/after in one run.)
 // (BENCH_PROF=DIR writes CPU profiles of one more sealpack run there: main thread and workers.)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,8 @@ import { signTarball } from '@sealpack/sign';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const beforeAt = process.argv.indexOf('--before');
+const before = beforeAt > 0 ? resolve(process.argv[beforeAt + 1]) : undefined;
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 3;
@@ -119,9 +123,9 @@ try {
       parser.end(gunzipSync(bytes));
     }
   };
-  const sealpack = (extra = []) => {
+  const sealpack = (extra = [], bin = cli) => {
     const probe = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nSEALPACK_USAGE='+u.maxRSS+'\\n')})`;
-    const r = spawnSync(process.execPath, [...extra, '--import', probe, cli, 'verify', ...tarballs], {
+    const r = spawnSync(process.execPath, [...extra, '--import', probe, bin, 'verify', ...tarballs], {
       cwd: consumer,
       encoding: 'utf8',
     });
@@ -138,10 +142,12 @@ try {
   const fl = [];
   const sp = [];
   const gp = [];
+  const bp = [];
   // Interleaved, the fastest of each counts: on a shared machine, the run least disturbed.
   for (let run = 0; run < runs; run++) {
     fl.push(measure(floor));
     sp.push(measure(() => sealpack()));
+    if (before) bp.push(measure(() => sealpack([], before)));
     gp.push(measure(gpgv));
   }
   if (process.env.BENCH_PROF) sealpack(['--cpu-prof', '--cpu-prof-dir', resolve(process.env.BENCH_PROF)]);
@@ -151,8 +157,14 @@ try {
   const all = (list) => list.map((r) => `${r.ms.toFixed(0)}/${r.cpu.toFixed(0)}`).join(', ');
   console.log(`floor (read + inflate + sha512, one thread, no checks): ${line(f)}`);
   console.log(`sealpack verify (one process, all checks): ${line(s)}, peak RSS ${(s.result.rss / 1048576).toFixed(0)} MB`);
+  if (before) {
+    const b = best(bp);
+    console.log(
+      `the same, ${before}: ${line(b)}, peak RSS ${(b.result.rss / 1048576).toFixed(0)} MB; gpgv/it: ${(g.ms / b.ms).toFixed(2)}x wall`,
+    );
+  }
   console.log(`gpgv loop (one process per tarball, signature only): ${line(g)}`);
-  console.log(`runs wall/CPU ms: floor ${all(fl)}; sealpack ${all(sp)}; gpgv ${all(gp)}`);
+  console.log(`runs wall/CPU ms: floor ${all(fl)}; sealpack ${all(sp)}; gpgv ${all(gp)}${before ? `; before ${all(bp)}` : ''}`);
   console.log(
     `gpgv/sealpack: ${(g.ms / s.ms).toFixed(2)}x wall, ${(g.cpu / s.cpu).toFixed(2)}x CPU (target >= 3x wall); sealpack/floor: ${(s.ms / f.ms).toFixed(2)}x wall`,
   );
