@@ -372,4 +372,24 @@ test("a certifier's revoked signing subkey does not matter (certifications are m
   }
 });
 
+test('a name whose key file holds no usable key is taken: refused, nothing written', async () => {
+  const gpg = await Gpg.create();
+  try {
+    gpg.importKey(ctx.old.publicKey);
+    const exported = await gpg.exportBinary(ctx.rotated.oldFingerprint);
+    // The primary key packet alone (one-byte length): no user ID, no self-signature to use.
+    const unusable = exported.subarray(0, 2 + exported[1]!);
+    const dir = await consumer({ '.sealpack/keys/release-2027.gpg': unusable });
+    assert.match((await loadTrust({ cwd: dir })).warnings.join('\n'), /release-2027\.gpg/);
+    await rejects(() => update(dir, { 'release-2027.pub.asc': ctx.rotated.publicKey }), 'ESEAL_CONFIG', /release-2027 is taken/);
+    assert.equal(await readdir(join(dir, '.sealpack', 'keys')), ['release-2027.gpg', 'release.asc']);
+    assert.equal(
+      await readFile(join(dir, '.sealpackrc.json'), 'utf8'),
+      JSON.stringify({ trust: [{ packages: '@acme/*', keys: ['release'] }] }, null, 2),
+    );
+  } finally {
+    gpg.stop();
+  }
+});
+
 test.run();

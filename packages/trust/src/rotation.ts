@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { readKeyMaterial, type Certification, type KeyInfo, type KeyMaterial, type KeyRevocation } from '@sealpack/openpgp';
 import { algorithmProblem } from './algorithm.js';
-import type { PinnedKey } from './keyring.js';
+import { listKeyFiles, type PinnedKey } from './keyring.js';
 import { findRevocation, type Revocation } from './revocation.js';
 import type { Trust } from './trust.types.js';
 import { formatDate } from './validate.js';
@@ -123,6 +123,15 @@ export async function planKeyUpdate(
   const names = new Set(plan.keys.map((k) => k.name));
   if (names.size !== plan.keys.length)
     refuse('ESEAL_CONFIG', 'two new keys would get the same name: pin them one at a time with --name');
+  // A name whose file holds no usable key (a keyring warning, so not in trust.keys) is taken
+  // too: a second file under it would make the keyring refuse "one file per name", and
+  // writing over it would replace a file nobody reviewed going.
+  const present = (await listKeyFiles(trust.policy.keyring)) ?? [];
+  for (const key of plan.keys) {
+    const other = present.find((f) => f.name === key.name);
+    if (other)
+      refuse('ESEAL_CONFIG', `the name ${key.name} is taken by ${other.file}, which holds no usable key: pass another --name`);
+  }
 
   if (plan.revocations.length > 0) plan.writes.push(await revocationListWrite(trust.policy.revocations, plan.revocations));
   await planRuleChanges(trust, plan);
