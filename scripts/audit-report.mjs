@@ -82,7 +82,7 @@ try {
   await appendEvents(join(repo, '.sealpack', 'ledger'), sampleEvents());
   const html = join(work, 'audit-report.html');
   const report = spawnSync(process.execPath, [cli, 'audit', 'report', '--html', html], { cwd: repo, encoding: 'utf8' });
-  if (report.status !== 0) throw new Error(`sealpack audit report exited ${report.status}: ${report.stderr}`);
+  if (report.status !== 0) throw new Error(`sealpack audit report exited ${report.status}: ${report.stdout}${report.stderr}`);
 
   const flags = [
     '--headless',

@@ -26,7 +26,8 @@ function sealpack(args, cwd) {
   const start = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`sealpack ${args[0]} exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(`sealpack ${args[0]} exited ${result.status}: ${(result.stdout + result.stderr).slice(-2000)}`);
   if (/ledger: /.test(result.stderr)) throw new Error(`ledger warning: ${result.stderr.match(/.*ledger: .*/)[0]}`);
   return ms;
 }

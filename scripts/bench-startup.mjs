@@ -68,7 +68,7 @@ try {
       cwd: consumer,
       encoding: 'utf8',
     });
-    if (r.status !== 0) throw new Error(`${name} failed:\n${r.stderr}`);
+    if (r.status !== 0) throw new Error(`${name} failed:\n${r.stdout}${r.stderr}`);
     const urls = readFileSync(log, 'utf8');
     const loaded = HEAVY.filter((p) => urls.includes(`/node_modules/${p}/`));
     console.log(`${name.padEnd(28)} loads: ${loaded.length ? loaded.join(', ') : 'none of ' + HEAVY.join(', ')}`);

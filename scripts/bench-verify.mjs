@@ -129,7 +129,7 @@ try {
       cwd: consumer,
       encoding: 'utf8',
     });
-    if (r.status !== 0) throw new Error(`sealpack verify failed:\n${r.stderr.slice(-2000)}`);
+    if (r.status !== 0) throw new Error(`sealpack verify failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
     return { rss: Number(/SEALPACK_USAGE=(\d+)/.exec(r.stderr)?.[1] ?? 0) * 1024 };
   };
   const gpgv = () => {

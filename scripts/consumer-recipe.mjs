@@ -48,9 +48,10 @@ const must = (r, what) => {
   return r;
 };
 const summaryOf = (r) => {
-  const codes = [...new Set([...r.stderr.matchAll(/^error (ESEAL_\w+)/gm)].map((m) => m[1]))];
+  // The report is on stdout (progress and warnings on stderr).
+  const codes = [...new Set([...r.stdout.matchAll(/^error (ESEAL_\w+)/gm)].map((m) => m[1]))];
   return (
-    (r.stderr.match(/^sealpack [\w-]+: .*$/m) ?? [r.stderr.trim().split('\n').pop()])[0] +
+    (r.stdout.match(/^sealpack [\w-]+: .*$/m) ?? [r.stdout.trim().split('\n').pop()])[0] +
     (codes.length ? ` (${codes.join(', ')})` : '')
   );
 };

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import type { Verdict } from '@sealpack/verify';
-import { reportError } from '../../packages/cli/src/main.js';
+import { processContext, reportError } from '../../packages/cli/src/main.js';
 import { printVerdict } from '../../packages/cli/src/report.js';
 import { cli } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
@@ -65,11 +65,13 @@ test('bad input exits 2 with ESEAL_CONFIG and a hint: no tarball, --at in the fu
   for (const [args, message] of cases) {
     // A passphrase in the environment: keygen would refuse for want of one before reading --expires.
     const run = await cli(args, { cwd, env: { SEALPACK_PASSPHRASE: '' } });
-    assert.is(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stderr, /error ESEAL_(CONFIG|MALFORMED)/, args.join(' '));
-    assert.match(run.stderr, message, args.join(' '));
-    assert.match(run.stderr, /hint: /, args.join(' '));
-    noStack(run.stderr);
+    // The diagnostic of a failed run is its report: on stdout, like a verdict.
+    assert.is(run.status, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+    assert.match(run.stdout, /error ESEAL_(CONFIG|MALFORMED)/, args.join(' '));
+    assert.match(run.stdout, message, args.join(' '));
+    assert.match(run.stdout, /hint: /, args.join(' '));
+    assert.not.match(run.stderr, /ESEAL_/, args.join(' '));
+    noStack(run.stdout + run.stderr);
   }
 });
 
@@ -77,18 +79,22 @@ test('a tarball without a seal fails verification: exit 1, ESEAL_UNSIGNED; --jso
   const cwd = await makeConsumer([await makeKey()], { trust: [{ packages: '@acme/*', keys: ['alice'] }] });
   const tarball = await makeTarball(join(cwd, 'acme-widget-1.0.0.tgz'), packageFiles('@acme/widget', '1.0.0'));
   const run = await cli(['verify', tarball], { cwd });
-  assert.is(run.status, 1, run.stderr);
-  assert.match(run.stderr, /FAIL /);
-  assert.match(run.stderr, /ESEAL_UNSIGNED/);
-  assert.match(run.stderr, /sealpack verify: FAILED: 1 checked, 0 passed, 1 failed/);
+  assert.is(run.status, 1, run.stdout + run.stderr);
+  // The report is on stdout; stderr is for progress and warnings, and this run has none.
+  assert.match(run.stdout, /FAIL /);
+  assert.match(run.stdout, /ESEAL_UNSIGNED/);
+  assert.match(run.stdout, /sealpack verify: FAILED: 1 checked, 0 passed, 1 failed/);
+  assert.is(run.stderr, '');
   const json = await cli(['verify', '--json', tarball], { cwd });
   assert.is(json.status, 1);
   assert.is((JSON.parse(json.stdout) as Verdict).ok, false);
+  assert.is(json.stderr, '');
 });
 
 test('reportError: input codes exit 2, verification codes 1, system errors are ESEAL_CONFIG 2, bugs say so', () => {
   const lines: string[] = [];
-  const context = { err: (text: string) => void lines.push(text) };
+  const errLines: string[] = [];
+  const context = { out: (text: string) => void lines.push(text), err: (text: string) => void errLines.push(text) };
   assert.is(reportError(new SealError('ESEAL_CONFIG', 'bad policy'), context), 2);
   assert.is(reportError(new SealError('ESEAL_MALFORMED', 'not a tarball'), context), 2);
   assert.is(reportError(new SealError('ESEAL_INTEGRITY', 'a@1.0.0: changed'), context), 1);
@@ -99,8 +105,18 @@ test('reportError: input codes exit 2, verification codes 1, system errors are E
   assert.ok(lines.includes('error ESEAL_CONFIG: bad policy'));
   assert.ok(lines.includes("error ESEAL_CONFIG: ENOENT: no such file or directory, open 'x'"));
   assert.ok(lines.some((l) => l.startsWith('hint: ')));
-  assert.ok(lines.some((l) => l.startsWith('sealpack: internal error: TypeError: x is undefined')));
-  assert.ok(lines.includes('This is a bug in sealpack: please report it with the command you ran.'));
+  // A bug is not a report: its stack goes to stderr, readable when stdout is captured.
+  assert.ok(errLines.some((l) => l.startsWith('sealpack: internal error: TypeError: x is undefined')));
+  assert.ok(errLines.includes('This is a bug in sealpack: please report it with the command you ran.'));
+  assert.not.ok(lines.some((l) => l.includes('internal error')));
+  assert.not.ok(errLines.some((l) => l.includes('ESEAL_')));
+  // With --json, stdout holds the one document; the human lines go to stderr beside it.
+  lines.length = 0;
+  errLines.length = 0;
+  assert.is(reportError(new SealError('ESEAL_CONFIG', 'bad policy'), context, true), 2);
+  assert.is(lines.length, 1);
+  assert.is((JSON.parse(lines[0]!) as { error: { code: string } }).error.code, 'ESEAL_CONFIG');
+  assert.ok(errLines.includes('error ESEAL_CONFIG: bad policy'));
 });
 
 test('printVerdict: 0 when the verdict is ok, 1 when not; one hint per code', () => {
@@ -118,9 +134,65 @@ test('printVerdict: 0 when the verdict is ok, 1 when not; one hint per code', ()
     }) as unknown as Verdict;
   assert.is(printVerdict(verdict(true), { title: 't' }, context), 0);
   assert.is(printVerdict(verdict(false), { title: 't' }, context), 1);
-  assert.is(err.filter((l) => l.includes('hint:')).length, 1);
+  assert.is(out.filter((l) => l.includes('hint:')).length, 1);
+  assert.is(err.length, 0, 'the report is on stdout');
   assert.is(printVerdict(verdict(false), { title: 't', json: true }, context), 1);
   assert.is((JSON.parse(out.at(-1)!) as Verdict).ok, false);
+});
+
+test('the process: the report on stdout, progress and warnings on stderr, the progress line cleared before the report', () => {
+  const writes: string[] = [];
+  const { stdout, stderr } = process;
+  const saved = { out: stdout.write, err: stderr.write, tty: stderr.isTTY };
+  stdout.write = ((chunk: string) => (writes.push(`out ${chunk}`), true)) as typeof stdout.write;
+  stderr.write = ((chunk: string) => (writes.push(`err ${chunk}`), true)) as typeof stderr.write;
+  stderr.isTTY = true;
+  try {
+    const context = processContext();
+    context.logger.progress!('hashing 3/10');
+    context.out('ok   a@1.0.0');
+    context.logger.warn('a key expires soon');
+    context.logger.progress!('hashing 9/10');
+    context.out('sealpack verify: verified');
+  } finally {
+    stdout.write = saved.out;
+    stderr.write = saved.err;
+    stderr.isTTY = saved.tty;
+  }
+  assert.equal(writes, [
+    'err \r\x1b[Khashing 3/10',
+    'err \r\x1b[K',
+    'out ok   a@1.0.0\n',
+    'err warning: a key expires soon\n',
+    'err \r\x1b[Khashing 9/10',
+    'err \r\x1b[K',
+    'out sealpack verify: verified\n',
+  ]);
+});
+
+test('guard: its refusal goes to stderr, which tools around npm (changeset publish) show', async () => {
+  const cwd = await home();
+  const env = { npm_package_name: 'w', npm_package_version: '1.0.0', npm_lifecycle_event: 'prepublishOnly' };
+  const run = await cli(['guard'], { cwd, env });
+  assert.is(run.status, 1);
+  assert.match(run.stderr, /error ESEAL_UNSIGNED: w@1\.0\.0: refusing an unsealed publish/);
+  assert.match(run.stderr, /hint: publish with `sealpack publish`/);
+  assert.is(run.stdout, '');
+});
+
+test('audit report --html with --json or --markdown: stdout holds that document alone, the note goes to stderr', async () => {
+  const cwd = await makeConsumer([await makeKey()], { ledger: '.sealpack/ledger' });
+  const tarball = await makeTarball(join(cwd, 'w-1.0.0.tgz'), packageFiles('w', '1.0.0'));
+  assert.is((await cli(['verify', tarball], { cwd })).status, 1, 'a run for the ledger');
+  const json = await cli(['audit', 'report', '--json', '--html', join(cwd, 'r.html')], { cwd });
+  assert.is(json.status, 0, json.stdout + json.stderr);
+  assert.is((JSON.parse(json.stdout) as { tool: string }).tool, 'sealpack');
+  assert.match(json.stderr, /sealpack audit report: wrote .*r\.html/);
+  const markdown = await cli(['audit', 'report', '--markdown', '--html', join(cwd, 'r.html')], { cwd });
+  assert.not.match(markdown.stdout, /wrote/);
+  assert.match(markdown.stderr, /sealpack audit report: wrote .*r\.html/);
+  const html = await cli(['audit', 'report', '--html', join(cwd, 'r.html')], { cwd });
+  assert.match(html.stdout, /sealpack audit report: wrote .*r\.html/);
 });
 
 test('an unreadable --key file is a usage error naming it', async () => {
@@ -128,7 +200,7 @@ test('an unreadable --key file is a usage error naming it', async () => {
   await writeFile(join(cwd, 'x.tgz'), '');
   const run = await cli(['sign', '--key', 'absent.asc', 'x.tgz'], { cwd });
   assert.is(run.status, 2);
-  assert.match(run.stderr, /--key: cannot read .*absent\.asc \(ENOENT\)/);
+  assert.match(run.stdout, /--key: cannot read .*absent\.asc \(ENOENT\)/);
 });
 
 test.run();

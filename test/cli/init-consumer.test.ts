@@ -39,7 +39,7 @@ test('a binary export of two certificates (gpg --export, no -a) is pinned as NAM
   const both = Buffer.concat([binary, await ctx.gpg.exportBinary(ctx.bob)]);
   const cwd = await project({ 'release.pgp': both });
   const r = await cli(['init', '--consumer', '--key', 'release.pgp'], { cwd });
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
   assert.equal(await readdir(join(cwd, '.sealpack', 'keys')), ['release.gpg']);
   assert.equal(await readFile(join(cwd, '.sealpack', 'keys', 'release.gpg')), both);
   const trust = await loadTrust({ cwd });
@@ -52,8 +52,8 @@ test('a binary export of two certificates (gpg --export, no -a) is pinned as NAM
   );
   // Again: identical, nothing changes.
   const again = await cli(['init', '--consumer', '--key', 'release.pgp'], { cwd });
-  assert.is(again.status, 0, again.stderr);
-  assert.match(`${again.stdout}\n${again.stderr}`, /already pins/);
+  assert.is(again.status, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /already pins/);
 });
 
 test('an armored file with two certificates and an appended revocation is pinned as NAME.asc; the revocation counts', async () => {
@@ -61,7 +61,7 @@ test('an armored file with two certificates and an appended revocation is pinned
   const armored = `${ctx.gpg.exportPublic(ctx.alice)}${ctx.gpg.exportPublic(ctx.bob)}${revocation}`;
   const cwd = await project({ 'team.pub.asc': armored });
   const r = await cli(['init', '--consumer', '--key', 'team.pub.asc'], { cwd });
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
   assert.is(await readFile(join(cwd, '.sealpack', 'keys', 'team.asc'), 'utf8'), armored);
   const trust = await loadTrust({ cwd });
   assert.equal(trust.keys.map((k) => k.key.fingerprint).sort(), [ctx.alice, ctx.bob].sort());
@@ -81,8 +81,8 @@ test('secret key material, armored or binary, anywhere in the file: exit 2, ESEA
   for (const name of Object.keys(files)) {
     const cwd = await project(files);
     const r = await cli(['init', '--consumer', '--key', name], { cwd });
-    assert.is(r.status, 2, `${name}: ${r.stderr}`);
-    assert.match(r.stderr, /error ESEAL_CONFIG: .*private key/);
+    assert.is(r.status, 2, `${name}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /error ESEAL_CONFIG: .*private key/);
     assert.not.ok(existsSync(join(cwd, '.sealpack')), `${name}: nothing pinned`);
     assert.not.ok(existsSync(join(cwd, '.sealpackrc.json')), `${name}: nothing written`);
   }
@@ -92,8 +92,8 @@ test('a certificate already pinned under another name is refused before anything
   const cwd = await project({ 'alice.asc': ctx.gpg.exportPublic(ctx.alice), 'again.gpg': await ctx.gpg.exportBinary(ctx.alice) });
   assert.is((await cli(['init', '--consumer', '--key', 'alice.asc'], { cwd })).status, 0);
   const r = await cli(['init', '--consumer', '--key', 'again.gpg'], { cwd });
-  assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /error ESEAL_CONFIG: .*already pinned as alice/, r.stderr);
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /error ESEAL_CONFIG: .*already pinned as alice/, r.stdout + r.stderr);
   assert.equal(await readdir(join(cwd, '.sealpack', 'keys')), ['alice.asc']);
 });
 

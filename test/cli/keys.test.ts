@@ -31,7 +31,7 @@ async function repo(): Promise<string> {
 test('keys list: keys expiring within --days (default 30), what each signs and approves', async () => {
   const cwd = await repo();
   const listed = await cli(['keys', 'list', '--json'], { cwd });
-  assert.is(listed.status, 0, listed.stderr);
+  assert.is(listed.status, 0, listed.stdout + listed.stderr);
   const json = JSON.parse(listed.stdout) as {
     days: number;
     expiring: string[];
@@ -46,17 +46,17 @@ test('keys list: keys expiring within --days (default 30), what each signs and a
   assert.match(human.stdout, /expiring within 30 days: soon/);
   const bad = await cli(['keys', 'list', '--days', 'soon'], { cwd });
   assert.is(bad.status, 2);
-  assert.match(bad.stderr, /error ESEAL_CONFIG: --days/);
+  assert.match(bad.stdout, /error ESEAL_CONFIG: --days/);
   const unknown = await cli(['keys', 'spin'], { cwd });
   assert.is(unknown.status, 2);
-  assert.match(unknown.stderr, /keys: expected rotate, update, list or resign, found spin/);
+  assert.match(unknown.stdout, /keys: expected rotate, update, list or resign, found spin/);
 });
 
 test('doctor warns about a pinned key expiring within 30 days', async () => {
   const cwd = await repo();
   const doctor = await cli(['doctor', '--offline'], { cwd });
-  assert.match(doctor.stderr, /warning: pinned key soon \([0-9A-F]{40}\) expires on \d{4}-\d{2}-\d{2}, within 30 days/);
-  assert.not.match(doctor.stderr, /pinned key later/);
+  assert.match(doctor.stdout, /warning: pinned key soon \([0-9A-F]{40}\) expires on \d{4}-\d{2}-\d{2}, within 30 days/);
+  assert.not.match(doctor.stdout + doctor.stderr, /pinned key later/);
 });
 
 test.run();

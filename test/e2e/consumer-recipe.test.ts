@@ -189,12 +189,12 @@ for (const client of CLIENTS) {
     // The same tree with no allowance for esbuild-like: its rewritten bin is an integrity failure.
     await setPolicy(dir, { 'gyp-like': INSTALL_SCRIPTS['gyp-like'] });
     const noEntry = verifyInstalled(dir);
-    assert.is(noEntry.status, 1, noEntry.stderr);
+    assert.is(noEntry.status, 1, noEntry.stdout + noEntry.stderr);
     assert.equal(errors(noEntry), ['ESEAL_INTEGRITY esbuild-like bin/esbuild']);
     // Nor for gyp-like: its build output is an extra file.
     await setPolicy(dir, {});
     const none = verifyInstalled(dir);
-    assert.is(none.status, 1, none.stderr);
+    assert.is(none.status, 1, none.stdout + none.stderr);
     assert.equal(errors(none), ['ESEAL_EXTRA_FILE gyp-like build/Release/x.node', 'ESEAL_INTEGRITY esbuild-like bin/esbuild']);
   });
 
@@ -217,7 +217,7 @@ test('attacks: a validly sealed other version in place of the locked one, then a
   await rm(target, { recursive: true });
   const tgz = join(ctx.registry.storage, 'multi', 'multi-2.0.0.tgz');
   const extracted = exec('tar', ['-xzf', tgz, '-C', dir], dir, ctx.setup.env);
-  assert.is(extracted.status, 0, extracted.stderr);
+  assert.is(extracted.status, 0, extracted.stdout + extracted.stderr);
   await rename(join(dir, 'package'), target);
   assert.ok(existsSync(join(target, '.sealpack', 'manifest.json')), 'multi@2.0.0 carries its own valid seal');
   const swapped = verifyInstalled(dir);
@@ -237,7 +237,7 @@ test('attack: an unsealed version published after a sealed one is refused before
     const dir = await consumer({ multi: '2.1.0' });
     const { step, r } = recipe(dir, client);
     assert.is(step, 'verify-lockfile', `${client.name}: ${r.stdout}${r.stderr}`);
-    assert.is(r.status, 1, r.stderr);
+    assert.is(r.status, 1, r.stdout + r.stderr);
     assert.equal(errors(r), ['ESEAL_DOWNGRADE multi']);
     assert.not.ok(existsSync(join(dir, 'node_modules', 'multi')), `${client.name}: nothing was installed`);
   }

@@ -28,7 +28,7 @@ async function project(pkg: object = { name: 'app', version: '1.0.0', private: t
 test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a second run changes nothing', async () => {
   const dir = await project({ name: 'app', version: '1.0.0', scripts: { postinstall: 'node setup.js' } });
   const first = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
-  assert.is(first.status, 0, first.stderr);
+  assert.is(first.status, 0, first.stdout + first.stderr);
   assert.match(first.stdout, new RegExp(`pinned ${ctx.fingerprint}`));
   assert.is(
     await readFile(join(dir, '.sealpack', 'keys', 'release-bot.asc'), 'utf8'),
@@ -50,7 +50,7 @@ test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a seco
   const files = ['package.json', '.pnpmfile.cjs', '.sealpackrc.json'];
   const before = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   const second = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
-  assert.is(second.status, 0, second.stderr);
+  assert.is(second.status, 0, second.stdout + second.stderr);
   const after = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
   assert.equal(after, before);
 
@@ -64,7 +64,7 @@ test('pins the key as NAME.asc, writes .pnpmfile.cjs and the postinstall; a seco
   assert.is.not(notExplicit.status, 0, 'only SEALPACK_BOOTSTRAP=1 opens it');
   // Set on purpose, for a bootstrap install: loads, and says postinstall alone checks it.
   const bootstrap = run(process.execPath, load, { cwd: dir, env: { SEALPACK_BOOTSTRAP: '1' } });
-  assert.is(bootstrap.status, 0, bootstrap.stderr);
+  assert.is(bootstrap.status, 0, bootstrap.stdout + bootstrap.stderr);
   assert.match(bootstrap.stderr, /SEALPACK_BOOTSTRAP=1: @sealpack\/pnpm is not installed/);
 });
 
@@ -81,7 +81,7 @@ module.exports = { hooks };
 `;
   await writeFile(join(dir, '.pnpmfile.cjs'), old);
   const r = runCli(['init', '--consumer'], { cwd: dir });
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /rewrote \.pnpmfile\.cjs/);
   assert.match(await readFile(join(dir, '.pnpmfile.cjs'), 'utf8'), /SEALPACK_BOOTSTRAP/);
 });
@@ -90,9 +90,9 @@ test('a malformed package.json: exit 2, ESEAL_CONFIG, no stack, nothing written'
   const dir = await project();
   await writeFile(join(dir, 'package.json'), '{ "name": "app", ');
   const r = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
-  assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /error ESEAL_CONFIG: .*package\.json: expected valid JSON/);
-  assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+/);
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /error ESEAL_CONFIG: .*package\.json: expected valid JSON/);
+  assert.not.match(r.stdout + r.stderr, /\n\s+at .+:\d+:\d+/);
   assert.not.ok(existsSync(join(dir, '.sealpack')), 'no key pinned');
   assert.not.ok(existsSync(join(dir, '.pnpmfile.cjs')), 'no hook written');
 });
@@ -100,9 +100,9 @@ test('a malformed package.json: exit 2, ESEAL_CONFIG, no stack, nothing written'
 test('refuses a private key: exit 2, ESEAL_CONFIG, nothing pinned', async () => {
   const dir = await project();
   const r = runCli(['init', '--consumer', '--key', 'release-bot.key.asc'], { cwd: dir });
-  assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /ESEAL_CONFIG/);
-  assert.match(r.stderr, /private/i);
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /ESEAL_CONFIG/);
+  assert.match(r.stdout, /private/i);
   assert.not.ok(existsSync(join(dir, '.sealpack', 'keys')));
 });
 
@@ -112,8 +112,8 @@ test('refuses to replace a pinned key with another one', async () => {
   const other = await generateKey({ name: 'release-bot', email: 'impostor@example.test' });
   await writeFile(join(dir, 'release-bot.pub.asc'), other.publicKey);
   const r = runCli(['init', '--consumer', '--key', 'release-bot.pub.asc'], { cwd: dir });
-  assert.is(r.status, 2, r.stderr);
-  assert.match(r.stderr, /already exists with another key/);
+  assert.is(r.status, 2, r.stdout + r.stderr);
+  assert.match(r.stdout, /already exists with another key/);
   assert.is(
     await readFile(join(dir, '.sealpack', 'keys', 'release-bot.asc'), 'utf8'),
     ctx.publicKey.endsWith('\n') ? ctx.publicKey : `${ctx.publicKey}\n`,

@@ -127,7 +127,7 @@ for (const client of CLIENTS) {
   it(`${client.name}: a clean install verifies; one changed byte fails naming the package, the file and both digests`, async () => {
     const dir = await consumer({ '@acme/widget': '1.0.0', free: '1.0.0' });
     const installed = client.install(dir);
-    assert.is(installed.status, 0, installed.stderr);
+    assert.is(installed.status, 0, installed.stdout + installed.stderr);
     const widget = join(dir, 'node_modules', '@acme', 'widget');
     // What the client left on disk: the embedded seal, the files, nothing added or rewritten.
     assert.ok(existsSync(join(widget, '.sealpack', 'manifest.json')));
@@ -151,7 +151,7 @@ for (const client of CLIENTS) {
     const original = await readFile(join(widget, WIDGET_FILE));
     await appendFile(join(widget, WIDGET_FILE), ' ');
     const bad = sealpack(['verify-installed', '--json'], dir, ctx.setup.env);
-    assert.is(bad.status, 1, bad.stderr);
+    assert.is(bad.status, 1, bad.stdout + bad.stderr);
     const [finding, ...rest] = verdictOf(bad).findings.filter((f) => f.severity === 'error');
     assert.equal(rest, []);
     assert.is(finding!.code, 'ESEAL_INTEGRITY');
@@ -162,7 +162,7 @@ for (const client of CLIENTS) {
     const human = sealpack(['verify-installed'], dir, ctx.setup.env);
     assert.is(human.status, 1);
     assert.match(
-      human.stderr,
+      human.stdout,
       /error ESEAL_INTEGRITY: @acme\/widget@1\.0\.0: lib\/widget\.js differs from the manifest: expected sha512-/,
     );
     assert.ok(noStack(human));
@@ -173,7 +173,7 @@ test('a package in a covered scope published without a seal fails verify-lockfil
   const dir = await consumer({ '@acme/plain': '1.0.0', '@acme/util': '1.0.0' });
   assert.is(exec('npm', ['install', '--package-lock-only', '--no-audit'], dir, ctx.setup.env).status, 0);
   const lock = sealpack(['verify-lockfile', '--json'], dir, ctx.setup.env);
-  assert.is(lock.status, 1, lock.stderr);
+  assert.is(lock.status, 1, lock.stdout + lock.stderr);
   assert.equal(errorCodes(lock), ['ESEAL_UNSIGNED @acme/plain']);
   assert.is(exec('npm', ['ci', '--ignore-scripts', '--no-audit'], dir, ctx.setup.env).status, 0);
   const installed = sealpack(['verify-installed', '--json'], dir, ctx.setup.env);
@@ -210,7 +210,7 @@ test('an altered lockfile integrity fails verify-lockfile before anything is dow
   lock.packages['node_modules/@acme/widget'].integrity = forged;
   await writeFile(path, JSON.stringify(lock, null, 2));
   const r = sealpack(['verify-lockfile', '--json'], dir, ctx.setup.env);
-  assert.is(r.status, 1, r.stderr);
+  assert.is(r.status, 1, r.stdout + r.stderr);
   const [finding] = verdictOf(r).findings;
   assert.is(finding!.code, 'ESEAL_INTEGRITY');
   assert.is(finding!.package, '@acme/widget');
@@ -286,12 +286,12 @@ test('the registry stopped: verify-lockfile reports each package, exit 2, no cra
   await ctx.registry.kill();
   try {
     const r = sealpack(['verify-lockfile', '--json', '--no-cache'], dir, ctx.setup.env);
-    assert.is(r.status, 2, r.stderr);
+    assert.is(r.status, 2, r.stdout + r.stderr);
     assert.equal(errorCodes(r), ['ESEAL_REGISTRY @acme/util', 'ESEAL_REGISTRY @acme/widget']);
     assert.match(verdictOf(r).findings[0]!.message, /could not read its registry metadata: ECONNREFUSED/);
     assert.ok(noStack(r));
     const cached = sealpack(['verify-lockfile'], dir, ctx.setup.env);
-    assert.is(cached.status, 0, cached.stderr);
+    assert.is(cached.status, 0, cached.stdout + cached.stderr);
   } finally {
     await ctx.registry.restart();
   }

@@ -56,7 +56,7 @@ async function pack(name: string, key: string): Promise<string> {
   const dir = await makePackage(name);
   const out = await tempDir('sealpack-out-');
   const r = sealpack(['pack', '--out', out, '--key', key], dir, env());
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
   return join(out, `${name}-1.0.0.tgz`);
 }
 
@@ -66,7 +66,7 @@ async function publish(tarball: string, key: string, pinned: Record<string, stri
   await writeTree(dir, { '.sealpack/keys/release.asc': ctx.setup.publicKey, ...pinned });
   await ctx.registry.writeNpmrc(dir);
   const r = sealpack(['publish', tarball, '--key', key], dir, env());
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
 }
 
 async function consumer(dependencies: Record<string, string>, files: Record<string, string | object>): Promise<string> {
@@ -74,7 +74,7 @@ async function consumer(dependencies: Record<string, string>, files: Record<stri
   await writeTree(dir, { 'package.json': { name: 'consumer', version: '1.0.0', private: true, dependencies }, ...files });
   await ctx.registry.writeNpmrc(dir);
   const installed = exec('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], dir, env());
-  assert.is(installed.status, 0, installed.stderr);
+  assert.is(installed.status, 0, installed.stdout + installed.stderr);
   return dir;
 }
 
@@ -105,7 +105,7 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
   const archived = await pack('rot-archived', ctx.setup.key);
 
   const rotated = sealpack(['keys', 'rotate', '--from', ctx.setup.key, '--name', 'release-2027', '--out', keys], keys, env());
-  assert.is(rotated.status, 0, rotated.stderr);
+  assert.is(rotated.status, 0, rotated.stdout + rotated.stderr);
   assert.ok(noStack(rotated));
   assert.equal((await readdir(keys)).sort(), ['release-2027.key.asc', 'release-2027.pub.asc', 'release.revocation.asc']);
   const newKey = join(keys, 'release-2027.key.asc');
@@ -120,16 +120,16 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
     keys,
     gpgEnv,
   );
-  assert.is(imported.status, 0, imported.stderr);
+  assert.is(imported.status, 0, imported.stdout + imported.stderr);
   const sigs = exec('gpg', ['--batch', '--check-sigs', '--with-colons'], keys, gpgEnv);
-  assert.is(sigs.status, 0, sigs.stderr);
+  assert.is(sigs.status, 0, sigs.stdout + sigs.stderr);
   const releaseKeyId = ctx.setup.fingerprint.slice(-16);
   assert.ok(
     sigs.stdout.split('\n').some((line) => line.startsWith('sig:!:') && line.includes(releaseKeyId) && line.includes(':10x:')),
     `expected a good 0x10 certification by ${releaseKeyId}:\n${sigs.stdout}`,
   );
   const revoked = exec('gpg', ['--batch', '--import', join(keys, 'release.revocation.asc')], keys, gpgEnv);
-  assert.is(revoked.status, 0, revoked.stderr);
+  assert.is(revoked.status, 0, revoked.stdout + revoked.stderr);
   assert.match(exec('gpg', ['--batch', '--list-keys', ctx.setup.fingerprint], keys, gpgEnv).stdout, /revoked/);
 
   // After the hand-over, releases are signed with the new key.
@@ -154,8 +154,8 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
   const stranger = await generateKey({ name: 'release-2027', email: 'release@example.com' });
   await writeFile(join(keys, 'stranger.pub.asc'), stranger.publicKey);
   const refused = sealpack(['keys', 'update', join(keys, 'stranger.pub.asc'), '--name', 'release-2027'], dir, consumerEnv);
-  assert.is(refused.status, 1, refused.stderr);
-  assert.match(refused.stderr, /error ESEAL_UNKNOWN_KEY: .*not certified by enough pinned keys/);
+  assert.is(refused.status, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /error ESEAL_UNKNOWN_KEY: .*not certified by enough pinned keys/);
   assert.ok(noStack(refused));
   assert.equal(await pinnedState(dir), before);
 
@@ -164,7 +164,7 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
     dir,
     consumerEnv,
   );
-  assert.is(dryRun.status, 0, dryRun.stderr);
+  assert.is(dryRun.status, 0, dryRun.stdout + dryRun.stderr);
   assert.equal(await pinnedState(dir), before);
 
   const updated = sealpack(
@@ -172,7 +172,7 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
     dir,
     consumerEnv,
   );
-  assert.is(updated.status, 0, updated.stderr);
+  assert.is(updated.status, 0, updated.stdout + updated.stderr);
   // What the reviewer of the consumer's pull request reads.
   for (const line of [
     '+++ .sealpack/keys/release-2027.asc (new pinned key "release-2027")',
@@ -190,7 +190,7 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
   assert.is(installed.status, 0, installed.stdout);
 
   const listed = sealpack(['keys', 'list', '--json', '--days', '30'], dir, consumerEnv);
-  assert.is(listed.status, 0, listed.stderr);
+  assert.is(listed.status, 0, listed.stdout + listed.stderr);
   const list = JSON.parse(listed.stdout) as {
     keys: { name: string; revoked: { reason: string }[]; certifiedBy: { name: string }[]; signs: { packages: string[] }[] }[];
     expiring: string[];
@@ -211,11 +211,11 @@ test('rotation: the old key certifies its successor (gpg shows it); a consumer p
   const unsealed = join(keys, 'plain-1.0.0.tgz');
   await writeFile(unsealed, await readFile(archived));
   const noSeal = sealpack(['keys', 'resign', unsealed, '--key', newKey], keys, env());
-  assert.is(noSeal.status, 1, noSeal.stderr);
-  assert.match(noSeal.stderr, /ESEAL_UNSIGNED/);
+  assert.is(noSeal.status, 1, noSeal.stdout + noSeal.stderr);
+  assert.match(noSeal.stdout, /ESEAL_UNSIGNED/);
   assert.is(existsSync(`${unsealed}.asc`), false);
   const resigned = sealpack(['keys', 'resign', archived, '--key', newKey], keys, env());
-  assert.is(resigned.status, 0, resigned.stderr);
+  assert.is(resigned.status, 0, resigned.stdout + resigned.stderr);
   const issuers = await readSignatureIssuers(await readFile(`${archived}.manifest.json.asc`, 'utf8'));
   assert.is(issuers.length, 2);
   const retired = await tempDir('sealpack-retired-');
@@ -236,15 +236,15 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
     gnupg,
     gpgEnv,
   );
-  assert.is(made.status, 0, made.stderr);
+  assert.is(made.status, 0, made.stdout + made.stderr);
   const exported = exec('gpg', ['--batch', '--armor', '--export', 'token@example.com'], gnupg, gpgEnv);
   const out = await tempDir('sealpack-keys-');
   // A release the old key signs before the hand-over.
   const before = await makeTarball(join(out, 'tok-1.0.0.tgz'), packageFiles('tok', '1.0.0'));
   const signedBefore = sealpack(['sign', before, '--signer', 'gpg'], out, gpgEnv);
-  assert.is(signedBefore.status, 0, signedBefore.stderr);
+  assert.is(signedBefore.status, 0, signedBefore.stdout + signedBefore.stderr);
   const rotated = sealpack(['keys', 'rotate', '--signer', 'gpg', '--name', 'token-2027', '--out', out], out, gpgEnv);
-  assert.is(rotated.status, 0, rotated.stderr);
+  assert.is(rotated.status, 0, rotated.stdout + rotated.stderr);
   assert.equal((await readdir(out)).filter((f) => f.startsWith('token')).sort(), [
     'token-2027.key.asc',
     'token-2027.pub.asc',
@@ -261,7 +261,7 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
     dir,
     env(),
   );
-  assert.is(updated.status, 0, updated.stderr);
+  assert.is(updated.status, 0, updated.stdout + updated.stderr);
   assert.match(updated.stdout, /\+ certified by token-key/);
   assert.match(await readFile(join(dir, '.sealpack', 'revocations.json'), 'utf8'), /"reason": "superseded"/);
 
@@ -272,7 +272,7 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
   const later = new Date(Date.now() + 120_000).toISOString().slice(0, 19).replace(/[-:]/g, '');
   await writeFile(join(gnupg, 'gpg.conf'), `faked-system-time ${later}\n`);
   const signedAfter = sealpack(['sign', after, '--signer', 'gpg'], out, gpgEnv);
-  assert.is(signedAfter.status, 0, signedAfter.stderr);
+  assert.is(signedAfter.status, 0, signedAfter.stdout + signedAfter.stderr);
   const late = sealpack(['verify', after, '--json'], dir, env());
   assert.is(late.status, 1, late.stdout);
   assert.ok(errors(late).includes('ESEAL_KEY_REVOKED tok'), late.stdout);
@@ -280,8 +280,8 @@ test('rotation with the old key in gpg (--signer gpg): gpg certifies and revokes
   assert.is(early.status, 0, early.stdout);
 
   const refused = sealpack(['keys', 'rotate', '--signer', 'exec:cat', '--name', 'x', '--out', out], out, env());
-  assert.is(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /error ESEAL_CONFIG: keys rotate: .*exec: signer makes document signatures only/);
+  assert.is(refused.status, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /error ESEAL_CONFIG: keys rotate: .*exec: signer makes document signatures only/);
 });
 
 test('approvals: pack in one job, approve in another, publish in a third; consumers see them through the registry; an approver who signed is refused', async () => {
@@ -292,13 +292,13 @@ test('approvals: pack in one job, approve in another, publish in a third; consum
 
   // Approval job (alice's key only, never the release key).
   const approval = sealpack(['approve', approved, '--key', ctx.alice.key], await tempDir(), env());
-  assert.is(approval.status, 0, approval.stderr);
+  assert.is(approval.status, 0, approval.stdout + approval.stderr);
   assert.ok(existsSync(`${approved}.registry.json`) && existsSync(`${approved}.registry.json.asc`));
   const registrySeal = await readFile(`${approved}.registry.json.asc`, 'utf8');
   // The release key cannot approve its own release: refused, nothing written.
   const own = sealpack(['approve', approved, '--key', ctx.setup.key], await tempDir(), env());
-  assert.is(own.status, 1, own.stderr);
-  assert.match(own.stderr, /error ESEAL_APPROVAL: .*signed this release/);
+  assert.is(own.status, 1, own.stdout + own.stderr);
+  assert.match(own.stdout, /error ESEAL_APPROVAL: .*signed this release/);
   assert.is(await readFile(`${approved}.registry.json.asc`, 'utf8'), registrySeal);
   // A self-approval made behind the command's back (a hand-made approval signature) still reaches
   // the registry; consumers refuse it.

@@ -53,12 +53,12 @@ test.before(async () => {
   source = await repo();
   tarballs = await Promise.all(Array.from({ length: 8 }, (_, i) => tarballIn(source, `pkg-${i}`)));
   const signed = await Promise.all(tarballs.map((t) => runCliAsync(['sign', t, '--key', ALICE_KEY], source)));
-  for (const r of signed) assert.is(r.status, 0, r.stderr);
+  for (const r of signed) assert.is(r.status, 0, r.stdout + r.stderr);
   assert.is(runCli(['verify', ...tarballs], { cwd: source }).status, 0);
   await writeFile(join(source, 'broken-1.0.0.tgz'), 'not a tarball');
   assert.is(runCli(['verify', join(source, 'broken-1.0.0.tgz')], { cwd: source }).status, 1);
   const checkpoint = runCli(['audit', 'checkpoint', '--key', ALICE_KEY], { cwd: source });
-  assert.is(checkpoint.status, 0, checkpoint.stderr);
+  assert.is(checkpoint.status, 0, checkpoint.stdout + checkpoint.stderr);
 });
 test.after(cleanTempDirs);
 
@@ -90,7 +90,7 @@ test('8 parallel `sealpack sign` runs: 8 entries, none lost or torn; the whole l
   const failed = all.find((e) => e.outcome === 'fail');
   assert.equal(failed.codes, ['ESEAL_MALFORMED']);
   const ok = runCli(['audit', 'verify', '--json'], { cwd: source });
-  assert.is(ok.status, 0, ok.stderr);
+  assert.is(ok.status, 0, ok.stdout + ok.stderr);
   assert.is(JSON.parse(ok.stdout).size, 17);
 });
 
@@ -108,38 +108,38 @@ test("a checkpoint is checked by Sequoia's sqv too: the signature covers the thr
 test('an edited entry: ESEAL_LEDGER naming it, exit 1', async () => {
   const result = await tampered((l) => l.map((line, i) => (i === 3 ? line.replace('"1.0.0"', '"1.0.1"') : line)));
   assert.is(result.status, 1);
-  assert.match(result.stderr, /error ESEAL_LEDGER: .*entry 3 \(line 4\) was changed after it was written/);
+  assert.match(result.stdout, /error ESEAL_LEDGER: .*entry 3 \(line 4\) was changed after it was written/);
   // The signed checkpoint catches it too.
-  assert.match(result.stderr, /rewritten: the first 17 entries no longer match/);
+  assert.match(result.stdout, /rewritten: the first 17 entries no longer match/);
 });
 
 test('a removed entry', async () => {
   const result = await tampered((l) => l.filter((_, i) => i !== 5));
   assert.is(result.status, 1);
-  assert.match(result.stderr, /ESEAL_LEDGER: .*entry 5 \(line 6\): expected seq 5, found 6: entry 5 is missing \(removed\)/);
+  assert.match(result.stdout, /ESEAL_LEDGER: .*entry 5 \(line 6\): expected seq 5, found 6: entry 5 is missing \(removed\)/);
 });
 
 test('reordered entries', async () => {
   const result = await tampered((l) => [...l.slice(0, 2), l[3]!, l[2]!, ...l.slice(4)]);
   assert.is(result.status, 1);
-  assert.match(result.stderr, /ESEAL_LEDGER: .*entry 2 \(line 3\): expected seq 2, found 3/);
+  assert.match(result.stdout, /ESEAL_LEDGER: .*entry 2 \(line 3\): expected seq 2, found 3/);
 });
 
 test('an inserted entry, even one in the ledger format', async () => {
   const forged = (line: string) => line.replace(/"name":"pkg-\d"/, '"name":"evil"');
   const result = await tampered((l) => [...l.slice(0, 5), forged(l[4]!), ...l.slice(5)]);
   assert.is(result.status, 1);
-  assert.match(result.stderr, /ESEAL_LEDGER: .*entry 5 \(line 6\): expected seq 5, found 4: seq 4 comes again or out of order/);
+  assert.match(result.stdout, /ESEAL_LEDGER: .*entry 5 \(line 6\): expected seq 5, found 4: seq 4 comes again or out of order/);
   const garbage = await tampered((l) => [...l.slice(0, 2), '{"hello":"world"}', ...l.slice(2)]);
   assert.is(garbage.status, 1);
-  assert.match(garbage.stderr, /entry 2 \(line 3\) is not a ledger entry/);
+  assert.match(garbage.stdout, /entry 2 \(line 3\) is not a ledger entry/);
 });
 
 test('a truncation behind the signed checkpoint', async () => {
   const result = await tampered((l) => l.slice(0, 14));
   assert.is(result.status, 1);
   assert.match(
-    result.stderr,
+    result.stdout,
     /ESEAL_LEDGER: .*truncated: .*checkpoint \(signed\) covers 17 entries, the log holds 14: entries 14\.\.16 were removed/,
   );
 });
@@ -147,7 +147,7 @@ test('a truncation behind the signed checkpoint', async () => {
 test('the last entry edited: only the checkpoint can tell, and it does', async () => {
   const result = await tampered((l) => l.map((line, i) => (i === 16 ? line.replace('"fail"', '"ok"') : line)));
   assert.is(result.status, 1);
-  assert.match(result.stderr, /rewritten: the first 17 entries no longer match .* at or before entry 16 \(line 17\)/);
+  assert.match(result.stdout, /rewritten: the first 17 entries no longer match .* at or before entry 16 \(line 17\)/);
 });
 
 test('a rewrite behind an older checkpoint kept elsewhere: consistency proof from the old size to the new', async () => {
@@ -159,7 +159,7 @@ test('a rewrite behind an older checkpoint kept elsewhere: consistency proof fro
   // Honest growth: more entries; the old checkpoint is consistent with the new log, with a proof.
   assert.is(runCli(['verify', tarballs[0]!], { cwd: dir }).status, 0);
   const grown = runCli(['audit', 'verify', '--json', '--checkpoint', kept], { cwd: dir });
-  assert.is(grown.status, 0, grown.stderr);
+  assert.is(grown.status, 0, grown.stdout + grown.stderr);
   const proof = JSON.parse(grown.stdout).proof;
   assert.is(proof.from, 17);
   assert.is(proof.to, 18);
@@ -177,7 +177,7 @@ test('a rewrite behind an older checkpoint kept elsewhere: consistency proof fro
   assert.is(runCli(['audit', 'verify'], { cwd: dir }).status, 0);
   const caught = runCli(['audit', 'verify', '--checkpoint', kept], { cwd: dir });
   assert.is(caught.status, 1);
-  assert.match(caught.stderr, /ESEAL_LEDGER: .*rewritten: the first 17 entries no longer match .*kept-checkpoint \(signed\)/);
+  assert.match(caught.stdout, /ESEAL_LEDGER: .*rewritten: the first 17 entries no longer match .*kept-checkpoint \(signed\)/);
 });
 
 test('a checkpoint not signed by a pinned key, or edited, is ESEAL_LEDGER; a malformed one too', async () => {
@@ -188,18 +188,18 @@ test('a checkpoint not signed by a pinned key, or edited, is ESEAL_LEDGER; a mal
   await writeFile(file, text.replace(/^sealpack ledger\n17\n/, 'sealpack ledger\n16\n'));
   const edited = runCli(['audit', 'verify'], { cwd: dir });
   assert.is(edited.status, 1);
-  assert.match(edited.stderr, /ESEAL_LEDGER: .*checkpoint: expected a valid signature by a pinned key over the checkpoint/);
+  assert.match(edited.stdout, /ESEAL_LEDGER: .*checkpoint: expected a valid signature by a pinned key over the checkpoint/);
 
   await writeFile(file, text);
   assert.is(runCli(['audit', 'checkpoint', '--key', OTHER_KEY], { cwd: dir }).status, 0);
   const stranger = runCli(['audit', 'verify'], { cwd: dir });
   assert.is(stranger.status, 1);
-  assert.match(stranger.stderr, /expected a valid signature by a pinned key over the checkpoint, found unknown key/);
+  assert.match(stranger.stdout, /expected a valid signature by a pinned key over the checkpoint, found unknown key/);
 
   await writeFile(file, 'sealpack ledger\n17\nnot-base64\n\nsig');
   const malformed = runCli(['audit', 'verify'], { cwd: dir });
   assert.is(malformed.status, 1);
-  assert.match(malformed.stderr, /ESEAL_LEDGER: .*not a sealpack checkpoint/);
+  assert.match(malformed.stdout, /ESEAL_LEDGER: .*not a sealpack checkpoint/);
 });
 
 test('a torn last line (a run killed mid-append) still verifies, with a warning; the next run repairs it', async () => {
@@ -207,13 +207,14 @@ test('a torn last line (a run killed mid-append) still verifies, with a warning;
   await cp(join(source, '.sealpack'), join(dir, '.sealpack'), { recursive: true });
   await appendFile(eventsFile(dir), '{"seq":17,"prev":"9f');
   const result = runCli(['audit', 'verify'], { cwd: dir });
-  assert.is(result.status, 0, result.stderr);
-  assert.match(result.stderr, /warning ESEAL_LEDGER: .*torn line/);
+  assert.is(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /warning ESEAL_LEDGER: .*torn line/);
   const next = runCli(['verify', tarballs[1]!], { cwd: dir });
   assert.is(next.status, 0);
   assert.match(next.stderr, /ledger: removed a torn last line/);
   assert.is((await lines(dir)).length, 18);
-  assert.is(runCli(['audit', 'verify'], { cwd: dir }).stderr.includes('torn'), false);
+  const repaired = runCli(['audit', 'verify'], { cwd: dir });
+  assert.is((repaired.stdout + repaired.stderr).includes('torn'), false);
 });
 
 test('a run that stops with an error is recorded with its code', async () => {
@@ -232,7 +233,7 @@ test('no ledger folder and no `ledger` in the policy: nothing is written', async
   assert.not.ok(existsSync(join(dir, '.sealpack', 'ledger')));
   const audit = runCli(['audit', 'verify'], { cwd: dir });
   assert.is(audit.status, 2);
-  assert.match(audit.stderr, /ESEAL_CONFIG: no ledger entries/);
+  assert.match(audit.stdout, /ESEAL_CONFIG: no ledger entries/);
 });
 
 test('`ledger` in the policy names the folder; a ledger that cannot be written never changes the verdict', async () => {
@@ -246,7 +247,7 @@ test('`ledger` in the policy names the folder; a ledger that cannot be written n
   const copy = join(blocked, 'named-1.0.0.tgz');
   for (const suffix of ['', '.asc', '.manifest.json', '.manifest.json.asc']) await copyFile(tgz + suffix, copy + suffix);
   const result = runCli(['verify', copy], { cwd: blocked });
-  assert.is(result.status, 0, result.stderr);
+  assert.is(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stderr, /warning: ledger: this run was not recorded/);
   const failing = runCli(['verify', join(blocked, 'blocked')], { cwd: blocked });
   assert.is(failing.status, 1);
@@ -282,12 +283,12 @@ test('alerts.webhook: an invalid URL is a configuration error', async () => {
   const dir = await repo({ config: { alerts: { webhook: 'slack please' } } });
   const result = runCli(['audit', 'report'], { cwd: dir });
   assert.is(result.status, 2);
-  assert.match(result.stderr, /alerts\.webhook: expected an http\(s\) URL/);
+  assert.match(result.stdout, /alerts\.webhook: expected an http\(s\) URL/);
 });
 
 test('audit report: --json and --markdown', async () => {
   const json = runCli(['audit', 'report', '--json'], { cwd: source });
-  assert.is(json.status, 0, json.stderr);
+  assert.is(json.status, 0, json.stdout + json.stderr);
   const report = JSON.parse(json.stdout);
   assert.is(report.integrity.ok, true);
   assert.equal(report.metrics.verification, { total: 9, passed: 8, failed: 1, rate: 8 / 9 });

@@ -79,13 +79,13 @@ test('keygen with no terminal and no SEALPACK_PASSPHRASE writes nothing (exit 2)
   const refused = sealpack(['keygen', '--name', 'ci', '--out', out], out, env);
   assert.is(refused.status, 2);
   assert.match(
-    refused.stderr,
+    refused.stdout,
     /ESEAL_CONFIG: no passphrase for the private key: expected a terminal to ask on, or SEALPACK_PASSPHRASE/,
   );
   assert.ok(noStack(refused));
   assert.equal(await readdir(out), []);
   const plain = sealpack(['keygen', '--name', 'ci', '--out', out], out, { ...env, SEALPACK_PASSPHRASE: '' });
-  assert.is(plain.status, 0, plain.stderr);
+  assert.is(plain.status, 0, plain.stdout + plain.stderr);
   assert.match(plain.stderr, /unencrypted/);
 });
 
@@ -95,7 +95,7 @@ test('init adds *.key.asc to .gitignore, once; git then ignores a private key in
   await writeFile(join(root, '.gitignore'), 'node_modules');
   assert.is(exec('git', ['init', '-q'], root, ctx.setup.env).status, 0);
   const first = sealpack(['init'], root, ctx.setup.env);
-  assert.is(first.status, 0, first.stderr);
+  assert.is(first.status, 0, first.stdout + first.stderr);
   assert.match(first.stdout, /added \*\.key\.asc to \.gitignore/);
   assert.match(first.stdout, /npx --no-install sealpack keygen/);
   const ignore = await readFile(join(root, '.gitignore'), 'utf8');
@@ -114,15 +114,15 @@ test('doctor asks the registry who we are, and reports the key, its expiry and t
   });
   await ctx.registry.writeNpmrc(root);
   const ok = sealpack(['doctor', '--key', ctx.setup.key], root, ctx.setup.env);
-  assert.is(ok.status, 0, ok.stderr);
+  assert.is(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(
-    ok.stderr,
+    ok.stdout,
     new RegExp(`key: ${ctx.setup.fingerprint} release <release@example.com>, never expires, pinned as release`),
   );
-  assert.match(ok.stderr, new RegExp(`registry: ${ctx.registry.url} \\(logged in as sealpack-test\\)`));
+  assert.match(ok.stdout, new RegExp(`registry: ${ctx.registry.url} \\(logged in as sealpack-test\\)`));
 
   const json = sealpack(['doctor', '--json', '--key', ctx.setup.key], root, ctx.setup.env);
-  assert.is(json.status, 0, json.stderr);
+  assert.is(json.status, 0, json.stdout + json.stderr);
   const report = JSON.parse(json.stdout);
   assert.is(report.ok, true);
   assert.is(report.key.fingerprint, ctx.setup.fingerprint);
@@ -135,7 +135,7 @@ test('doctor asks the registry who we are, and reports the key, its expiry and t
     `registry=${ctx.registry.url}\n//127.0.0.1:${ctx.registry.port}/:_authToken=not-a-token\n`,
   );
   const denied = sealpack(['doctor', '--json', '--key', ctx.setup.key], root, ctx.setup.env);
-  assert.is(denied.status, 1, denied.stderr);
+  assert.is(denied.status, 1, denied.stdout + denied.stderr);
   const problems = JSON.parse(denied.stdout).problems as string[];
   assert.ok(
     problems.some((p) => /registry: .*expected to be logged in, found (HTTP 401|an anonymous user)/.test(p)),

@@ -113,4 +113,4 @@ export async function writeTree(dir: string, files: Record<string, string | obje
   return dir;
 }
 
-export const noStack = (r: RunResult): boolean => !/\n\s+at .+:\d+:\d+/.test(r.stderr);
+export const noStack = (r: RunResult): boolean => !/\n\s+at .+:\d+:\d+/.test(r.stdout + r.stderr);

@@ -28,7 +28,7 @@ async function workspace(): Promise<string> {
 test('init: keyring folder, revocation list, config skeleton, the guard in every publishable package; idempotent', async () => {
   const root = await workspace();
   const first = sealpack(['init'], root, ctx.setup.env);
-  assert.is(first.status, 0, first.stderr);
+  assert.is(first.status, 0, first.stdout + first.stderr);
   assert.ok(existsSync(join(root, '.sealpack', 'keys')));
   assert.is(await readFile(join(root, '.sealpack', 'revocations.json'), 'utf8'), '[]\n');
   assert.ok(existsSync(join(root, 'sealpack.config.json')));
@@ -38,7 +38,7 @@ test('init: keyring folder, revocation list, config skeleton, the guard in every
   assert.is((await read('private')).scripts, undefined);
   const before = await readFile(join(root, 'packages', 'b', 'package.json'), 'utf8');
   const second = sealpack(['init'], root, ctx.setup.env);
-  assert.is(second.status, 0, second.stderr);
+  assert.is(second.status, 0, second.stdout + second.stderr);
   assert.not.match(second.stdout, /added|created/);
   assert.is(await readFile(join(root, 'packages', 'b', 'package.json'), 'utf8'), before);
 });
@@ -48,9 +48,9 @@ test('init: a package whose "scripts" npm cannot read is refused before anything
   await writeTree(root, { 'packages/c/package.json': { name: '@w/c', version: '1.0.0', scripts: 'npm test' } });
   const before = await readFile(join(root, 'packages', 'a', 'package.json'), 'utf8');
   const result = sealpack(['init'], root, ctx.setup.env);
-  assert.is(result.status, 2, result.stderr);
-  assert.match(result.stderr, /error ESEAL_CONFIG: .*packages\/c\/package\.json: expected "scripts" to be an object/);
-  assert.ok(noStack(result), result.stderr);
+  assert.is(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /error ESEAL_CONFIG: .*packages\/c\/package\.json: expected "scripts" to be an object/);
+  assert.ok(noStack(result), result.stdout + result.stderr);
   assert.not.ok(existsSync(join(root, '.sealpack')), 'no keyring folder');
   assert.not.ok(existsSync(join(root, 'sealpack.config.json')), 'no config');
   assert.is(await readFile(join(root, 'packages', 'a', 'package.json'), 'utf8'), before, 'no guard added');
@@ -60,11 +60,11 @@ test('doctor: names a package without the guard, a missing key; exits 1', async 
   const root = await workspace();
   const env = { ...ctx.setup.env };
   const result = sealpack(['doctor', '--offline'], root, env);
-  assert.is(result.status, 1, result.stderr);
-  assert.match(result.stderr, /problem: @w\/a: no "prepublishOnly": "sealpack guard"/);
-  assert.match(result.stderr, /problem: @w\/b: no "prepublishOnly"/);
-  assert.not.match(result.stderr, /@w\/private/);
-  assert.match(result.stderr, /problem: signing key: .*no signing key/);
+  assert.is(result.status, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /problem: @w\/a: no "prepublishOnly": "sealpack guard"/);
+  assert.match(result.stdout, /problem: @w\/b: no "prepublishOnly"/);
+  assert.not.match(result.stdout + result.stderr, /@w\/private/);
+  assert.match(result.stdout, /problem: signing key: .*no signing key/);
 });
 
 test('doctor: a key that expires within --days, and the wrong passphrase, are problems; a clean repo exits 0', async () => {
@@ -74,8 +74,8 @@ test('doctor: a key that expires within --days, and the wrong passphrase, are pr
   const soonFile = join(root, 'soon.key.asc');
   await writeFile(soonFile, soon.privateKey);
   const expiring = sealpack(['doctor', '--offline', '--key', soonFile], root, ctx.setup.env);
-  assert.is(expiring.status, 1, expiring.stderr);
-  assert.match(expiring.stderr, /expires within 30 days/);
+  assert.is(expiring.status, 1, expiring.stdout + expiring.stderr);
+  assert.match(expiring.stdout, /expires within 30 days/);
   assert.is(sealpack(['doctor', '--offline', '--key', soonFile, '--days', '5'], root, ctx.setup.env).status, 0);
 
   const wrong = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, {
@@ -83,22 +83,22 @@ test('doctor: a key that expires within --days, and the wrong passphrase, are pr
     SEALPACK_PASSPHRASE: 'nope',
   });
   assert.is(wrong.status, 1);
-  assert.match(wrong.stderr, /problem: signing key: .*wrong passphrase/);
+  assert.match(wrong.stdout, /problem: signing key: .*wrong passphrase/);
 
   await writeTree(root, { '.sealpack/keys/release.asc': ctx.setup.publicKey });
   const clean = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, ctx.setup.env);
-  assert.is(clean.status, 0, clean.stderr);
-  assert.match(clean.stderr, /sealpack doctor: ok \(2 publishable packages\)/);
-  assert.match(clean.stderr, /note: .*`npm publish X\.tgz` runs no lifecycle scripts, so no guard can stop it/);
+  assert.is(clean.status, 0, clean.stdout + clean.stderr);
+  assert.match(clean.stdout, /sealpack doctor: ok \(2 publishable packages\)/);
+  assert.match(clean.stdout, /note: .*`npm publish X\.tgz` runs no lifecycle scripts, so no guard can stop it/);
 });
 
 test('doctor --days: not a whole number of days is a usage error (exit 2), not a stack trace', async () => {
   const root = await workspace();
   for (const days of ['abc', '1.5', '1e9']) {
     const result = sealpack(['doctor', '--offline', '--key', ctx.setup.key, '--days', days], root, ctx.setup.env);
-    assert.is(result.status, 2, `--days ${days}: ${result.stderr}`);
-    assert.match(result.stderr, /error ESEAL_CONFIG: --days: expected a whole number of days/);
-    assert.ok(noStack(result), result.stderr);
+    assert.is(result.status, 2, `--days ${days}: ${result.stdout + result.stderr}`);
+    assert.match(result.stdout, /error ESEAL_CONFIG: --days: expected a whole number of days/);
+    assert.ok(noStack(result), result.stdout + result.stderr);
   }
 });
 
@@ -108,7 +108,7 @@ test('doctor: an unreadable keyring is a problem', async () => {
   await writeTree(root, { '.sealpack/keys/broken.asc': 'not a key\n' });
   const result = sealpack(['doctor', '--offline', '--key', ctx.setup.key], root, ctx.setup.env);
   assert.is(result.status, 1);
-  assert.match(result.stderr, /problem: keyring and policy: /);
+  assert.match(result.stdout, /problem: keyring and policy: /);
 });
 
 test.run();

@@ -55,7 +55,7 @@ test('a version in the registry without a seal, or sealed by an unpinned key, is
   await ctx.registry.writeNpmrc(other);
   await ctx.registry.writeNpmrc(join(root, 'packages/fine-one'));
   const planted = sealpack(['publish', '--key', strangerKey], other, { ...ctx.setup.env, SEALPACK_PASSPHRASE: '' });
-  assert.is(planted.status, 0, planted.stderr);
+  assert.is(planted.status, 0, planted.stdout + planted.stderr);
   assert.is(sealpack(['publish', ...keyArgs()], join(root, 'packages/fine-one'), ctx.setup.env).status, 0);
 
   const result = sealpack(['publish', '-r', ...keyArgs()], root, ctx.setup.env);
@@ -88,8 +88,8 @@ test('a failing build: its whole output under the table, dependents skipped; New
   assert.is(result.status, 1, result.stdout + result.stderr);
   assert.match(result.stdout, /nt-broken\s+1\.0\.0\s+FAILED: .*failed with exit code 3/);
   assert.match(result.stdout, /nt-dependent\s+1\.0\.0\s+skipped: its dependency nt-broken was not published/);
-  assert.match(result.stderr, /nt-broken@1\.0\.0:\n(.*\n)*\s+Error: Cannot find module 'rollup'/);
-  assert.match(result.stderr, /build line 29/);
+  assert.match(result.stdout, /nt-broken@1\.0\.0:\n(.*\n)*\s+Error: Cannot find module 'rollup'/);
+  assert.match(result.stdout, /build line 29/);
   assert.ok(noStack(result));
   // changesets/action reads these lines (its regex: /New tag:\s+(@[^/]+\/[^@]+|[^/]+)@([^\s]+)/).
   assert.equal(
@@ -149,7 +149,7 @@ test('.changeset/config.json access reaches the publish; pre mode: only-prerelea
       await writeTree(dir, { 'package.json': { name, version }, 'index.js': '' });
       await ctx.registry.writeNpmrc(dir);
       const r = sealpack(['publish', '--tag', tag, ...keyArgs()], dir, ctx.setup.env);
-      assert.is(r.status, 0, r.stderr);
+      assert.is(r.status, 0, r.stdout + r.stderr);
     }
     const result = await sealpackAsync(['publish', '-r', '--no-git-tag', ...keyArgs()], root, ctx.setup.env);
     assert.is(result.status, 0, result.stdout + result.stderr);
@@ -194,8 +194,8 @@ test('--provenance and NPM_CONFIG_PROVENANCE reach libnpmpublish: without an OID
 test('a .changeset/config.json that is not JSON stops publish -r before anything is packed (exit 2)', async () => {
   const root = await workspace({ 'bad-config': {} }, { '.changeset/config.json': '{ "access": ' });
   const result = sealpack(['publish', '-r', ...keyArgs()], root, ctx.setup.env);
-  assert.is(result.status, 2, result.stderr);
-  assert.match(result.stderr, /ESEAL_CONFIG: .*config\.json: expected JSON/);
+  assert.is(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /ESEAL_CONFIG: .*config\.json: expected JSON/);
   assert.is((await ctx.registry.fetchJson('bad-config')).status, 404);
 });
 

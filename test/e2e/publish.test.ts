@@ -51,7 +51,7 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   const dir = await makePackage('sealed-one');
   const out = await tempDir('sealpack-out-');
   const packed = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(packed.status, 0, packed.stderr);
+  assert.is(packed.status, 0, packed.stdout + packed.stderr);
   const tgz = join(out, 'sealed-one-1.0.0.tgz');
   assert.is(packed.stdout.trim(), tgz);
   assert.equal((await readdir(out)).sort(), [
@@ -64,7 +64,7 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   // The release job: publish the sealed tarball byte for byte.
   await pinReleaseKey(dir);
   const published = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(published.status, 0, published.stderr);
+  assert.is(published.status, 0, published.stdout + published.stderr);
   assert.ok(noStack(published));
 
   const full = await ctx.registry.fetchJson('sealed-one');
@@ -102,7 +102,7 @@ test('pack, then publish the tarball: full and abbreviated metadata carry dist.s
   await writeFile(downloaded, fetched);
   for (const suffix of ['.asc', '.manifest.json', '.manifest.json.asc']) await copyFile(tgz + suffix, downloaded + suffix);
   const verified = sealpack(['verify', downloaded], consumer, ctx.setup.env);
-  assert.is(verified.status, 0, verified.stderr);
+  assert.is(verified.status, 0, verified.stdout + verified.stderr);
 });
 
 test("publish DIR packs, seals and publishes in one step, with --tag, to the scope's registry", async () => {
@@ -114,7 +114,7 @@ test("publish DIR packs, seals and publishes in one step, with --tag, to the sco
     `registry=http://127.0.0.1:9/\n@scoped:registry=${url}\n//127.0.0.1:${port}/:_authToken=${token}\n`,
   );
   const result = sealpack(['publish', '--tag', 'next', ...keyArgs()], dir, ctx.setup.env);
-  assert.is(result.status, 0, result.stderr);
+  assert.is(result.status, 0, result.stdout + result.stderr);
   const doc = await ctx.registry.fetchJson('@scoped%2fone-step');
   assert.is(doc.body['dist-tags'].next, '2.0.0');
   assert.ok(doc.body.versions['2.0.0'].dist.sealpack);
@@ -130,18 +130,18 @@ test('the registry and token come from NODE_AUTH_TOKEN in .npmrc; a missing toke
     `registry=${ctx.registry.url}\n//127.0.0.1:${port}/:_authToken=\${NODE_AUTH_TOKEN}\nfetch-retries=0\n`,
   );
   const refused = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: 'wrong-token' });
-  assert.is(refused.status, 2, refused.stderr);
-  assert.match(refused.stderr, /error ESEAL_REGISTRY: token-from-env@1\.0\.0: .* refused the publish/);
-  assert.match(refused.stderr, /hint: the registry refused the credentials/);
+  assert.is(refused.status, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /error ESEAL_REGISTRY: token-from-env@1\.0\.0: .* refused the publish/);
+  assert.match(refused.stdout, /hint: the registry refused the credentials/);
   assert.ok(noStack(refused));
   const ok = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: ctx.registry.token });
-  assert.is(ok.status, 0, ok.stderr);
+  assert.is(ok.status, 0, ok.stdout + ok.stderr);
 });
 
 test('--dry-run publishes nothing', async () => {
   const dir = await makePackage('dry-one');
   const result = sealpack(['publish', '--dry-run', ...keyArgs()], dir, ctx.setup.env);
-  assert.is(result.status, 0, result.stderr);
+  assert.is(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /dry run/);
   assert.is((await ctx.registry.fetchJson('dry-one')).status, 404);
 });
@@ -149,8 +149,8 @@ test('--dry-run publishes nothing', async () => {
 test('the wrong passphrase publishes nothing', async () => {
   const dir = await makePackage('wrong-pass');
   const result = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, SEALPACK_PASSPHRASE: 'not it' });
-  assert.is(result.status, 2, result.stderr);
-  assert.match(result.stderr, /error ESEAL_CONFIG: .*wrong passphrase/);
+  assert.is(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /error ESEAL_CONFIG: .*wrong passphrase/);
   assert.is((await ctx.registry.fetchJson('wrong-pass')).status, 404);
 });
 
@@ -165,8 +165,8 @@ test("a signing key revoked in the publisher's own revocation list publishes not
     },
   });
   const result = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
-  assert.is(result.status, 1, result.stderr);
-  assert.match(result.stderr, /error ESEAL_KEY_REVOKED: .*revoked \(compromised/);
+  assert.is(result.status, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /error ESEAL_KEY_REVOKED: .*revoked \(compromised/);
   assert.is((await ctx.registry.fetchJson('revoked-key')).status, 404);
 });
 
@@ -179,8 +179,8 @@ test('a tampered sealed tarball is refused at publish', async () => {
   await writeFile(tgz, gzipSync(gunzipSync(await readFile(tgz)), { level: 1 }));
   await pinReleaseKey(dir);
   const result = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(result.status, 1, result.stderr);
-  assert.match(result.stderr, /ESEAL_INTEGRITY/);
+  assert.is(result.status, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /ESEAL_INTEGRITY/);
   assert.is((await ctx.registry.fetchJson('tampered')).status, 404);
   // And a plain tarball (no seal) is not publishable by sealpack.
   const plainTgz = await makeTarball(
@@ -188,8 +188,8 @@ test('a tampered sealed tarball is refused at publish', async () => {
     packageFiles('tampered', '1.0.0'),
   );
   const plain = sealpack(['publish', plainTgz, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(plain.status, 1, plain.stderr);
-  assert.match(plain.stderr, /ESEAL_UNSIGNED/);
+  assert.is(plain.status, 1, plain.stdout + plain.stderr);
+  assert.match(plain.stdout, /ESEAL_UNSIGNED/);
 });
 
 test("a tarball re-sealed by another key is refused, with or without the publisher's keyring", async () => {
@@ -202,15 +202,15 @@ test("a tarball re-sealed by another key is refused, with or without the publish
   const tgz = join(out, 'resealed-1.0.0.tgz');
   // No keyring where the release job runs: digests alone cannot tell whose seal this is.
   const unpinned = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(unpinned.status, 2, unpinned.stderr);
-  assert.match(unpinned.stderr, /error ESEAL_CONFIG: resealed@1\.0\.0: publishing a tarball needs a pinned keyring/);
-  assert.match(unpinned.stderr, /pin the release key/);
-  assert.ok(noStack(unpinned), unpinned.stderr);
+  assert.is(unpinned.status, 2, unpinned.stdout + unpinned.stderr);
+  assert.match(unpinned.stdout, /error ESEAL_CONFIG: resealed@1\.0\.0: publishing a tarball needs a pinned keyring/);
+  assert.match(unpinned.stdout, /pin the release key/);
+  assert.ok(noStack(unpinned), unpinned.stdout + unpinned.stderr);
   // The release key pinned: the attacker's signatures do not verify against it.
   await pinReleaseKey(dir);
   const pinned = sealpack(['publish', tgz, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(pinned.status, 1, pinned.stderr);
-  assert.match(pinned.stderr, /error ESEAL_/);
+  assert.is(pinned.status, 1, pinned.stdout + pinned.stderr);
+  assert.match(pinned.stdout, /error ESEAL_/);
   assert.is((await ctx.registry.fetchJson('resealed')).status, 404, 'nothing was published');
 });
 
@@ -228,8 +228,8 @@ test('a keyring or policy that cannot be loaded stops the publish (exit 2), revo
   ]) {
     const result = sealpack([...args, ...keyArgs()], dir, ctx.setup.env);
     assert.is(result.status, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
-    assert.match(result.stderr, /error ESEAL_CONFIG: cannot load the keyring and policy in .*: config exploded/);
-    assert.ok(noStack(result), result.stderr);
+    assert.match(result.stdout, /error ESEAL_CONFIG: cannot load the keyring and policy in .*: config exploded/);
+    assert.ok(noStack(result), result.stdout + result.stderr);
   }
   assert.is((await ctx.registry.fetchJson('broken-config')).status, 404);
 });
@@ -252,10 +252,10 @@ test('the guard: npm publish and pnpm publish (10 and 12) are refused; sealpack 
   }
   // A dry run uploads nothing: the guard lets a maintainer preview it.
   const dry = exec('npm', ['publish', '--dry-run'], dir, ctx.setup.env);
-  assert.is(dry.status, 0, dry.stderr);
+  assert.is(dry.status, 0, dry.stdout + dry.stderr);
   assert.is((await ctx.registry.fetchJson('guarded')).status, 404, 'nothing was published');
   const sealed = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
-  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is(sealed.status, 0, sealed.stdout + sealed.stderr);
   assert.is((await ctx.registry.fetchJson('guarded')).status, 200);
 });
 
@@ -270,14 +270,14 @@ test("a guard in prepack lets sealpack's own pack through and stops a plain npm 
   const leftOver = exec('npm', ['pack', '--pack-destination', out], dir, { ...ctx.setup.env, SEALPACK_PUBLISH: 'false' });
   assert.is.not(leftOver.status, 0, 'SEALPACK_PUBLISH=false');
   const sealed = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is(sealed.status, 0, sealed.stdout + sealed.stderr);
 });
 
 test('not a package folder: a usage error, exit 2', async () => {
   const dir = await tempDir('sealpack-empty-');
   const result = sealpack(['pack', ...keyArgs()], dir, ctx.setup.env);
   assert.is(result.status, 2);
-  assert.match(result.stderr, /error ESEAL_CONFIG: .*expected a package folder with a package.json/);
+  assert.match(result.stdout, /error ESEAL_CONFIG: .*expected a package folder with a package.json/);
 });
 
 test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships', async () => {
@@ -285,7 +285,7 @@ test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships'
   await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
   const out = await tempDir('sealpack-out-');
   const packed = sealpack(['pack', '--out', out, '--json', ...keyArgs()], dir, { ...ctx.setup.env, SEALPACK_PNPM: PNPM12 });
-  assert.is(packed.status, 0, packed.stderr);
+  assert.is(packed.status, 0, packed.stdout + packed.stderr);
   assert.is(JSON.parse(packed.stdout).packageManager, 'pnpm');
   assert.ok(existsSync(join(out, 'pnpm-packed-1.0.0.tgz.manifest.json')));
 });
@@ -297,8 +297,8 @@ test('a failed pack leaves nothing in --out', async () => {
   const out = join(await tempDir('sealpack-out-'), 'out');
   await mkdir(out);
   const result = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
-  assert.is(result.status, 2, result.stderr);
-  assert.match(result.stderr, /error ESEAL_CONFIG: `npm pack --pack-destination .*` in .* failed with exit code/);
+  assert.is(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /error ESEAL_CONFIG: `npm pack --pack-destination .*` in .* failed with exit code/);
   assert.equal(await readdir(out), []);
 });
 

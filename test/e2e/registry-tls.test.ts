@@ -21,7 +21,7 @@ test.before(async () => {
   });
   await ctx.registry.writeNpmrc(dir, cafile);
   const published = sealpack(['publish', '--key', ctx.setup.key], dir, ctx.setup.env);
-  assert.is(published.status, 0, published.stderr);
+  assert.is(published.status, 0, published.stdout + published.stderr);
 
   ctx.consumer = await writeTree(await tempDir('sealpack-consumer-'), {
     'package.json': { name: 'consumer', version: '1.0.0', private: true, dependencies: { '@acme/tls-widget': '1.0.0' } },
@@ -31,7 +31,7 @@ test.before(async () => {
   await writeFile(join(ctx.consumer, '.sealpack', 'keys', 'release.asc'), ctx.setup.publicKey);
   await ctx.registry.writeNpmrc(ctx.consumer, cafile);
   const installed = exec('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], ctx.consumer, ctx.setup.env);
-  assert.is(installed.status, 0, installed.stderr);
+  assert.is(installed.status, 0, installed.stdout + installed.stderr);
 });
 test.after(async () => {
   await ctx.registry?.stop();
@@ -40,19 +40,19 @@ test.after(async () => {
 
 test('verify-lockfile reads the HTTPS registry with the cafile of .npmrc', () => {
   const r = sealpack(['verify-lockfile', '--no-cache'], ctx.consumer, ctx.setup.env);
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stderr, /1 checked, 1 passed/);
+  assert.is(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /1 checked, 1 passed/);
 });
 
 test('without the CA: ESEAL_REGISTRY, exit 2, and a hint naming cafile (never strict-ssl=false)', async () => {
   await ctx.registry.writeNpmrc(ctx.consumer);
   const r = sealpack(['verify-lockfile', '--no-cache'], ctx.consumer, ctx.setup.env);
-  assert.is(r.status, 2, r.stderr);
+  assert.is(r.status, 2, r.stdout + r.stderr);
   assert.match(
-    r.stderr,
+    r.stdout,
     /error ESEAL_REGISTRY: @acme\/tls-widget@1\.0\.0: could not read its registry metadata: [A-Z_]+CERT|SIGNATURE/,
   );
-  assert.match(r.stderr, /hint: the registry's TLS certificate is not trusted: give your private CA as `cafile=/);
+  assert.match(r.stdout, /hint: the registry's TLS certificate is not trusted: give your private CA as `cafile=/);
   assert.ok(noStack(r));
   await ctx.registry.writeNpmrc(ctx.consumer, `cafile=${ctx.registry.cafile}\n`);
 });
@@ -66,7 +66,7 @@ test('publish -r asks the HTTPS registry what is published through the same clie
   });
   await ctx.registry.writeNpmrc(dir, `cafile=${ctx.registry.cafile}\n`);
   const r = sealpack(['publish', '-r', '--key', ctx.setup.key], dir, ctx.setup.env);
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout + r.stderr, /already|exists/i);
 });
 

@@ -51,7 +51,7 @@ test('seal: any root folder, every original entry byte-identical, embedded and d
   const original = await readFile(upstream);
   const out = await tempDir('sealpack-sealed-');
   const sealed = sealpack(['seal', upstream, '--out', out, ...keyArgs()], ctx.setup.home, ctx.setup.env);
-  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is(sealed.status, 0, sealed.stdout + sealed.stderr);
   const tgz = join(out, 'types-sealfix-22.20.0.tgz');
   assert.equal((await readdir(out)).sort(), [
     'types-sealfix-22.20.0.tgz',
@@ -80,18 +80,18 @@ test('seal: any root folder, every original entry byte-identical, embedded and d
 test('seal in place, publish X.tgz, npm installs it, verify-installed checks the @types-style package', async () => {
   const upstream = await typesTarball('@types/sealfix-installed', '1.0.0');
   const sealed = sealpack(['seal', upstream, ...keyArgs()], ctx.setup.home, ctx.setup.env);
-  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is(sealed.status, 0, sealed.stdout + sealed.stderr);
   assert.ok(existsSync(`${upstream}.manifest.json.asc`));
   const publisher = await pinned();
   const published = sealpack(['publish', upstream, ...keyArgs()], publisher, ctx.setup.env);
-  assert.is(published.status, 0, published.stderr);
+  assert.is(published.status, 0, published.stdout + published.stderr);
   const doc = await ctx.registry.fetchJson('@types%2fsealfix-installed', true);
   assert.ok(doc.body.versions['1.0.0'].dist.sealpack, 'registry seal sent');
 
   const consumer = await pinned();
   await writeTree(consumer, { 'package.json': { name: 'app', version: '1.0.0', private: true } });
   const installed = exec('npm', ['install', '@types/sealfix-installed@1.0.0'], consumer, ctx.setup.env);
-  assert.is(installed.status, 0, installed.stderr);
+  assert.is(installed.status, 0, installed.stdout + installed.stderr);
   assert.ok(existsSync(join(consumer, 'node_modules/@types/sealfix-installed/.npmignore')));
   const check = sealpack(['verify-installed', '--json'], consumer, ctx.setup.env);
   assert.is(check.status, 0, check.stdout + check.stderr);
@@ -104,15 +104,15 @@ test('publish X.tgz accepts a tarball sealed with `sign` alone, with a warning t
   const tgz = await makeTarball(join(dir, 'signed-only-1.0.0.tgz'), packageFiles('signed-only', '1.0.0'));
   assert.is(sealpack(['sign', tgz, ...keyArgs()], dir, ctx.setup.env).status, 0);
   const published = sealpack(['publish', tgz, ...keyArgs()], await pinned(), ctx.setup.env);
-  assert.is(published.status, 0, published.stderr);
+  assert.is(published.status, 0, published.stdout + published.stderr);
   assert.match(published.stderr, /no embedded seal \(sealed with `sealpack sign`\)/);
   const doc = await ctx.registry.fetchJson('signed-only');
   assert.ok(doc.body.versions['1.0.0'].dist.sealpack);
   // Without any seal: refused, nothing published.
   const plain = await makeTarball(join(dir, 'plain-1.0.0.tgz'), packageFiles('plain', '1.0.0'));
   const refused = sealpack(['publish', plain, ...keyArgs()], await pinned(), ctx.setup.env);
-  assert.is(refused.status, 1, refused.stderr);
-  assert.match(refused.stderr, /ESEAL_UNSIGNED[\s\S]*sealpack seal/);
+  assert.is(refused.status, 1, refused.stdout + refused.stderr);
+  assert.match(refused.stdout, /ESEAL_UNSIGNED[\s\S]*sealpack seal/);
   assert.is((await ctx.registry.fetchJson('plain')).status, 404);
 });
 
@@ -122,7 +122,7 @@ test('seal refuses what it cannot seal as it is, and writes nothing', async () =
   assert.is(sealpack(['seal', upstream, '--out', out, ...keyArgs()], ctx.setup.home, ctx.setup.env).status, 0);
   const again = sealpack(['seal', join(out, 'types-twice-1.0.0.tgz'), ...keyArgs()], ctx.setup.home, ctx.setup.env);
   assert.is(again.status, 2);
-  assert.match(again.stderr, /ESEAL_CONFIG: @types\/twice@1\.0\.0: expected a tarball without an embedded seal/);
+  assert.match(again.stdout, /ESEAL_CONFIG: @types\/twice@1\.0\.0: expected a tarball without an embedded seal/);
   assert.ok(noStack(again));
 
   const dir = await tempDir('sealpack-bad-');
@@ -136,7 +136,7 @@ test('seal refuses what it cannot seal as it is, and writes nothing', async () =
   );
   const refused = sealpack(['seal', two, ...keyArgs()], dir, ctx.setup.env);
   assert.is(refused.status, 2);
-  assert.match(refused.stderr, /ESEAL_MALFORMED.*expected a path under package\//);
+  assert.match(refused.stdout, /ESEAL_MALFORMED.*expected a path under package\//);
   assert.not.ok(existsSync(`${two}.manifest.json`));
 
   const noKey = sealpack(['seal', upstream], ctx.setup.home, { ...ctx.setup.env, SEALPACK_KEY: '' });
@@ -157,13 +157,13 @@ test('--ignore-scripts packs without prepack; a failing script shows its whole o
   });
   const failed = sealpack(['publish', ...keyArgs()], dir, ctx.setup.env);
   assert.is(failed.status, 2);
-  assert.match(failed.stderr, /Cannot find module 'npmignore'/, 'the first line of the failure is shown');
-  assert.match(failed.stderr, /build step 39/);
+  assert.match(failed.stdout, /Cannot find module 'npmignore'/, 'the first line of the failure is shown');
+  assert.match(failed.stdout, /build step 39/);
   assert.ok(noStack(failed));
   const published = sealpack(['publish', '--ignore-scripts', ...keyArgs()], dir, ctx.setup.env);
-  assert.is(published.status, 0, published.stderr);
+  assert.is(published.status, 0, published.stdout + published.stderr);
   const packed = sealpack(['pack', '--ignore-scripts', '--out', await tempDir(), ...keyArgs()], dir, ctx.setup.env);
-  assert.is(packed.status, 0, packed.stderr);
+  assert.is(packed.status, 0, packed.stdout + packed.stderr);
 });
 
 test.run();

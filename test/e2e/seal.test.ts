@@ -29,7 +29,7 @@ const newGpg = async () => {
   return gpg;
 };
 
-const noStack = (r: RunResult) => assert.not.match(r.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+const noStack = (r: RunResult) => assert.not.match(r.stdout + r.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
 
 /** A fresh folder holding `name-version.tgz`, optionally sealed by alice. */
 async function tarball(name = 'pkg', version = '1.0.0', options: { sign?: boolean; files?: Record<string, string> } = {}) {
@@ -38,7 +38,7 @@ async function tarball(name = 'pkg', version = '1.0.0', options: { sign?: boolea
   await makeTarball(path, packageFiles(name, version, { 'lib/util.js': 'exports.x = 1;\n', ...options.files }));
   if (options.sign !== false) {
     const signed = runCli(['sign', path, '--key', join(ctx.keys, 'alice.key.asc')], { env: { SEALPACK_PASSPHRASE: PASS } });
-    assert.is(signed.status, 0, signed.stderr);
+    assert.is(signed.status, 0, signed.stdout + signed.stderr);
   }
   return path;
 }
@@ -89,7 +89,7 @@ function gpgSignManifest(tgz: string, uid: string, extra: string[] = []) {
     '--detach-sign',
     `${tgz}.manifest.json`,
   ]);
-  assert.is(r.status, 0, r.stderr);
+  assert.is(r.status, 0, r.stdout + r.stderr);
 }
 
 test.before(async () => {
@@ -98,9 +98,9 @@ test.before(async () => {
   const made = runCli(['keygen', '--name', 'alice', '--email', 'alice@example.com', '--out', ctx.keys], {
     env: { SEALPACK_PASSPHRASE: PASS },
   });
-  assert.is(made.status, 0, made.stderr);
+  assert.is(made.status, 0, made.stdout + made.stderr);
   const bob = runCli(['keygen', '--name', 'bob', '--out', ctx.keys, '--expires', 'never'], { env: { SEALPACK_PASSPHRASE: '' } });
-  assert.is(bob.status, 0, bob.stderr);
+  assert.is(bob.status, 0, bob.stdout + bob.stderr);
   ctx.alicePub = await readFile(join(ctx.keys, 'alice.pub.asc'), 'utf8');
   ctx.bobPub = await readFile(join(ctx.keys, 'bob.pub.asc'), 'utf8');
   ctx.gpg = await newGpg();
@@ -117,12 +117,12 @@ test('keygen writes a private and a public key; the private one is encrypted wit
   const path = await tarball('pkg', '1.0.0', { sign: false });
   const noPass = runCli(['sign', path, '--key', join(ctx.keys, 'alice.key.asc')], { env: { SEALPACK_PASSPHRASE: '' } });
   assert.is(noPass.status, 2);
-  assert.match(noPass.stderr, /ESEAL_CONFIG/);
-  assert.match(noPass.stderr, /hint:/);
+  assert.match(noPass.stdout, /ESEAL_CONFIG/);
+  assert.match(noPass.stdout, /hint:/);
   noStack(noPass);
   const wrong = runCli(['sign', path, '--key', join(ctx.keys, 'alice.key.asc')], { env: { SEALPACK_PASSPHRASE: 'wrong' } });
   assert.is(wrong.status, 2);
-  assert.match(wrong.stderr, /ESEAL_CONFIG/);
+  assert.match(wrong.stdout, /ESEAL_CONFIG/);
   assert.not.ok(existsSync(`${path}.manifest.json`), 'a failed sign writes nothing');
 });
 
@@ -133,11 +133,11 @@ test('the signing key can come from SEALPACK_KEY; keygen --v6 warns that GnuPG b
   assert.is(verify(await consumer({ bob: ctx.bobPub }), path).status, 0);
   const none = runCli(['sign', path], { env: { SEALPACK_KEY: '' } });
   assert.is(none.status, 2);
-  assert.match(none.stderr, /ESEAL_CONFIG.*SEALPACK_KEY/);
+  assert.match(none.stdout, /ESEAL_CONFIG.*SEALPACK_KEY/);
 
   const dir = await tempDir();
   const v6 = runCli(['keygen', '--name', 'six', '--v6', '--out', dir], { env: { SEALPACK_PASSPHRASE: '' } });
-  assert.is(v6.status, 0, v6.stderr);
+  assert.is(v6.status, 0, v6.stdout + v6.stderr);
   assert.match(v6.stderr, /GnuPG/);
   const v6Path = await tarball('pkg', '1.3.0', { sign: false });
   assert.is(runCli(['sign', v6Path, '--key', join(dir, 'six.key.asc')]).status, 0);
@@ -159,7 +159,7 @@ test('sign writes the three detached files; verify passes against the pinned key
   assert.equal(result.errors, []);
   const human = runCli(['verify', path], { cwd: home });
   assert.is(human.status, 0);
-  assert.match(human.stderr, /ok\s+pkg@1\.0\.0 signed by alice/);
+  assert.match(human.stdout, /ok\s+pkg@1\.0\.0 signed by alice/);
 });
 
 test('GnuPG and Sequoia verify both detached signatures made by sealpack (Ed25519 and RSA-3072)', async () => {
@@ -175,7 +175,7 @@ test('GnuPG and Sequoia verify both detached signatures made by sealpack (Ed2551
 
   const rsaDir = await tempDir();
   const made = runCli(['keygen', '--name', 'rsa', '--algo', 'rsa3072', '--out', rsaDir], { env: { SEALPACK_PASSPHRASE: '' } });
-  assert.is(made.status, 0, made.stderr);
+  assert.is(made.status, 0, made.stdout + made.stderr);
   const rsaPath = await tarball('pkg', '2.0.0', { sign: false });
   assert.is(runCli(['sign', rsaPath, '--key', join(rsaDir, 'rsa.key.asc')]).status, 0);
   assert.is(ctx.gpg.run(['--import', join(rsaDir, 'rsa.pub.asc')]).status, 0);
@@ -224,7 +224,7 @@ test('a key made by gpg (signing subkey) signs through sealpack and its signatur
   await writeFile(secret, gpg.run(['--armor', '--export-secret-keys', fpr]).stdout);
   const path = await tarball('pkg', '3.0.0', { sign: false });
   const signed = runCli(['sign', path, '--key', secret]);
-  assert.is(signed.status, 0, signed.stderr);
+  assert.is(signed.status, 0, signed.stdout + signed.stderr);
   const home = await consumer({ carol: pub });
   const result = verify(home, path);
   assert.is(result.status, 0, result.stdout);
@@ -233,7 +233,7 @@ test('a key made by gpg (signing subkey) signs through sealpack and its signatur
   assert.ok(verifiesFiles(gpg, `${path}.manifest.json.asc`, `${path}.manifest.json`));
   // gpg's own signature over the manifest verifies through sealpack too.
   const gpgSig = gpg.run(['--yes', '--armor', '--output', `${path}.manifest.json.asc`, '--detach-sign', `${path}.manifest.json`]);
-  assert.is(gpgSig.status, 0, gpgSig.stderr);
+  assert.is(gpgSig.status, 0, gpgSig.stdout + gpgSig.stderr);
   assert.is(verify(home, path).status, 0);
 });
 
@@ -313,7 +313,7 @@ test('expiry is judged at signature time: made after expiry fails, made before p
     '--detach-sign',
     `${inTime}.manifest.json`,
   ]);
-  assert.is(signedInTime.status, 0, signedInTime.stderr);
+  assert.is(signedInTime.status, 0, signedInTime.stdout + signedInTime.stderr);
   // Only the manifest is re-signed by erin: alice's X.tgz.asc would be an unknown key's.
   await rm(`${inTime}.asc`);
   const ok = verify(home, inTime);
@@ -340,7 +340,7 @@ test('expiry is judged at signature time: made after expiry fails, made before p
     '--detach-sign',
     `${late}.manifest.json`,
   ]);
-  assert.is(signedLate.status, 0, signedLate.stderr);
+  assert.is(signedLate.status, 0, signedLate.stdout + signedLate.stderr);
   const expired = verify(home, late);
   assert.is(expired.status, 1);
   assert.ok(expired.errors.includes('ESEAL_KEY_EXPIRED'), expired.stdout);
@@ -495,8 +495,8 @@ test('sign refuses a tarball with a path traversal entry, and nothing is written
   const evil = join(dir, 'evil-1.0.0.tgz');
   await makeTarball(evil, { 'package/package.json': '{"name":"evil","version":"1.0.0"}', '../../escape.js': 'pwned' }, '.');
   const signed = runCli(['sign', evil, '--key', join(ctx.keys, 'bob.key.asc')]);
-  assert.is(signed.status, 2, signed.stderr);
-  assert.match(signed.stderr, /ESEAL_MALFORMED/);
+  assert.is(signed.status, 2, signed.stdout + signed.stderr);
+  assert.match(signed.stdout, /ESEAL_MALFORMED/);
   noStack(signed);
   assert.not.ok(existsSync(`${evil}.manifest.json`));
 });
@@ -509,21 +509,21 @@ test('bad input exits 2 with ESEAL_CONFIG: bad policy, private key in keyring, m
   );
   const policy = runCli(['verify', path], { cwd: badPolicy });
   assert.is(policy.status, 2);
-  assert.match(policy.stderr, /ESEAL_CONFIG/);
-  assert.match(policy.stderr, /unsigned/);
-  assert.match(policy.stderr, /threshold/);
+  assert.match(policy.stdout, /ESEAL_CONFIG/);
+  assert.match(policy.stdout, /unsigned/);
+  assert.match(policy.stdout, /threshold/);
   noStack(policy);
 
   const privateRing = await consumer({ alice: await readFile(join(ctx.keys, 'alice.key.asc'), 'utf8') });
   const priv = runCli(['verify', path], { cwd: privateRing });
   assert.is(priv.status, 2);
-  assert.match(priv.stderr, /ESEAL_CONFIG/);
-  assert.match(priv.stderr, /private/i);
+  assert.match(priv.stdout, /ESEAL_CONFIG/);
+  assert.match(priv.stdout, /private/i);
 
   const home = await consumer({ alice: ctx.alicePub });
   const missing = runCli(['verify', join(home, 'nope.tgz')], { cwd: home });
   assert.is(missing.status, 2);
-  assert.match(missing.stderr, /ESEAL_CONFIG/);
+  assert.match(missing.stdout, /ESEAL_CONFIG/);
   noStack(missing);
 
   assert.is(runCli(['verify'], { cwd: home }).status, 2);
@@ -533,11 +533,11 @@ test('bad input exits 2 with ESEAL_CONFIG: bad policy, private key in keyring, m
   assert.is(runCli(['verify', path, '--at', '1'], { cwd: home }).status, 2, 'not an ISO date');
   const future = runCli(['verify', path, '--at', '2999-01-01'], { cwd: home });
   assert.is(future.status, 2, 'a future --at would make future-dated signatures look current');
-  assert.match(future.stderr, /ESEAL_CONFIG/);
+  assert.match(future.stdout, /ESEAL_CONFIG/);
 
   const again = runCli(['keygen', '--name', 'alice', '--out', ctx.keys], { env: { SEALPACK_PASSPHRASE: PASS } });
   assert.is(again.status, 2, 'keygen never replaces a key');
-  assert.match(again.stderr, /exists/);
+  assert.match(again.stdout, /exists/);
   assert.is(await readFile(join(ctx.keys, 'alice.pub.asc'), 'utf8'), ctx.alicePub);
 });
 

@@ -82,9 +82,9 @@ test('publish -r releases every workspace package sealed (the documented release
 test('npm: npm i -D sealpack, then the installed copy verifies sealpack and @sealpack/* (npx --no-install)', async () => {
   const dir = await consumer();
   const installed = exec('npm', ['install', '--save-dev', '--ignore-scripts', 'sealpack'], dir, ctx.env);
-  assert.is(installed.status, 0, installed.stderr);
+  assert.is(installed.status, 0, installed.stdout + installed.stderr);
   const version = exec('npx', ['--no-install', 'sealpack', '--version'], dir, ctx.env);
-  assert.is(version.status, 0, version.stderr);
+  assert.is(version.status, 0, version.stdout + version.stderr);
   assert.match(version.stdout, new RegExp(`^sealpack/${VERSION.replace(/\./g, '\\.')} `));
   const lockfile = exec('npx', ['--no-install', 'sealpack', 'verify-lockfile'], dir, ctx.env);
   assert.is(lockfile.status, 0, lockfile.stdout + lockfile.stderr);
@@ -129,7 +129,7 @@ async function publisherRepo(): Promise<string> {
     '.npmrc': `registry=${ctx.registry.url}\n${host}:_authToken=\${NODE_AUTH_TOKEN}\n`,
   });
   const lock = exec('npm', ['install', '--package-lock-only', '--ignore-scripts'], dir, { ...ctx.env, NODE_AUTH_TOKEN: 'x' });
-  assert.is(lock.status, 0, lock.stderr);
+  assert.is(lock.status, 0, lock.stdout + lock.stderr);
   return dir;
 }
 
@@ -161,7 +161,7 @@ test('examples/publish.yml: npm ci, doctor, and the changesets/action publish co
     ['npm ci --ignore-scripts', 'npx --no-install sealpack doctor', 'npm run release'],
   );
   for (const step of ran) assert.is(step.status, 0, show(steps));
-  assert.match(ran[1]!.stderr, /registry: \S+ \(logged in as sealpack-test\)/);
+  assert.match(ran[1]!.stdout, /registry: \S+ \(logged in as sealpack-test\)/);
   // A single-package repository: changesets tags it v1.0.0, and changesets/action looks for "New tag:".
   assert.match(ran[2]!.stdout, /^New tag:\s+v1\.0\.0$/m);
   const doc = await ctx.registry.fetchJson('example-lib', true);
@@ -184,7 +184,7 @@ async function consumerRepo(policy: object): Promise<string> {
     '.sealpackrc.json': policy,
   });
   const lock = exec('npm', ['install', '--package-lock-only', '--ignore-scripts'], dir, ctx.env);
-  assert.is(lock.status, 0, lock.stderr);
+  assert.is(lock.status, 0, lock.stdout + lock.stderr);
   return dir;
 }
 

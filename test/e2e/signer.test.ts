@@ -57,7 +57,7 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}): RunResult {
   const clean: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!/^sealpack_/i.test(name)) clean[name] = value;
   const result = runCli(args, { env: { ...clean, GNUPGHOME: ctx.release.home, ...env } });
-  assert.not.match(result.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
+  assert.not.match(result.stdout + result.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
   return result;
 }
 
@@ -96,7 +96,7 @@ async function assertGpgvAccepts(path: string) {
 test('--signer gpg signs through gpg-agent (the one secret key); sealpack verify, gpg and gpgv accept the seal', async () => {
   const path = await tarball();
   const signed = cli(['sign', path, '--signer', 'gpg']);
-  assert.is(signed.status, 0, signed.stderr);
+  assert.is(signed.status, 0, signed.stdout + signed.stderr);
   assert.match(signed.stderr, new RegExp(`signed by ${ctx.fingerprint}`));
   const verified = await consumerVerifies(path);
   assert.is(verified.status, 0, verified.stdout + verified.stderr);
@@ -111,7 +111,7 @@ test('--signer gpg signs through gpg-agent (the one secret key); sealpack verify
 test('seal --signer exec: the reference adapter seals a tarball as it is; verify and gpgv accept it', async () => {
   const path = await tarball('1.3.0');
   const sealed = cli(['seal', path, '--signer', `exec:${ADAPTER}`, '--signer-key', ctx.publicKeyFile]);
-  assert.is(sealed.status, 0, sealed.stderr);
+  assert.is(sealed.status, 0, sealed.stdout + sealed.stderr);
   const verified = await consumerVerifies(path);
   assert.is(verified.status, 0, verified.stdout + verified.stderr);
   await assertGpgvAccepts(path);
@@ -120,28 +120,28 @@ test('seal --signer exec: the reference adapter seals a tarball as it is; verify
 test('SEALPACK_SIGNER=gpg:KEYID signs with that key and wins over SEALPACK_KEY; --key wins over SEALPACK_SIGNER', async () => {
   const path = await tarball('1.1.0');
   const signed = cli(['sign', path], { SEALPACK_SIGNER: `gpg:${ctx.fingerprint}`, SEALPACK_KEY: 'not a key' });
-  assert.is(signed.status, 0, signed.stderr);
+  assert.is(signed.status, 0, signed.stdout + signed.stderr);
   assert.is((await consumerVerifies(path)).status, 0);
 
   const keyFile = join(await tempDir('sealpack-signer-secret-'), 'release.key.asc');
   await writeFile(keyFile, ctx.release.exportSecret(ctx.fingerprint));
   const other = await tarball('1.2.0');
   const byFile = cli(['sign', other, '--key', keyFile], { SEALPACK_SIGNER: 'exec:exit 7' });
-  assert.is(byFile.status, 0, byFile.stderr);
+  assert.is(byFile.status, 0, byFile.stdout + byFile.stderr);
   assert.is((await consumerVerifies(other)).status, 0);
 
   const both = cli(['sign', other, '--key', keyFile, '--signer', 'gpg']);
   assert.is(both.status, 2);
-  assert.match(both.stderr, /ESEAL_CONFIG: expected one of --signer and --key, found both/);
+  assert.match(both.stdout, /ESEAL_CONFIG: expected one of --signer and --key, found both/);
   const unknown = cli(['sign', other, '--signer', 'kms']);
   assert.is(unknown.status, 2);
-  assert.match(unknown.stderr, /ESEAL_CONFIG: --signer: expected gpg, gpg:KEYID or exec:COMMAND/);
+  assert.match(unknown.stdout, /ESEAL_CONFIG: --signer: expected gpg, gpg:KEYID or exec:COMMAND/);
   const noGpg = cli(['sign', other, '--signer', 'gpg'], { PATH: '/nonexistent' });
   assert.is(noGpg.status, 2);
-  assert.match(noGpg.stderr, /ESEAL_CONFIG: gpg: cannot run gpg .*\(ENOENT\)/);
+  assert.match(noGpg.stdout, /ESEAL_CONFIG: gpg: cannot run gpg .*\(ENOENT\)/);
   const missing = cli(['sign', other, '--signer', 'gpg:nobody@example.org']);
   assert.is(missing.status, 2);
-  assert.match(missing.stderr, /ESEAL_CONFIG: gpg: /);
+  assert.match(missing.stdout, /ESEAL_CONFIG: gpg: /);
 });
 
 test('--signer gpg with the layout of a smartcard: primary key offline (sec#), a signing subkey; verify counts it for the primary', async () => {
@@ -155,13 +155,13 @@ test('--signer gpg with the layout of a smartcard: primary key offline (sec#), a
     assert.match(gpg.run(['--with-colons', '--list-secret-keys']).stdout, /^sec:.*:#:/m, 'the primary is a stub');
     const path = await tarball();
     const signed = cli(['sign', path, '--signer', 'gpg'], { GNUPGHOME: gpg.home });
-    assert.is(signed.status, 0, signed.stderr);
+    assert.is(signed.status, 0, signed.stdout + signed.stderr);
     const dir = await writeTree(await tempDir('sealpack-signer-consumer-'), {
       '.sealpack/keys/card.asc': gpg.exportPublic(primary),
     });
     const verified = runCli(['verify', path], { cwd: dir });
-    assert.is(verified.status, 0, verified.stderr);
-    assert.match(verified.stderr, new RegExp(`signed by card \\(${primary}\\)`));
+    assert.is(verified.status, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, new RegExp(`signed by card \\(${primary}\\)`));
   } finally {
     gpg.stop();
   }
@@ -175,7 +175,7 @@ test('--signer gpg refuses to guess among several secret keys', async () => {
     const path = await tarball();
     const result = cli(['sign', path, '--signer', 'gpg'], { GNUPGHOME: gpg.home });
     assert.is(result.status, 2);
-    assert.match(result.stderr, /expected one secret key that can sign, found [0-9A-F]{40}, [0-9A-F]{40}: choose one/);
+    assert.match(result.stdout, /expected one secret key that can sign, found [0-9A-F]{40}, [0-9A-F]{40}: choose one/);
     assert.equal(Object.keys(await around(path)), ['pkg-1.0.0.tgz']);
   } finally {
     gpg.stop();
@@ -185,13 +185,13 @@ test('--signer gpg refuses to guess among several secret keys', async () => {
 test('exec: the reference adapter (plugins/gpg) signs; verify and gpgv accept it', async () => {
   const path = await tarball();
   const signed = cli(['sign', path, '--signer', `exec:${ADAPTER}`, '--signer-key', ctx.publicKeyFile]);
-  assert.is(signed.status, 0, signed.stderr);
+  assert.is(signed.status, 0, signed.stdout + signed.stderr);
   assert.is((await consumerVerifies(path)).status, 0);
   await assertGpgvAccepts(path);
   // SEALPACK_SIGNER_KEY names the key as --signer-key does.
   const again = await tarball('1.0.1');
   const byEnv = cli(['sign', again], { SEALPACK_SIGNER: `exec:${ADAPTER}`, SEALPACK_SIGNER_KEY: ctx.publicKeyFile });
-  assert.is(byEnv.status, 0, byEnv.stderr);
+  assert.is(byEnv.status, 0, byEnv.stdout + byEnv.stderr);
   assert.is((await consumerVerifies(again)).status, 0);
 });
 
@@ -266,10 +266,10 @@ for (const [what, command, status, code, message, keyFile] of refusals) {
     const result = cli(['sign', path, '--signer', `exec:${command()}`, '--signer-key', key], {
       SEALPACK_SIGNER_TIMEOUT: '1',
     });
-    assert.is(result.status, status, result.stderr);
-    assert.match(result.stderr, new RegExp(`error ${code}: exec:`));
-    assert.match(result.stderr, message);
-    assert.match(result.stderr, /nothing was written/);
+    assert.is(result.status, status, result.stdout + result.stderr);
+    assert.match(result.stdout, new RegExp(`error ${code}: exec:`));
+    assert.match(result.stdout, message);
+    assert.match(result.stdout, /nothing was written/);
     assert.equal(Object.keys(await around(path)), ['pkg-1.0.0.tgz']);
   });
 }
@@ -288,13 +288,13 @@ test('exec: without the signer public key (--signer-key, SEALPACK_SIGNER_KEY) no
   const marker = join(path, '..', 'ran');
   const result = cli(['sign', path, '--signer', `exec:touch '${marker}'`]);
   assert.is(result.status, 2);
-  assert.match(result.stderr, /ESEAL_CONFIG: --signer: exec:COMMAND needs the signer's public key/);
+  assert.match(result.stdout, /ESEAL_CONFIG: --signer: exec:COMMAND needs the signer's public key/);
   assert.equal(Object.keys(await around(path)), ['pkg-1.0.0.tgz']);
   const secret = join(await tempDir('sealpack-signer-secret-'), 'k.asc');
   await writeFile(secret, ctx.release.exportSecret(ctx.fingerprint));
   const privateKey = cli(['sign', path, '--signer', `exec:${ADAPTER}`, '--signer-key', secret]);
   assert.is(privateKey.status, 2);
-  assert.match(privateKey.stderr, /ESEAL_CONFIG: .*expected a public key, found a private key/);
+  assert.match(privateKey.stdout, /ESEAL_CONFIG: .*expected a public key, found a private key/);
 });
 
 test("the README's co-signing: sq sign --detached --append onto a seal made with --signer gpg meets a threshold of two", async () => {
@@ -317,8 +317,8 @@ test("the README's co-signing: sq sign --detached --append onto a seal made with
     '.sealpackrc.json': { trust: [{ packages: '**', keys: ['release', 'alice'], threshold: 2 }] },
   });
   const both = runCli(['verify', path], { cwd: consumer });
-  assert.is(both.status, 0, both.stderr);
-  assert.match(both.stderr, /signed by alice \([0-9A-F]{40}\), release/);
+  assert.is(both.status, 0, both.stdout + both.stderr);
+  assert.match(both.stdout, /signed by alice \([0-9A-F]{40}\), release/);
 });
 
 test('approve --signer gpg and through the reference adapter: approvals that count for the approver', async () => {
@@ -338,12 +338,12 @@ test('approve --signer gpg and through the reference adapter: approvals that cou
     const path = await tarball(version);
     assert.is(cli(['sign', path, '--signer', 'gpg']).status, 0);
     const unapproved = runCli(['verify', path], { cwd: consumer });
-    assert.is(unapproved.status, 1, unapproved.stderr);
-    assert.match(unapproved.stderr, /ESEAL_APPROVAL/);
+    assert.is(unapproved.status, 1, unapproved.stdout + unapproved.stderr);
+    assert.match(unapproved.stdout, /ESEAL_APPROVAL/);
     const approved = cli(['approve', path, ...signer], { GNUPGHOME: ctx.other.home });
-    assert.is(approved.status, 0, approved.stderr);
+    assert.is(approved.status, 0, approved.stdout + approved.stderr);
     const verified = runCli(['verify', path], { cwd: consumer });
-    assert.is(verified.status, 0, verified.stderr);
+    assert.is(verified.status, 0, verified.stdout + verified.stderr);
   }
 });
 
@@ -354,13 +354,13 @@ test('doctor --signer gpg judges the key gpg holds by its expiry, without asking
   const doctor = (env: NodeJS.ProcessEnv) =>
     runCli(['doctor', dir, '--signer', 'gpg', '--days', '30'], { env: { ...env, SEALPACK_SIGNER_TIMEOUT: '1' } });
   const fine = doctor({ GNUPGHOME: ctx.release.home });
-  assert.is(fine.status, 0, fine.stderr);
+  assert.is(fine.status, 0, fine.stdout + fine.stderr);
   const soon = await Gpg.create();
   try {
     soon.generate('Soon <soon@example.org>', 'ed25519', 'sign', '10d');
     const expiring = doctor({ GNUPGHOME: soon.home });
-    assert.is(expiring.status, 1, expiring.stderr);
-    assert.match(expiring.stderr, /problem: signing key [0-9A-F]{40}: cannot sign on .*expires within 30 days/);
+    assert.is(expiring.status, 1, expiring.stdout + expiring.stderr);
+    assert.match(expiring.stdout, /problem: signing key [0-9A-F]{40}: cannot sign on .*expires within 30 days/);
   } finally {
     soon.stop();
   }
@@ -375,7 +375,7 @@ test('pack and publish --dry-run sign through --signer gpg', async () => {
   });
   const out = await tempDir('sealpack-signer-out-');
   const packed = sealpack(['pack', '--out', out, '--signer', `gpg:${ctx.fingerprint}`], dir, env);
-  assert.is(packed.status, 0, packed.stderr);
+  assert.is(packed.status, 0, packed.stdout + packed.stderr);
   const tgz = join(out, 'gpg-packed-1.0.0.tgz');
   assert.is((await consumerVerifies(tgz)).status, 0);
   await assertGpgvAccepts(tgz);
@@ -383,7 +383,7 @@ test('pack and publish --dry-run sign through --signer gpg', async () => {
     ...env,
     SEALPACK_SIGNER: 'gpg',
   });
-  assert.is(dry.status, 0, dry.stderr);
+  assert.is(dry.status, 0, dry.stdout + dry.stderr);
   assert.match(dry.stderr + dry.stdout, /dry run/);
 });
 

@@ -54,8 +54,8 @@ test('a .sealpackrc.json that is a folder, or a FIFO, is refused naming it (not 
   execFileSync('mkfifo', [fifo]);
   // In a child process: were the FIFO opened, the read would block forever.
   const result = runCli(['verify-installed', '--config', fifo], { timeout: 120_000 });
-  assert.is(result.status, 2, result.stderr);
-  assert.match(result.stderr, /ESEAL_CONFIG.*not a regular file/);
+  assert.is(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stdout, /ESEAL_CONFIG.*not a regular file/);
 });
 
 test.run();

@@ -39,8 +39,8 @@ for (const [what, place, command] of [
       env: { npm_config_registry: 'http://127.0.0.1:9/' },
     });
     assert.is(result.status, 2, `${result.stdout}\n${result.stderr}`);
-    assert.match(result.stderr, /ESEAL_CONFIG/);
-    assert.ok(result.stderr.includes(place), result.stderr);
+    assert.match(result.stdout, /ESEAL_CONFIG/);
+    assert.ok(result.stdout.includes(place), result.stdout);
   });
 }
 

@@ -54,7 +54,7 @@ test('a FIFO in place of X.tgz or X.tgz.manifest.json: a coded error naming it, 
   const tgz = await makeTarball(join(root, 'm-1.0.0.tgz'), packageFiles('m', '1.0.0'));
   execFileSync('mkfifo', [`${tgz}.manifest.json`]);
   const result = runCli(['verify', '--json', good, join(root, 'fifo-1.0.0.tgz'), tgz], { cwd: root, timeout: HANG });
-  assert.is(result.status, 1, result.stderr);
+  assert.is(result.status, 1, result.stdout + result.stderr);
   const verdict = JSON.parse(result.stdout) as { findings: { code: string; artifact: string; message: string }[] };
   assert.equal(
     verdict.findings.map((f) => `${f.code} ${f.artifact.slice(root.length + 1)}`),
@@ -63,7 +63,7 @@ test('a FIFO in place of X.tgz or X.tgz.manifest.json: a coded error naming it, 
   assert.ok(verdict.findings.every((f) => /a FIFO/.test(f.message)));
   // The unreadable tarball alone: an input error, exit 2.
   const alone = runCli(['verify', join(root, 'fifo-1.0.0.tgz')], { cwd: root, timeout: HANG });
-  assert.is(alone.status, 2, alone.stderr);
+  assert.is(alone.status, 2, alone.stdout + alone.stderr);
   // sign refuses it too, and does not hang.
   await rejects(() => signTarball(join(root, 'fifo-1.0.0.tgz'), { signer: alice.signer }), 'ESEAL_CONFIG', /a FIFO/);
 });

@@ -7,8 +7,11 @@ import { TOOL } from './tool.js';
 export interface Context {
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The report: verdict lines, findings, summaries, what was written, a failed run's diagnostic (or the --json document). */
   out: (text: string) => void;
+  /** Not the report: usage errors, internal errors, and the human diagnostic beside a --json document. */
   err: (text: string) => void;
+  /** Progress, notes and warnings from the libraries: stderr. */
   logger: Logger;
   /** Tells the audit ledger what the command did (one fact per subject); the wrapper appends them. */
   record?: (...facts: EventFacts[]) => void;
@@ -52,10 +55,13 @@ export function processContext(): Context {
 
 /**
  * Prints a thrown error as a diagnostic with a hint: never a stack trace for a known failure.
- * With `json`, also one JSON document on stdout (`{tool, ok: false, exitCode, error: {code, message, hint}}`).
+ * The diagnostic of a failed run is its report, so it goes where reports go, stdout; with `json`
+ * stdout holds one JSON document instead (`{tool, ok: false, exitCode, error: {code, message, hint}}`)
+ * and the human lines go to stderr, so a log still shows the cause. An internal error (a bug) is
+ * not a report: its stack goes to stderr, readable even when stdout is captured.
  */
 export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'>, json = false): number {
-  const exitCode = printError(error, context);
+  const exitCode = printError(error, json ? context.err : context.out, context.err);
   if (json) {
     const sealError = isSealError(error) ? error : undefined;
     const code = sealError?.code ?? 'ESEAL_CONFIG';
@@ -67,22 +73,22 @@ export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'
   return exitCode;
 }
 
-function printError(error: unknown, context: Pick<Context, 'err'>): number {
+function printError(error: unknown, report: (text: string) => void, err: (text: string) => void): number {
   if (isSealError(error)) {
-    context.err(`error ${error.code}: ${error.message}`);
-    for (const line of error.details ? error.details.split('\n') : []) context.err(`  ${line}`);
+    report(`error ${error.code}: ${error.message}`);
+    for (const line of error.details ? error.details.split('\n') : []) report(`  ${line}`);
     const hint = hintFor(error.code, error.info.found);
-    if (hint) context.err(`hint: ${hint}`);
+    if (hint) report(`hint: ${hint}`);
     return INPUT_CODES.has(error.code) ? 2 : 1;
   }
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as Error).message) {
-    context.err(`error ESEAL_CONFIG: ${(error as Error).message}`);
-    context.err(`hint: ${hintFor('ESEAL_CONFIG')}`);
+    report(`error ESEAL_CONFIG: ${(error as Error).message}`);
+    report(`hint: ${hintFor('ESEAL_CONFIG')}`);
     return 2;
   }
-  context.err(`sealpack: internal error: ${(error as Error)?.stack ?? String(error)}`);
-  context.err('This is a bug in sealpack: please report it with the command you ran.');
+  err(`sealpack: internal error: ${(error as Error)?.stack ?? String(error)}`);
+  err('This is a bug in sealpack: please report it with the command you ran.');
   return 2;
 }
 

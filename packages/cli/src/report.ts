@@ -38,27 +38,27 @@ export function printVerdict(verdict: Verdict, options: { json?: boolean; title:
     const label = subject.package ? `${subject.package}@${subject.version}` : subject.artifact;
     const signers = subject.signers.map((s) => `${s.keyName} (${s.fingerprint})`).join(', ');
     const mark = subject.status === 'pass' ? 'ok  ' : 'FAIL';
-    context.err(`${mark} ${label}${signers ? ` signed by ${signers}` : ''}`);
+    context.out(`${mark} ${label}${signers ? ` signed by ${signers}` : ''}`);
   }
   const seenHints = new Set<string>();
   const hint = (finding: Finding) => {
     const text = hintOf(finding);
     if (finding.severity !== 'error' || seenHints.has(text)) return;
     seenHints.add(text);
-    context.err(`  hint: ${text}`);
+    context.out(`  hint: ${text}`);
   };
   for (const finding of verdict.findings) {
     if (rolledUp.covered.has(finding)) continue;
-    context.err(formatFinding(finding));
+    context.out(formatFinding(finding));
     hint(finding);
   }
   for (const { line, finding } of rolledUp.lines) {
-    context.err(line);
+    context.out(line);
     hint(finding);
   }
   const { checked, passed, failed, warnings, unsealed } = verdict.summary;
   const outcome = verdict.ok ? 'verified' : exitCode === 2 ? 'NOT CHECKED' : 'FAILED';
-  context.err(
+  context.out(
     `${options.title}: ${outcome}: ${checked} checked, ${passed} passed, ${failed} failed` +
       (unsealed === undefined ? '' : `, ${unsealed} unsealed`) +
       (warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''),

@@ -48,8 +48,8 @@ async function verify(dir: string, trust: Trust, options: Record<string, unknown
   if (options.json === true) {
     context.out(JSON.stringify({ tool: 'sealpack', ledger: dir, ...result }, null, 2));
   } else {
-    for (const finding of result.findings) context.err(formatFinding(finding));
-    context.err(
+    for (const finding of result.findings) context.out(formatFinding(finding));
+    context.out(
       `sealpack audit verify: ${result.ok ? 'verified' : 'FAILED'}: ${result.size} entries, root ${result.root}` +
         (result.proof ? `, consistent with ${checkpoint} (tree size ${result.proof.from})` : ''),
     );
@@ -62,13 +62,13 @@ async function checkpoint(dir: string, trust: Trust, options: Record<string, unk
   const signer = await loadSigner(options, context);
   const result = await audit(dir, trust);
   if (!result.ok) {
-    for (const finding of result.findings) context.err(formatFinding(finding));
-    context.err('sealpack audit checkpoint: the ledger fails its checks; no checkpoint was signed');
+    for (const finding of result.findings) context.out(formatFinding(finding));
+    context.out('sealpack audit checkpoint: the ledger fails its checks; no checkpoint was signed');
     return 1;
   }
   const written = await writeCheckpoint(dir, signer, { origin: String(options.origin ?? 'sealpack ledger') });
   context.out(written.file);
-  context.err(`sealpack audit checkpoint: signed tree size ${written.size}, root ${written.root.toString('base64')}`);
+  context.out(`sealpack audit checkpoint: signed tree size ${written.size}, root ${written.root.toString('base64')}`);
   return 0;
 }
 
@@ -90,7 +90,9 @@ async function report(dir: string, trust: Trust, options: Record<string, unknown
   if (typeof options.html === 'string') {
     const file = resolve(context.cwd, options.html);
     await writeFileAtomic(file, renderHtml(data));
-    context.err(`sealpack audit report: wrote ${file}`);
+    // With --json or --markdown, stdout holds that document alone: the note goes beside it.
+    const note = options.json === true || options.markdown === true ? context.logger.info : context.out;
+    note(`sealpack audit report: wrote ${file}`);
   }
   if (options.json === true) context.out(JSON.stringify({ tool: 'sealpack', ...data }, null, 2));
   else if (options.markdown === true || typeof options.html !== 'string') context.out(renderMarkdown(data));

@@ -131,14 +131,14 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   if (report.key) {
     const { fingerprint, userId, expires, pinnedAs } = report.key;
     const expiry = expires === 'unknown' ? 'expiry unknown' : expires ? `expires ${expires.slice(0, 10)}` : 'never expires';
-    context.err(`key: ${fingerprint}${userId ? ` ${userId}` : ''}, ${expiry}${pinnedAs ? `, pinned as ${pinnedAs}` : ''}`);
+    context.out(`key: ${fingerprint}${userId ? ` ${userId}` : ''}, ${expiry}${pinnedAs ? `, pinned as ${pinnedAs}` : ''}`);
   }
   for (const r of report.registries)
-    context.err(`registry: ${r.registry} ${r.user ? `(logged in as ${r.user})` : '(not logged in)'}`);
-  if (options.offline === true) context.err('registry: not checked (--offline)');
-  for (const note of notes) context.err(note.startsWith('the guard') ? `note: ${note}` : `warning: ${note}`);
-  for (const problem of problems) context.err(`problem: ${problem}`);
-  context.err(
+    context.out(`registry: ${r.registry} ${r.user ? `(logged in as ${r.user})` : '(not logged in)'}`);
+  if (options.offline === true) context.out('registry: not checked (--offline)');
+  for (const note of notes) context.out(note.startsWith('the guard') ? `note: ${note}` : `warning: ${note}`);
+  for (const problem of problems) context.out(`problem: ${problem}`);
+  context.out(
     `sealpack doctor: ${problems.length === 0 ? 'ok' : `${problems.length} problem${problems.length === 1 ? '' : 's'}`} (${checked} publishable package${checked === 1 ? '' : 's'})`,
   );
   return problems.length === 0 ? 0 : 1;

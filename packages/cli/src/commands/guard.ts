@@ -17,6 +17,8 @@ export async function run(_args: unknown[], _options: Record<string, unknown>, c
   } = context.env;
   const label = name ? `${name}@${version ?? '?'}` : 'this package';
   const client = agent?.split(' ')[0] ?? 'the package manager';
+  // On stderr, unlike a report: the guard speaks from inside npm's prepublishOnly, and the tools
+  // around npm show only its stderr when a publish fails (changesets' `changeset publish` does).
   context.err(
     `error ESEAL_UNSIGNED: ${label}: refusing an unsealed publish: expected \`sealpack publish\`, found a plain publish by ${client}${event ? ` (${event})` : ''}`,
   );

@@ -82,7 +82,7 @@ async function planKey(root: string, file: string, context: Context): Promise<Wr
   if (existsSync(target)) {
     if (Buffer.compare(await readFile(target), data) === 0) {
       const pinned = (await readKeyring(keyring)).keys.filter((k) => k.file === target);
-      context.err(`${shown} already pins ${pinned.map((k) => k.key.fingerprint).join(', ')}`);
+      context.out(`${shown} already pins ${pinned.map((k) => k.key.fingerprint).join(', ')}`);
       return undefined;
     }
     throw new SealError(
@@ -184,7 +184,7 @@ export const CONSUMER_POLICY = {
 async function planPolicy(root: string, context: Context): Promise<Write | undefined> {
   const existing = (await loadPolicy({ cwd: root })).policy.configPath;
   if (existing) {
-    context.err(`${relative(context.cwd, existing) || existing} is the policy: left as it is`);
+    context.out(`${relative(context.cwd, existing) || existing} is the policy: left as it is`);
     return undefined;
   }
   const path = join(root, '.sealpackrc.json');
@@ -219,13 +219,13 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     await writeFileAtomic(write.path, write.data);
     const [first, ...rest] = write.done;
     context.out(first!);
-    for (const line of rest) context.err(line);
+    for (const line of rest) context.out(line);
   }
-  context.err('next: add sealpack and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
-  context.err(
+  context.out('next: add sealpack and @sealpack/pnpm to devDependencies, and a trust rule naming the pinned key');
+  context.out(
     '(e.g. "trust": [{ "packages": "@acme/*", "keys": ["NAME"] }]) so that those packages must be sealed; then install with',
   );
-  context.err(
+  context.out(
     '  sealpack verify-lockfile && npm ci --ignore-scripts && sealpack verify-installed && npm rebuild && sealpack verify-installed',
   );
   return 0;

@@ -43,9 +43,9 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is empty: the private key is written unencrypted');
   await writeFileAtomic(privateFile, key.privateKey, 0o600);
   await writeFileAtomic(publicFile, key.publicKey, 0o644);
-  context.err(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
-  context.err(`fingerprint ${key.fingerprint}`);
-  context.err(
+  context.out(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
+  context.out(`fingerprint ${key.fingerprint}`);
+  context.out(
     `pin it (here and in consumers' repositories) as .sealpack/keys/${name}.asc: cp ${publicFile} .sealpack/keys/${name}.asc`,
   );
   return 0;

@@ -74,13 +74,13 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   await writeFileAtomic(files.publicKey, rotated.publicKey, 0o644);
   await writeFileAtomic(files.revocation, rotated.revocation, 0o644);
   const when = rotated.date.toISOString();
-  context.err(`new key ${rotated.fingerprint}, certified by ${oldName} (${rotated.oldFingerprint})`);
-  if (!fromFile) context.err(`gpg: the new public key was imported into your keyring to certify it`);
-  context.err(`${oldName} is revoked as superseded on ${when}: its signatures made before stay valid, later ones fail`);
-  context.err(`wrote ${files.privateKey} (private: keep it secret), ${files.publicKey} and ${files.revocation}`);
-  context.err(`publish ${basename(files.publicKey)} and ${basename(files.revocation)}; consumers run`);
-  context.err(`  sealpack keys update ${basename(files.publicKey)} ${basename(files.revocation)}`);
-  context.err(`and re-sign earlier releases with \`sealpack keys resign X.tgz --key ${basename(files.privateKey)}\``);
+  context.out(`new key ${rotated.fingerprint}, certified by ${oldName} (${rotated.oldFingerprint})`);
+  if (!fromFile) context.out(`gpg: the new public key was imported into your keyring to certify it`);
+  context.out(`${oldName} is revoked as superseded on ${when}: its signatures made before stay valid, later ones fail`);
+  context.out(`wrote ${files.privateKey} (private: keep it secret), ${files.publicKey} and ${files.revocation}`);
+  context.out(`publish ${basename(files.publicKey)} and ${basename(files.revocation)}; consumers run`);
+  context.out(`  sealpack keys update ${basename(files.publicKey)} ${basename(files.revocation)}`);
+  context.out(`and re-sign earlier releases with \`sealpack keys resign X.tgz --key ${basename(files.privateKey)}\``);
   for (const file of Object.values(files)) context.out(file);
   return 0;
 }

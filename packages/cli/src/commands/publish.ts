@@ -106,18 +106,18 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
   }
   if (options.json === true) {
     context.out(JSON.stringify(result, null, 2));
-  } else {
-    context.out(formatTable(result.outcomes, result.dryRun));
-    // A failing build's whole output, below the table that names it.
-    for (const o of result.outcomes.filter((o) => o.details?.length)) {
-      context.err(`${o.name}@${o.version}:`);
-      for (const line of o.details!) context.err(`  ${line}`);
-    }
-    // changesets' own lines: changesets/action reads them to know what was published.
-    for (const tag of result.newTags) context.out(`New tag:  ${tag}`);
+    return result.ok ? 0 : 1;
   }
+  context.out(formatTable(result.outcomes, result.dryRun));
+  // A failing build's whole output, below the table that names it.
+  for (const o of result.outcomes.filter((o) => o.details?.length)) {
+    context.out(`${o.name}@${o.version}:`);
+    for (const line of o.details!) context.out(`  ${line}`);
+  }
+  // changesets' own lines: changesets/action reads them to know what was published.
+  for (const tag of result.newTags) context.out(`New tag:  ${tag}`);
   const count = (status: ReleaseOutcome['status']) => result.outcomes.filter((o) => o.status === status).length;
-  context.err(
+  context.out(
     `sealpack publish -r: ${result.dryRun ? 'dry run: ' : ''}${count('published')} published, ${count('exists')} already in registry, ${count('failed')} failed, ${count('skipped')} skipped`,
   );
   return result.ok ? 0 : 1;
