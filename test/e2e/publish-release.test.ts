@@ -86,10 +86,10 @@ test('a failing build: its whole output under the table, dependents skipped; New
   });
   const result = sealpack(['publish', '-r', ...keyArgs()], root, ctx.setup.env);
   assert.is(result.status, 1, result.stdout + result.stderr);
-  assert.match(result.stdout, /nt-broken\s+1\.0\.0\s+FAILED: .*failed with exit code 3/);
+  assert.match(result.stdout, /nt-broken\s+1\.0\.0\s+FAILED: .*failed: its prepack script exited with code 3/);
   assert.match(result.stdout, /nt-dependent\s+1\.0\.0\s+skipped: its dependency nt-broken was not published/);
   assert.match(result.stdout, /nt-broken@1\.0\.0:\n(.*\n)*\s+Error: Cannot find module 'rollup'/);
-  assert.match(result.stdout, /build line 29/);
+  assert.match(result.stdout, /build line 29\n(.*\n)*\s+hint: the package's own `prepack` script failed/);
   assert.ok(noStack(result));
   // changesets/action reads these lines (its regex: /New tag:\s+(@[^/]+\/[^@]+|[^/]+)@([^\s]+)/).
   assert.equal(

@@ -290,7 +290,7 @@ test('pnpm projects are packed by pnpm (12 too): the tarball is what pnpm ships'
   assert.ok(existsSync(join(out, 'pnpm-packed-1.0.0.tgz.manifest.json')));
 });
 
-test('a failed pack leaves nothing in --out', async () => {
+test('a failed pack leaves nothing in --out; the failing lifecycle script is named, with its exit code and a hint', async () => {
   const dir = await makePackage('fails-to-pack', '1.0.0', {
     extra: { 'package.json': { name: 'fails-to-pack', version: '1.0.0', scripts: { prepack: 'exit 3' } } },
   });
@@ -298,8 +298,48 @@ test('a failed pack leaves nothing in --out', async () => {
   await mkdir(out);
   const result = sealpack(['pack', '--out', out, ...keyArgs()], dir, ctx.setup.env);
   assert.is(result.status, 2, result.stdout + result.stderr);
-  assert.match(result.stdout, /error ESEAL_CONFIG: `npm pack --pack-destination .*` in .* failed with exit code/);
+  assert.match(
+    result.stdout,
+    /error ESEAL_CONFIG: `npm pack --pack-destination .*` in .* failed: its prepack script exited with code 3/,
+  );
+  assert.match(
+    result.stdout,
+    /hint: the package's own `prepack` script failed while packing .*`npm run prepack`.*`--ignore-scripts`/,
+  );
   assert.equal(await readdir(out), []);
+});
+
+test('pnpm 10 and 12: a prepack that exits 1 stops pack and publish, named with its exit code; --json carries the hint', async () => {
+  // SEALPACK_PNPM: a JS entry (pnpm 10's pnpm.cjs) runs with this Node.
+  const pnpms: [string, string][] = [
+    ['pnpm 10', PNPM10],
+    ['pnpm 12', PNPM12],
+  ];
+  for (const [label, pnpm] of pnpms) {
+    const dir = await makePackage('prepack-fails', '1.0.0', {
+      extra: {
+        'package.json': {
+          name: 'prepack-fails',
+          version: '1.0.0',
+          scripts: { prepack: 'echo "rollup: command not found" >&2 && exit 1' },
+        },
+      },
+    });
+    await writeFile(join(dir, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\n");
+    const env = { ...ctx.setup.env, SEALPACK_PNPM: pnpm };
+    const published = sealpack(['publish', ...keyArgs()], dir, env);
+    assert.is(published.status, 2, `${label}: ${published.stdout}${published.stderr}`);
+    assert.match(published.stdout, /`pnpm pack .*` in .* failed: its prepack script exited with code 1/, label);
+    assert.match(published.stdout, /rollup: command not found/, `${label}: the script's output is shown`);
+    assert.match(published.stdout, /hint: the package's own `prepack` script failed/, label);
+    const packed = sealpack(['pack', '--json', '--out', await tempDir('sealpack-out-'), ...keyArgs()], dir, env);
+    assert.is(packed.status, 2, label);
+    const { error } = JSON.parse(packed.stdout) as { error: { code: string; message: string; hint: string } };
+    assert.is(error.code, 'ESEAL_CONFIG', label);
+    assert.match(error.message, /its prepack script exited with code 1/, label);
+    assert.match(error.hint, /`--ignore-scripts`/, label);
+    assert.is((await ctx.registry.fetchJson('prepack-fails')).status, 404, label);
+  }
 });
 
 test.run();

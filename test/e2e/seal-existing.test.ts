@@ -159,6 +159,7 @@ test('--ignore-scripts packs without prepack; a failing script shows its whole o
   assert.is(failed.status, 2);
   assert.match(failed.stdout, /Cannot find module 'npmignore'/, 'the first line of the failure is shown');
   assert.match(failed.stdout, /build step 39/);
+  assert.match(failed.stdout, /failed: its prepack script exited with code 7/);
   assert.ok(noStack(failed));
   const published = sealpack(['publish', '--ignore-scripts', ...keyArgs()], dir, ctx.setup.env);
   assert.is(published.status, 0, published.stdout + published.stderr);

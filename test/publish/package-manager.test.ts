@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { detectPackageManager, resolveCommand } from '../../packages/publish/src/package-manager.js';
+import { detectPackageManager, failedLifecycleScript, resolveCommand } from '../../packages/publish/src/package-manager.js';
 import { readGitSource } from '../../packages/publish/src/git.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 
@@ -55,6 +55,58 @@ test('git source: origin and HEAD, credentials stripped; none outside a checkout
   const source = await readGitSource(dir);
   assert.is(source?.repository, 'https://github.com/acme/widget.git');
   assert.match(source?.commit ?? '', /^[0-9a-f]{40}$/);
+});
+
+// Captured from `npm pack` (npm 11.19) and `pnpm pack` (pnpm 10.34, 12.21) of a package whose
+// scripts fail; test/e2e/publish.test.ts runs the real ones.
+const NPM_PREPARE = `
+> lc-fail@1.0.0 prepack
+> echo ok
+
+ok
+
+> lc-fail@1.0.0 prepare
+> echo 'prep fails' && exit 3
+
+prep fails
+npm error code 3
+npm error path /tmp/lc/npm
+npm error command failed
+npm error command sh -c echo 'prep fails' && exit 3
+npm error A complete log of this run can be found in: /root/.npm/_logs/2026-11-27T07_37_30_986Z-debug-0.log
+`;
+const PNPM10_PREPACK = `
+> @acme/lc-fail@1.0.0 prepack /tmp/lc/pnpm
+> echo building && echo 'boom: missing rollup' >&2 && exit 7
+
+building
+boom: missing rollup
+ ELIFECYCLE  Command failed with exit code 7.
+`;
+const PNPM12_POSTPACK = `. postpack$ echo 'post fails' && exit 4
+. postpack: post fails
+. postpack: Failed
+Error: ERR_PNPM_EXECUTOR_LIFECYCLE_SCRIPT_FAILED
+
+  × pack the package
+  ╰─▶ /tmp/lc/pnpm postpack: \`echo 'post fails' && exit 4\` exited with exit status: 4
+`;
+
+test('a failed lifecycle script is named with its exit code, from npm 11, pnpm 10 and pnpm 12 output', () => {
+  assert.equal(failedLifecycleScript(NPM_PREPARE), { name: 'prepare', exitCode: 3 });
+  assert.equal(failedLifecycleScript(PNPM10_PREPACK), { name: 'prepack', exitCode: 7 });
+  // The same in colour (pnpm colours its lines when FORCE_COLOR is set).
+  const colored = PNPM10_PREPACK.replace(
+    ' ELIFECYCLE  Command failed with exit code 7.',
+    '\x1b[41m\x1b[30m ELIFECYCLE \x1b[39m\x1b[49m \x1b[31mCommand failed with exit code 7.\x1b[39m',
+  );
+  assert.equal(failedLifecycleScript(colored), { name: 'prepack', exitCode: 7 });
+  assert.equal(failedLifecycleScript(PNPM12_POSTPACK), { name: 'postpack', exitCode: 4 });
+  // Scripts that ran and passed do not take the blame for a pack that failed otherwise.
+  const passedThenFailed = `\n> lc@1.0.0 prepack\n> echo ok\n\nok\nnpm error code ENOENT\nnpm error syscall open\n`;
+  assert.is(failedLifecycleScript(passedThenFailed), undefined);
+  assert.is(failedLifecycleScript('npm error code E403\n'), undefined);
+  assert.is(failedLifecycleScript(''), undefined);
 });
 
 test.run();

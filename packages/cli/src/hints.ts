@@ -57,6 +57,11 @@ const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefine
       return "the registry's TLS certificate is not trusted: give your private CA as `cafile=/path/ca.pem` in .npmrc (never `strict-ssl=false`)";
     return undefined;
   },
+  ESEAL_CONFIG: (found) => {
+    const script = /^lifecycle script (\S+)$/.exec(found)?.[1];
+    if (!script) return undefined;
+    return `the package's own \`${script}\` script failed while packing (its output is above; the first error is usually near its top): run \`npm run ${script}\` (or \`pnpm run ${script}\`) in the package folder to see it alone, install what it needs first (devDependencies), or, when the build output is already there, pack without lifecycle scripts with \`--ignore-scripts\``;
+  },
   ESEAL_DOWNGRADE: (found) =>
     found === 'stripped'
       ? 'the registry publishes a seal for this version but the installed copy has none: the seal was removed on this machine or by a mirror; reinstall it (`npm ci`) from the registry and investigate'

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { SealError } from '@sealpack/diagnostics';
 
 export type PackageManagerName = 'npm' | 'pnpm';
@@ -101,14 +102,48 @@ export function runPackageManager(pm: PackageManager, args: string[], cwd: strin
     child.on('close', (code, signal) => {
       if (code === 0) return resolve(output);
       const lines = output.trimEnd().split('\n');
+      const command = `\`${pm.name} ${args.join(' ')}\` in ${cwd}`;
+      const script = signal ? undefined : failedLifecycleScript(output);
+      // `found` names the cause, so the CLI's hint can point at the script rather than at a config.
       reject(
-        new SealError('ESEAL_CONFIG', `\`${pm.name} ${args.join(' ')}\` in ${cwd} failed with ${signal ?? `exit code ${code}`}`, {
-          details: lines,
-          artifact: cwd,
-        }),
+        script
+          ? new SealError(
+              'ESEAL_CONFIG',
+              `${command} failed: its ${script.name} script exited with code ${script.exitCode ?? code}`,
+              { details: lines, artifact: cwd, expected: 'exit code 0', found: `lifecycle script ${script.name}` },
+            )
+          : new SealError('ESEAL_CONFIG', `${command} failed with ${signal ?? `exit code ${code}`}`, {
+              details: lines,
+              artifact: cwd,
+            }),
       );
     });
   });
+}
+
+/**
+ * The lifecycle script (prepack, prepare, postpack…) whose failure ended a package manager run,
+ * and its exit code, read from the package manager's own output: npm 11 and pnpm 10 announce
+ * each script with `> name@version SCRIPT` and end a failed one with `npm error command failed`
+ * or `ELIFECYCLE … exit code N`; pnpm 12 prints `. SCRIPT: Failed` and `exited with exit status: N`.
+ * Undefined when the output shows no failed script (the run failed for another reason, or ran silent).
+ */
+export function failedLifecycleScript(colored: string): { name: string; exitCode?: number } | undefined {
+  // pnpm colours its own lines whenever something in the environment asks it to (FORCE_COLOR…).
+  const output = stripVTControlCharacters(colored);
+  const pnpm12 = /^\. ([\w:.-]+): Failed$/m.exec(output);
+  if (pnpm12) {
+    const status = /exited with exit status: (\d+)/.exec(output);
+    return { name: pnpm12[1]!, exitCode: status ? Number(status[1]) : undefined };
+  }
+  const npmFailed = /^npm error command failed$/m.test(output);
+  const pnpmFailed = /ELIFECYCLE\s+Command failed with exit code (\d+)/.exec(output);
+  if (!npmFailed && !pnpmFailed) return undefined;
+  const banners = [...output.matchAll(/^> (?:@[^/\s]+\/)?[^@\s]+@\S+ ([\w:.-]+)(?: .*)?\n> /gm)];
+  const name = banners.at(-1)?.[1];
+  if (!name) return undefined;
+  const code = npmFailed ? /^npm error code (\d+)$/m.exec(output)?.[1] : pnpmFailed![1];
+  return { name, exitCode: code === undefined ? undefined : Number(code) };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isSealError, mapLimit, SealError, silentLogger, type Logger } from '@sealpack/diagnostics';
+import { isSealError, mapLimit, SealError, silentLogger, type Logger, type SealCode } from '@sealpack/diagnostics';
 import type { Signer } from '@sealpack/openpgp';
 import type { Trust } from '@sealpack/trust';
 import { createGitTags } from './git.js';
@@ -38,7 +38,9 @@ export interface ReleaseOutcome {
   /** Why it failed or was skipped. */
   reason?: string;
   /** The failure's code (`ESEAL_UNSIGNED` for a version in the registry without a seal…). */
-  code?: string;
+  code?: SealCode;
+  /** The failure's cause where the error names one (`lifecycle script prepack`…), for a hint that fits. */
+  found?: string;
   /** More about a failure: a failing build's whole output. */
   details?: string[];
 }
@@ -183,6 +185,7 @@ async function releaseOne(
       status: 'failed',
       reason,
       ...(sealError ? { code: sealError.code } : {}),
+      ...(sealError?.info.found ? { found: sealError.info.found } : {}),
       ...(sealError?.details ? { details: sealError.details.split('\n') } : {}),
     };
   }

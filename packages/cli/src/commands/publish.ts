@@ -6,6 +6,7 @@ import { readNpmConfig } from '@sealpack/verify';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';
+import { hintFor } from '../hints.js';
 import { loadSigner } from '../options.js';
 
 /** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (runRecursive below). */
@@ -113,6 +114,7 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
   for (const o of result.outcomes.filter((o) => o.details?.length)) {
     context.out(`${o.name}@${o.version}:`);
     for (const line of o.details!) context.out(`  ${line}`);
+    if (o.code) context.out(`  hint: ${hintFor(o.code, o.found)}`);
   }
   // changesets' own lines: changesets/action reads them to know what was published.
   for (const tag of result.newTags) context.out(`New tag:  ${tag}`);
