@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { CLI, cleanTempDirs, tempDir, type RunResult } from '../helpers/index.js';
 import { startRegistry, type Registry } from '../helpers/registry.js';
 import { exec, PNPM10, sealpack, sealpackAsync, setUp, writeTree, type Setup } from './publish-helpers.js';
@@ -146,15 +146,37 @@ const CLIENTS: { name: string; lock: Step; recipe: Step[] }[] = [
 ];
 
 /** Locks, then runs the recipe until a step fails: that step's label and result, or the last one's. */
-function recipe(dir: string, client: (typeof CLIENTS)[number]): { step: string; r: RunResult } {
-  const locked = exec(client.lock[1], client.lock[2], dir, ctx.setup.env);
+function recipe(dir: string, client: (typeof CLIENTS)[number], env = ctx.setup.env): { step: string; r: RunResult } {
+  const locked = exec(client.lock[1], client.lock[2], dir, env);
   assert.is(locked.status, 0, locked.stdout + locked.stderr);
   let last = { step: '', r: locked };
   for (const [step, cmd, args] of client.recipe) {
-    last = { step, r: exec(cmd, args, dir, ctx.setup.env) };
+    last = { step, r: exec(cmd, args, dir, env) };
     if (last.r.status !== 0) break;
   }
   return last;
+}
+
+/**
+ * The root `postinstall` that `init --consumer` writes into the consumer's package.json (its
+ * .pnpmfile.cjs is left out: the recipe's own steps check the lockfile here), and an environment
+ * whose PATH finds `sealpack`, as node_modules/.bin would in a project that installed it.
+ */
+async function addInitHook(dir: string): Promise<{ env: NodeJS.ProcessEnv; runs: () => Promise<string> }> {
+  const init = sealpack(['init', '--consumer'], dir, ctx.setup.env);
+  assert.is(init.status, 0, init.stdout + init.stderr);
+  await rm(join(dir, '.pnpmfile.cjs'));
+  const { scripts } = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts: { postinstall: string } };
+  assert.match(scripts.postinstall, /sealpack verify-installed/);
+  // The shim notes each run: npm rebuild shows a root script's output only when it fails.
+  const bin = await tempDir('sealpack-bin-');
+  const runs = join(bin, 'runs');
+  await writeFile(runs, '');
+  await writeFile(join(bin, 'sealpack'), `#!/bin/sh\necho "$*" >> "${runs}"\nexec "${process.execPath}" "${CLI}" "$@"\n`, {
+    mode: 0o755,
+  });
+  const env = { ...ctx.setup.env, PATH: `${bin}${delimiter}${ctx.setup.env.PATH ?? process.env.PATH}` };
+  return { env, runs: () => readFile(runs, 'utf8') };
 }
 
 type Finding = { code: string; severity: string; package?: string; file?: string };
@@ -178,9 +200,12 @@ for (const client of CLIENTS) {
       bundler: '1.0.0',
       '@types/widget': '1.0.0',
     });
-    const { step, r } = recipe(dir, client);
+    // With the root hook `init --consumer` writes: the rebuild step runs it after the packages' own scripts.
+    const { env, runs } = await addInitHook(dir);
+    const { step, r } = recipe(dir, client, env);
     assert.is(r.status, 0, `${step}: ${r.stdout}${r.stderr}`);
     assert.is(step, 'verify-installed');
+    assert.is(await runs(), 'verify-installed\n', 'the rebuild ran the root hook, and it passed');
     // The scripts did run: the checks above saw their output, not an untouched tree.
     assert.is(await readFile(join(installedAt(dir, 'esbuild-like'), 'bin', 'esbuild'), 'utf8'), NATIVE);
     assert.ok(existsSync(join(installedAt(dir, 'gyp-like'), 'build', 'Release', 'x.node')));
@@ -196,6 +221,19 @@ for (const client of CLIENTS) {
     const none = verifyInstalled(dir);
     assert.is(none.status, 1, none.stdout + none.stderr);
     assert.equal(errors(none), ['ESEAL_EXTRA_FILE gyp-like build/Release/x.node', 'ESEAL_INTEGRITY esbuild-like bin/esbuild']);
+
+    // The rebuild again, with the allowances back: its root hook passes the honest tree, and
+    // fails it once an installed file is edited.
+    const rebuild = client.recipe.find(([label]) => label.endsWith('rebuild'))!;
+    await setPolicy(dir, INSTALL_SCRIPTS);
+    const before = await runs();
+    const honest = exec(rebuild[1], rebuild[2], dir, env);
+    assert.is(honest.status, 0, honest.stdout + honest.stderr);
+    assert.is(await runs(), `${before}verify-installed\n`, 'the hook ran once');
+    await writeFile(join(installedAt(dir, '@types/widget'), 'index.d.ts'), 'export declare function widget(): any;\n');
+    const edited = exec(rebuild[1], rebuild[2], dir, env);
+    assert.is.not(edited.status, 0, edited.stdout + edited.stderr);
+    assert.match(edited.stdout + edited.stderr, /error ESEAL_INTEGRITY: @types\/widget@1\.0\.0: index\.d\.ts differs/);
   });
 
   test(`${client.name}: an install script that changes a file besides the one its entry allows fails the last check`, async () => {
