@@ -144,8 +144,16 @@ export class RegistryClient {
   /**
    * `name@version`'s seal data, `undefined` seal when the version has none. Throws
    * `ESEAL_REGISTRY` when the registry cannot answer or does not have that version.
+   * `wholeDocument: false`: a seal missing from the abbreviated document is taken as absent, with
+   * no second request, for a package whose lack of a seal policy accepts anyway (a proxy able to
+   * strip the seal from one document could strip it from both; nothing is trusted on that basis).
    */
-  async getVersionSeal(name: string, version: string, registry = this.registryFor(name)): Promise<VersionSeal> {
+  async getVersionSeal(
+    name: string,
+    version: string,
+    registry = this.registryFor(name),
+    { wholeDocument = true }: { wholeDocument?: boolean } = {},
+  ): Promise<VersionSeal> {
     const label = `${name}@${version}`;
     const url = documentUrl(registry, name);
     let versions: Map<string, VersionSeal> | undefined;
@@ -164,7 +172,7 @@ export class RegistryClient {
         expected: version,
         found: versions ? [...versions.keys()].slice(-5).join(', ') || 'no versions' : 'HTTP 404',
       });
-    if (seal.sealpack) return seal;
+    if (seal.sealpack || !wholeDocument) return seal;
     // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
     const full = `${url}/${encodeURIComponent(version)}`;
     try {
