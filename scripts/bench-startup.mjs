@@ -1,7 +1,8 @@
 // Benchmark: start-up. A bare `node -e 0` against `sealpack --version`, `sealpack --help` and
-// `sealpack verify` of one sealed tarball (a consumer with a config file and a pinned key),
-// run interleaved, medians of N runs each; and which heavy libraries each command loaded.
-// Usage: node scripts/bench-startup.mjs [N]   (needs the build: npm run build)
+// `sealpack verify` of one sealed tarball (a consumer with a config file and a pinned key), run
+// through the installed entry (package.json "bin"), interleaved, medians of N runs each; and
+// which heavy libraries each command loaded. Run it with the Node to measure:
+//   node scripts/bench-startup.mjs [N]   (needs the build: npm run build)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { signTarball } from '@sealpack/sign';
 import { create } from 'tar';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const cliPackage = join(root, 'packages', 'cli');
+const cli = join(cliPackage, JSON.parse(readFileSync(join(cliPackage, 'package.json'), 'utf8')).bin.sealpack);
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-startup-'));
 const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'minizlib', 'picomatch', 'semver', 'js-yaml', 'ini'];
@@ -74,42 +76,35 @@ try {
     console.log(`${name.padEnd(28)} loads: ${loaded.length ? loaded.join(', ') : 'none of ' + HEAVY.join(', ')}`);
   }
 
-  // Wall time, and CPU time (user + system, from GNU time when installed): on a machine other
-  // work keeps busy, CPU time says more about what start-up costs.
-  const gnuTime = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+  // Wall time, and CPU time: on a machine other work keeps busy, CPU time says more about what
+  // start-up costs. Each process reports its own (user + system, every thread, microseconds) as
+  // it exits, through a preload that every command gets alike, `node -e 0` included.
   const cpuFile = join(work, 'cpu.txt');
+  const cpuHook = join(work, 'cpu.cjs');
+  writeFileSync(
+    cpuHook,
+    `process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeFileSync(${JSON.stringify(cpuFile)}, String((u.user + u.system) / 1000)); });\n`,
+  );
   const wall = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   const cpu = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const [name, args] of Object.entries(commands)) {
       const start = process.hrtime.bigint();
-      const r = gnuTime
-        ? spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', cpuFile, process.execPath, ...args], {
-            cwd: consumer,
-            stdio: 'ignore',
-          })
-        : spawnSync(process.execPath, args, { cwd: consumer, stdio: 'ignore' });
+      const r = spawnSync(process.execPath, ['--require', cpuHook, ...args], { cwd: consumer, stdio: 'ignore' });
       wall[name].push(ms(start));
       if (r.status !== 0) throw new Error(`${name} exited ${r.status}`);
-      if (gnuTime)
-        cpu[name].push(
-          readFileSync(cpuFile, 'utf8')
-            .trim()
-            .split(/\s+/)
-            .map(Number)
-            .reduce((a, b) => a + b, 0) * 1000,
-        );
+      cpu[name].push(Number(readFileSync(cpuFile, 'utf8')));
     }
   }
   console.log(`\nmedians of ${runs} interleaved runs (node ${process.version}):`);
   const baseWall = median(wall['node -e 0']);
-  const baseCpu = gnuTime ? median(cpu['node -e 0']) : 0;
+  const baseCpu = median(cpu['node -e 0']);
   for (const name of Object.keys(commands)) {
     const w = median(wall[name]);
-    const c = gnuTime ? median(cpu[name]) : 0;
+    const c = median(cpu[name]);
     console.log(
       `${name.padEnd(28)} wall ${w.toFixed(1).padStart(7)} ms  ${(w / baseWall).toFixed(2)}x` +
-        (gnuTime ? `   cpu ${c.toFixed(0).padStart(4)} ms  ${(c / baseCpu).toFixed(2)}x` : ''),
+        `   cpu ${c.toFixed(1).padStart(6)} ms  ${(c / baseCpu).toFixed(2)}x`,
     );
   }
   console.log('targets: --version <= 1.3x, verify of one tarball <= 2x');

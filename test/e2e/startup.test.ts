@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
 import { signTarball } from '@sealpack/sign';
-import { CLI, cleanTempDirs, run, tempDir } from '../helpers/index.js';
+import { CLI, ROOT, cleanTempDirs, run, tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 
 const test = suite('e2e: start-up loads');
@@ -22,7 +22,7 @@ async function loads(args: string[], cwd: string): Promise<string[]> {
 }
 
 /** Every module `sealpack ...args` resolved, one path or URL a line. */
-async function loaded(args: string[], cwd: string): Promise<string> {
+async function loaded(args: string[], cwd: string, entry = CLI): Promise<string> {
   const dir = await tempDir('sealpack-loads-');
   const log = join(dir, 'loaded.txt');
   await writeFile(log, '');
@@ -42,7 +42,7 @@ async function loaded(args: string[], cwd: string): Promise<string> {
   );
   const result = run(
     process.execPath,
-    ['--require', join(dir, 'require.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, CLI, ...args],
+    ['--require', join(dir, 'require.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, entry, ...args],
     { cwd },
   );
   assert.is(result.status, 0, `sealpack ${args.join(' ')}: ${result.stderr}`);
@@ -53,6 +53,26 @@ test('--version and --help load none of OpenPGP.js, Ajv, cosmiconfig, tar, npm-r
   const cwd = await tempDir();
   assert.equal(await loads(['--version'], cwd), []);
   assert.equal(await loads(['--help'], cwd), []);
+});
+
+test('the installed entry answers --version and -v as the command table does, loading only itself and tool.js', async () => {
+  const cwd = await tempDir();
+  const entry = join(ROOT, 'packages', 'cli', 'dist', 'sealpack.js');
+  const pkg = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+  };
+  assert.is(join(ROOT, 'packages', 'cli', pkg.bin.sealpack!), entry);
+  const viaCac = run(process.execPath, [CLI, '--version'], { cwd });
+  for (const flag of ['--version', '-v']) {
+    const fast = run(process.execPath, [entry, flag], { cwd });
+    assert.is(fast.status, 0);
+    assert.is(fast.stdout, viaCac.stdout);
+  }
+  const urls = await loaded(['--version'], cwd, entry);
+  const own = urls.split('\n').filter((line) => line.includes('/packages/'));
+  assert.equal(own.map((line) => line.replace(/^.*\/packages\//, '')).sort(), ['cli/dist/sealpack.js', 'cli/dist/tool.js']);
+  // Anything else goes through the command table: a usage error exits 2.
+  assert.is(run(process.execPath, [entry, 'no-such-command'], { cwd }).status, 2);
 });
 
 test('verify of one tarball without a config file loads OpenPGP.js and tar only', async () => {

@@ -19,7 +19,7 @@ const published = folders
 test('the CLI is the npm package `sealpack` (bin sealpack); libraries are @sealpack/*', () => {
   const cli = published.find((p) => p.dir === 'packages/cli')!;
   assert.is(cli.json.name, 'sealpack');
-  assert.equal(cli.json.bin, { sealpack: './dist/bin.js' });
+  assert.equal(cli.json.bin, { sealpack: './dist/sealpack.js' });
   for (const { dir, json } of published) if (dir !== 'packages/cli') assert.match(String(json.name), /^@sealpack\//);
   assert.is((JSON.parse(read('package.json')).devDependencies as Record<string, string>).sealpack, 'workspace:*');
 });
