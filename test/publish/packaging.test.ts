@@ -5,7 +5,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT, runCli } from '../helpers/index.js';
+import { cli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/index.js';
 // @ts-expect-error -- a plain .mjs script, without types
 import { cliReadme } from '../../scripts/cli-readme.mjs';
 
@@ -46,8 +47,8 @@ test("the CLI's README is the top of the repository's README, links made absolut
   assert.is(read('packages/cli/README.md'), cliReadme(read('README.md')), 'run `node scripts/cli-readme.mjs`');
 });
 
-test('--version is the version in package.json', () => {
-  const result = runCli(['--version']);
+test('--version is the version in package.json', async () => {
+  const result = await cli(['--version'], { cwd: ROOT });
   assert.is(result.status, 0);
   assert.ok(result.stdout.startsWith(`sealpack/${JSON.parse(read('packages/cli/package.json')).version} `), result.stdout);
 });
