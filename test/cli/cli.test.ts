@@ -36,6 +36,14 @@ test('--version and --help print and exit 0; no command prints the help', async 
   assert.is(commandHelp.stderr, '', 'help for a command does not run it');
 });
 
+test('runs in one process do not leak into each other: --version after a command prints the version', async () => {
+  const cwd = await home();
+  assert.is((await cli(['verify', 'x.tgz', '--json'], { cwd })).status, 2);
+  const version = await cli(['--version'], { cwd });
+  assert.is(version.status, 0, version.stdout + version.stderr);
+  assert.match(version.stdout, /^sealpack\/\d+\.\d+\.\d+/);
+});
+
 test('usage errors exit 2 with a pointer to --help: unknown command, unknown option, missing value', async () => {
   const cwd = await home();
   const cases: [string[], RegExp][] = [

@@ -137,6 +137,8 @@ cli.version(TOOL.version);
 /** Runs one command line (`argv` as in process.argv) and returns its exit code. */
 export async function runCli(argv: string[], context: Context = processContext()): Promise<number> {
   try {
+    // cac keeps the last matched command across parses: a second in-process run must not inherit it.
+    cli.unsetMatchedCommand();
     cli.parse(argv, { run: false });
     if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
       if (cli.args.length) throw new Error(`unknown command: ${cli.args[0]}`);
