@@ -3,34 +3,16 @@
 // alike. Pure: a hand-made Trust covers each case.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { coveringRequirement, DEFAULT_HASHES, type Policy, type Trust } from '@sealpack/trust';
+import { coveringRequirement, type Policy } from '@sealpack/trust';
+import { makeTrust as makeTrustWith } from '../helpers/trust.js';
 
 const AT = new Date('2025-06-15T00:00:00Z');
 
-function makeTrust(policy: Partial<Policy> = {}): Trust {
-  return {
-    policy: {
-      configPath: '/repo/.sealpackrc.json',
-      keyring: '/repo/.sealpack/keys',
-      revocations: '/repo/.sealpack/revocations.json',
-      trust: [
-        { packages: ['@acme/*'], keys: ['alice'], threshold: 1, approvers: [], approvals: 0, implicit: false },
-        { packages: ['left-pad'], keys: ['bob'], threshold: 1, approvers: [], approvals: 0, implicit: false },
-      ],
-      unsigned: 'warn',
-      algorithms: { minRsaBits: 3072, hashes: [...DEFAULT_HASHES] },
-      channels: {},
-      exceptions: [],
-      extraFiles: [],
-      installScripts: [],
-      rotation: { threshold: 1 },
-      ...policy,
-    },
-    keys: [],
-    revocations: [],
-    warnings: [],
-  };
-}
+const RULES: Policy['trust'] = [
+  { packages: ['@acme/*'], keys: ['alice'], threshold: 1, approvers: [], approvals: 0, implicit: false },
+  { packages: ['left-pad'], keys: ['bob'], threshold: 1, approvers: [], approvals: 0, implicit: false },
+];
+const makeTrust = (policy: Partial<Policy> = {}) => makeTrustWith({ trust: RULES, ...policy });
 
 const test = suite('trust: coveringRequirement');
 

@@ -15,7 +15,6 @@ import {
 } from '@sealpack/openpgp';
 import {
   channelOf,
-  DEFAULT_HASHES,
   judgeSignatures,
   loadTrust,
   sealRequirement,
@@ -25,6 +24,7 @@ import {
   type Trust,
 } from '@sealpack/trust';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
+import { makeTrust as makeTrustWith } from '../helpers/trust.js';
 
 const ALICE = 'A'.repeat(40);
 const BOB = 'B'.repeat(40);
@@ -53,25 +53,10 @@ function pinned(name: string, fingerprint: string, extra: Partial<KeyInfo> = {})
 }
 
 function makeTrust(policy: Partial<Policy> = {}, options: { keys?: PinnedKey[]; revocations?: Revocation[] } = {}): Trust {
-  return {
-    policy: {
-      configPath: '/repo/.sealpackrc.json',
-      keyring: '/repo/.sealpack/keys',
-      revocations: '/repo/.sealpack/revocations.json',
-      trust: [{ packages: ['@acme/*'], keys: ['alice', 'bob'], threshold: 1, approvers: [], approvals: 0, implicit: false }],
-      unsigned: 'warn',
-      algorithms: { minRsaBits: 3072, hashes: [...DEFAULT_HASHES] },
-      channels: {},
-      exceptions: [],
-      extraFiles: [],
-      installScripts: [],
-      rotation: { threshold: 1 },
-      ...policy,
-    },
+  return makeTrustWith(policy, {
+    ...options,
     keys: options.keys ?? [pinned('alice', ALICE), pinned('bob', BOB), pinned('carol', CAROL)],
-    revocations: options.revocations ?? [],
-    warnings: [],
-  };
+  });
 }
 
 function check(fingerprint: string | undefined, extra: Partial<SignatureCheck> = {}): SignatureCheck {

@@ -3,10 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Finding } from '@sealpack/diagnostics';
-import { DEFAULT_HASHES, type Policy, type Trust } from '@sealpack/trust';
 import { exitCodeOf, makeVerdict } from '@sealpack/verify';
 import { fileFindings, INSTALLED_FILES, TARBALL_FILES } from '../../packages/verify/src/file-findings.js';
 import { judgeSubject, unsealedOutcome, verdictOf } from '../../packages/verify/src/verdict.js';
+import { makeTrust } from '../helpers/trust.js';
 
 const finding = (code: Finding['code'], severity: Finding['severity'] = 'error'): Finding => ({
   code,
@@ -44,28 +44,6 @@ exit('a verdict that is not ok never exits 0, even with no error finding to expl
 });
 
 exit.run();
-
-function makeTrust(policy: Partial<Policy> = {}): Trust {
-  return {
-    policy: {
-      configPath: '/repo/.sealpackrc.json',
-      keyring: '/repo/.sealpack/keys',
-      revocations: '/repo/.sealpack/revocations.json',
-      trust: [],
-      unsigned: 'warn',
-      algorithms: { minRsaBits: 3072, hashes: [...DEFAULT_HASHES] },
-      channels: {},
-      exceptions: [],
-      extraFiles: [],
-      installScripts: [],
-      rotation: { threshold: 1 },
-      ...policy,
-    },
-    keys: [],
-    revocations: [],
-    warnings: [],
-  };
-}
 
 const fold = suite('verify: verdictOf');
 
