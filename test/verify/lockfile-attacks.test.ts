@@ -78,4 +78,33 @@ for (const [file, write] of [
   });
 }
 
+// A proxy that rebuilds `dist` in abbreviated metadata drops `dist.sealpack` from it, while the
+// whole version document keeps it. With the default consumer setup (no trust rule written by
+// hand: no package "requires" a seal, unsigned: warn) every sealed package must still have its
+// seal checked, or a lockfile pointing a sealed package at another tarball passes with exit 0.
+test('behind a proxy that drops the seal from abbreviated metadata, a sealed package a rule does not require is still checked', async () => {
+  const stripping = await startStubRegistry([{ name: '@acme/core', version: '1.0.0', signer: alice.signer }], {
+    dropSealFromAbbreviated: true,
+  });
+  try {
+    for (const policy of [{}, { trust: [{ packages: 'other-*', keys: ['alice'] }], unsigned: 'allow' }]) {
+      const dir = await makeConsumer([alice], policy);
+      const options = { trust: await trustOf(dir), registry: stripping.url, cache: false as const, env: {} };
+      await writeFile(join(dir, 'package-lock.json'), packageLock(sealed));
+      const honest = await verifyLockfile(dir, options);
+      assert.ok(honest.ok, JSON.stringify(honest.findings));
+      assert.equal(honest.summary.unsealed, 0, 'the seal is found in the whole version document');
+      await writeFile(join(dir, 'package-lock.json'), packageLock(evil));
+      const tampered = await verifyLockfile(dir, options);
+      assert.not.ok(tampered.ok, JSON.stringify(policy));
+      assert.equal(
+        tampered.findings.map((f) => f.code),
+        ['ESEAL_INTEGRITY'],
+      );
+    }
+  } finally {
+    await stripping.close();
+  }
+});
+
 test.run();

@@ -195,7 +195,7 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.equal(
     registry.requests.slice(asked).map((r) => r.url),
-    ['/left-pad'],
+    ['/left-pad', '/left-pad/1.4.0'],
   );
   // Past it: the unsealed answer is asked again with its ETag (a 304, never a stale "no seal").
   clock += 5 * 60_000; // the freshness window
@@ -204,7 +204,7 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
   assert.equal(
     registry.requests.slice(asked).map((r) => `${r.url} ${r.headers['if-none-match'] ? 'etag' : 'none'}`),
-    ['/left-pad etag'],
+    ['/left-pad etag', '/left-pad/1.4.0 etag'],
   );
   // Past the window with the registry gone: the old copy is not used, the package could not be checked.
   clock += 5 * 60_000; // the freshness window

@@ -206,7 +206,7 @@ async function verifyLockedEntry(run: LockfileRun, pkg: LockedEntry): Promise<Ou
   const identity = aliasFindings(pkg, coverage, subject);
   if (pkg.source)
     return judgeUnsealed(run, pkg, subject, coverage, identity, `from ${pkg.source}, which carries no registry seal`);
-  const fetched = await registrySeal(run, pkg, coverage.unsealed === 'required' || coverage.unsealed === 'deny');
+  const fetched = await registrySeal(run, pkg);
   if ('finding' in fetched) return judgeSubject(subject, [{ ...fetched.finding, ...subject }], []);
   const { seal, registry } = fetched;
   if (!seal.sealpack)
@@ -247,15 +247,13 @@ function aliasFindings(pkg: LockedEntry, coverage: CoveringRequirement, subject:
 async function registrySeal(
   run: LockfileRun,
   pkg: LockedEntry,
-  /** Whether a missing seal would fail: then one absent from abbreviated metadata is looked for in the whole version document. */
-  wholeDocument: boolean,
 ): Promise<{ seal: VersionSeal; registry: string } | { finding: Finding }> {
   const registry = run.client.registryFor(pkg.name);
   const cached = await run.cache.get(registry, pkg.name, pkg.version);
   if (cached) return { seal: cached, registry };
   let seal: VersionSeal;
   try {
-    seal = await run.client.getVersionSeal(pkg.name, pkg.version, undefined, { wholeDocument });
+    seal = await run.client.getVersionSeal(pkg.name, pkg.version);
   } catch (error) {
     if (!isSealError(error)) throw error;
     return { finding: error.toFinding() };

@@ -144,16 +144,8 @@ export class RegistryClient {
   /**
    * `name@version`'s seal data, `undefined` seal when the version has none. Throws
    * `ESEAL_REGISTRY` when the registry cannot answer or does not have that version.
-   * `wholeDocument: false`: a seal missing from the abbreviated document is taken as absent, with
-   * no second request, for a package whose lack of a seal policy accepts anyway (a proxy able to
-   * strip the seal from one document could strip it from both; nothing is trusted on that basis).
    */
-  async getVersionSeal(
-    name: string,
-    version: string,
-    registry = this.registryFor(name),
-    { wholeDocument = true }: { wholeDocument?: boolean } = {},
-  ): Promise<VersionSeal> {
+  async getVersionSeal(name: string, version: string, registry = this.registryFor(name)): Promise<VersionSeal> {
     const label = `${name}@${version}`;
     const url = documentUrl(registry, name);
     let versions: Map<string, VersionSeal> | undefined;
@@ -172,8 +164,11 @@ export class RegistryClient {
         expected: version,
         found: versions ? [...versions.keys()].slice(-5).join(', ') || 'no versions' : 'HTTP 404',
       });
-    if (seal.sealpack || !wholeDocument) return seal;
-    // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document.
+    if (seal.sealpack) return seal;
+    // Some proxies rebuild `dist` in abbreviated documents: ask for the whole version document,
+    // whatever policy makes of an unsealed package. A seal found there is checked like any other
+    // (a lockfile naming another tarball fails); taking the stripped copy as "unsealed" would let
+    // it pass wherever no rule requires a seal, which is every package under the implicit rule.
     const full = `${url}/${encodeURIComponent(version)}`;
     try {
       const { versions } = await this.readDocument(full, 'application/json', true, (body: VersionDoc) => ({
