@@ -155,6 +155,11 @@ test('a corrupt entry is not used, not even its ETag: the registry is asked for 
     // Replaced by the registry's answer: the next run asks nothing.
     assert.equal((await run()).requests, [], what);
   }
+  // Dated in the future (a clock set back, or an entry made to stay fresh forever): revalidated.
+  const kept = JSON.parse(await readFile(file, 'utf8')) as { fetchedAt: number };
+  await writeFile(file, JSON.stringify({ ...kept, fetchedAt: kept.fetchedAt + 365 * 24 * 3600_000 }));
+  assert.equal((await run()).requests, ['/left-pad etag']);
+  assert.equal((await run()).requests, []);
 });
 
 test('a tampered cache cannot make a tampered lockfile pass: seals are verified against the pinned keys every run', async () => {
