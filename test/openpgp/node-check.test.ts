@@ -221,4 +221,59 @@ test('checks import no key into WebCrypto: each key is imported once, into Node'
   }
 });
 
+// The key holder signing with the right curve but naming the other Ed25519 algorithm in the
+// packet (v4 EdDSA legacy key → algorithm 27 with R||S; v6 Ed25519 key → algorithm 22 with r, s):
+// the maths is the same, so only the algorithm match refuses it, as SignaturePacket.verify does.
+test('an Ed25519 signature naming the other Ed25519 algorithm than its key is refused', async () => {
+  const legacy = parties.ed25519.secret;
+  const v6 = parties.v6.secret;
+  const cases = [
+    {
+      party: parties.ed25519,
+      algorithm: openpgp.enums.publicKey.ed25519,
+      publicParams: { A: legacy.publicParams.Q.subarray(1) },
+    },
+    {
+      party: parties.v6,
+      algorithm: openpgp.enums.publicKey.eddsaLegacy,
+      publicParams: { oid: legacy.publicParams.oid, Q: Uint8Array.of(0x40, ...v6.publicParams.A) },
+    },
+  ];
+  for (const { party, algorithm, publicParams } of cases) {
+    const signer = Object.create(party.secret, { publicParams: { value: publicParams } });
+    const packet = new openpgp.SignaturePacket();
+    packet.signatureType = openpgp.enums.signature.binary;
+    packet.publicKeyAlgorithm = algorithm;
+    packet.hashAlgorithm = openpgp.enums.hash.sha512;
+    await packet.sign(signer, literal(data), new Date(), true, openpgp.config);
+    const check = await checkOne(armor(packet), party);
+    assert.is(check.valid, false, `key ${party.secret.algorithm}, packet ${algorithm}`);
+    assert.match(check.reason ?? '', /algorithm .*does not match/);
+  }
+});
+
+// s and s + n are the same residue mod n: a verifier that reduces mod n would accept both. RSA
+// signatures are integers below the modulus (RFC 8017 RSAVP1), as OpenSSL, OpenPGP.js and sqv hold.
+test('rsa: a signature value at or above the modulus is refused, though it fits its length', async () => {
+  const party = parties.rsa;
+  const n = BigInt(`0x${Buffer.from(party.secret.publicParams.n).toString('hex')}`);
+  const size = party.secret.publicParams.n.length;
+  const signer = await readSigningKey(party.key.privateKey);
+  let tried = 0;
+  for (let i = 0; tried < 3 && i < 64; i++) {
+    const bytes = new TextEncoder().encode(`${i}`);
+    const signature = await signer.sign(bytes);
+    const [packet] = (await openpgp.readSignature({ armoredSignature: signature })).packets;
+    const s = BigInt(`0x${Buffer.from(packet.params.s).toString('hex')}`) + n;
+    const hex = s.toString(16);
+    if (hex.length > 2 * size) continue;
+    tried++;
+    packet.params = { s: Uint8Array.from(Buffer.from(hex.padStart(2 * size, '0'), 'hex')) };
+    const check = (await verifySignatures(bytes, armor(packet), [party.info]))[0]!;
+    assert.is(check.valid, false);
+    assert.match(check.reason ?? '', /^signature does not verify: /);
+  }
+  assert.ok(tried > 0, 'no signature left room for s + n in the modulus length');
+});
+
 test.run();
