@@ -139,7 +139,13 @@ function runSealpack(dir, nodeArgs = [], cli = CLI) {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
-  const verdict = JSON.parse(child.stdout);
+  // A run that died (out of memory under a heap cap) printed no verdict.
+  let verdict;
+  try {
+    verdict = JSON.parse(child.stdout);
+  } catch {
+    verdict = undefined;
+  }
   const [maxRss, cpu, mainCpu] = (/SEALPACK_USAGE=(\d+),(\d+),(\d+)/.exec(child.stderr) ?? [0, 0, 0, 0]).slice(1).map(Number);
   return { status: child.status, verdict, rss: maxRss * 1024, cpu: cpu / 1000, mainCpu: mainCpu / 1000, stderr: child.stderr };
 }
@@ -160,7 +166,7 @@ const bs = [];
 const befores = [];
 const timeSealpack = (cli) => {
   const b = time(() => runSealpack(consumer, [], cli));
-  if (b.result.status !== 0 || !b.result.verdict.ok) {
+  if (b.result.status !== 0 || !b.result.verdict?.ok) {
     console.error(b.result.stderr.slice(-2000));
     throw new Error(`sealpack verify-installed failed (exit ${b.result.status})`);
   }

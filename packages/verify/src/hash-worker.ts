@@ -198,12 +198,28 @@ export const HASH_WORKER_ROLE = 'sealpack-hash-worker';
 // use @sealpack/verify inside a worker thread of its own: only a hasher's thread listens, or it
 // would answer that program's messages.
 if ((workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE)
-  parentPort?.on('message', (request: InspectRequest | TarballRequest) => {
+  parentPort?.on('message', (requests: (InspectRequest | TarballRequest)[]) => void answer(requests));
+
+// Answers go back a few at a time: fewer messages for the main thread to receive, and still
+// early enough that it checks one batch's packages while this worker hashes the next.
+const ANSWERS_PER_MESSAGE = 8;
+
+async function answer(requests: (InspectRequest | TarballRequest)[]): Promise<void> {
+  let responses: (InspectResponse | TarballResponse)[] = [];
+  let transfer: ArrayBuffer[] = [];
+  const send = () => {
+    parentPort!.postMessage(responses, transfer);
+    responses = [];
+    transfer = [];
+  };
+  for (const request of requests) {
     if ('tarball' in request) {
-      void readForMain(request).then((response) => {
-        // The bytes move to the main thread rather than being copied.
-        const bytes = response.read?.bytes;
-        parentPort!.postMessage(response, bytes ? [bytes.buffer as ArrayBuffer] : []);
-      });
-    } else parentPort!.postMessage(inspect(request));
-  });
+      const response = await readForMain(request);
+      // The bytes move to the main thread rather than being copied (each has a buffer of its own).
+      if (response.read) transfer.push(response.read.bytes.buffer as ArrayBuffer);
+      responses.push(response);
+    } else responses.push(inspect(request));
+    if (responses.length >= ANSWERS_PER_MESSAGE) send();
+  }
+  if (responses.length > 0) send();
+}
