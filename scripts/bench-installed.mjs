@@ -21,7 +21,13 @@ import { buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest'
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+// What users run: the bin entry of sealpack's package.json.
+const CLI = join(
+  ROOT,
+  'packages',
+  'cli',
+  JSON.parse(readFileSync(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')).bin.sealpack,
+);
 const args = process.argv.slice(2);
 const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const treeOption = option('--tree');

@@ -20,7 +20,13 @@ import { generateKey, readSigningKey } from '@sealpack/openpgp';
 import { signTarball } from '@sealpack/sign';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'packages', 'cli', 'dist', 'bin.js');
+// What users run: the bin entry of sealpack's package.json.
+const cli = join(
+  root,
+  'packages',
+  'cli',
+  JSON.parse(readFileSync(join(root, 'packages', 'cli', 'package.json'), 'utf8')).bin.sealpack,
+);
 const beforeAt = process.argv.indexOf('--before');
 const before = beforeAt > 0 ? resolve(process.argv[beforeAt + 1]) : undefined;
 const args = process.argv.slice(2);

@@ -40,7 +40,7 @@ export interface VerifyInstalledOptions {
   at?: Date;
   /** Packages in flight; default `DEFAULT_INSTALLED_CONCURRENCY`. */
   concurrency?: number;
-  /** Hashing worker threads; default one per core (`DEFAULT_HASH_WORKERS`). */
+  /** Hashing worker threads; default the cores the main thread leaves, at least one (`DEFAULT_HASH_WORKERS`). */
   workers?: number;
   logger?: Logger;
   /**

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
-import { compareFiles, hashBytes, type Manifest, type TarballContents } from '@sealpack/manifest';
+import { compareFiles, hashBytes, readDetachedSeal, type Manifest, type TarballContents } from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { fileFindings, TARBALL_FILES } from './file-findings.js';
 import { readTarballContents } from './hash-worker.js';
@@ -64,7 +64,7 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
   const contents: TarballContents = read.contents ?? { tarball: hashBytes(bytes), root: 'package', files: [] };
   const parsed = findings.length === 0;
 
-  const detachedSeal = read.seal;
+  const detachedSeal = await readDetachedSeal(tarball);
   const detached = detachedSeal.manifest;
   const manifestBytes = detached ?? contents.embedded?.manifest;
   const name = contents.packageJson?.name;
