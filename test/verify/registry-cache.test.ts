@@ -208,4 +208,39 @@ test('past the window with the registry unreachable: the kept copy is not used (
   assert.match(result.verdict.findings[0]!.message, /ECONNREFUSED/);
 });
 
+test('a seal kept in the cache is judged by the keyring and revocations of each run: a key revoked since fails at once', async () => {
+  const { dir, options, run } = await setUp();
+  assert.equal((await run()).brief, []);
+  await writeFile(
+    join(dir, '.sealpack', 'revocations.json'),
+    JSON.stringify([{ fingerprint: alice.fingerprint, reason: 'compromised', date: '2020-01-01T00:00:00Z' }]),
+  );
+  options.trust = await trustOf(dir);
+  const result = await run();
+  assert.equal(result.requests, [], 'the seal and the history come from the cache folder');
+  assert.not.ok(result.verdict.ok);
+  assert.ok(result.brief.includes('error ESEAL_KEY_REVOKED @acme/core'), result.brief.join('\n'));
+});
+
+test('a version published inside the freshness window is not hidden by the kept copy: unsealed after a sealed one is a downgrade', async () => {
+  const { registry, dir, run } = await setUp();
+  await registry.publish({ name: 'ms', version: '2.0.0', signer: alice.signer });
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['left-pad', '1.3.0'],
+    ['ms', '2.0.0'],
+  ]);
+  assert.equal((await run()).brief, []);
+  // Published unsealed a minute later (a stolen npm token), and pinned by the next lockfile.
+  await registry.publish({ name: 'ms', version: '2.0.1' });
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['left-pad', '1.3.0'],
+    ['ms', '2.0.1'],
+  ]);
+  const result = await run();
+  assert.ok(result.requests.includes('/ms etag'), result.requests.join(', '));
+  assert.equal(result.brief, ['error ESEAL_DOWNGRADE ms']);
+});
+
 test.run();
