@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
 import { signTarball } from '@sealpack/sign';
@@ -63,6 +64,21 @@ try {
     'sealpack --help': [cli, '--help'],
     'sealpack verify (1 tarball)': [cli, 'verify', tarball],
   };
+  // Where verify's time goes: its modules imported alone, each step including the ones above it
+  // (the library's own ESM build of OpenPGP.js; then sealpack's packages; then the command).
+  const openpgpMjs = join(
+    dirname(createRequire(join(root, 'packages', 'openpgp', 'package.json')).resolve('openpgp')),
+    'openpgp.mjs',
+  );
+  const importOf = (file) => ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+  const ladder = {
+    'import openpgp (OpenPGP.js)': importOf(openpgpMjs),
+    'import @sealpack/openpgp': importOf(join(root, 'packages', 'openpgp', 'dist', 'index.js')),
+    'import @sealpack/manifest': importOf(join(root, 'packages', 'manifest', 'dist', 'index.js')),
+    'import @sealpack/trust': importOf(join(root, 'packages', 'trust', 'dist', 'index.js')),
+    'import @sealpack/verify': importOf(join(root, 'packages', 'verify', 'dist', 'index.js')),
+    'import the verify command': importOf(join(cliPackage, 'dist', 'commands', 'verify.js')),
+  };
   for (const [name, args] of Object.entries(commands)) {
     if (name.startsWith('node')) continue;
     writeFileSync(log, '');
@@ -85,12 +101,19 @@ try {
     cpuHook,
     `process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeFileSync(${JSON.stringify(cpuFile)}, String((u.user + u.system) / 1000)); });\n`,
   );
-  const wall = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
-  const cpu = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  const timed = { ...commands, ...ladder };
+  const wall = Object.fromEntries(Object.keys(timed).map((name) => [name, []]));
+  const cpu = Object.fromEntries(Object.keys(timed).map((name) => [name, []]));
+  // The CLI turns Node 22+'s compile cache on (its default folder); the imports alone get the same.
+  const cached = { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') };
   for (let i = 0; i < runs; i++) {
-    for (const [name, args] of Object.entries(commands)) {
+    for (const [name, args] of Object.entries(timed)) {
       const start = process.hrtime.bigint();
-      const r = spawnSync(process.execPath, ['--require', cpuHook, ...args], { cwd: consumer, stdio: 'ignore' });
+      const r = spawnSync(process.execPath, ['--require', cpuHook, ...args], {
+        cwd: consumer,
+        stdio: 'ignore',
+        ...(name in ladder ? { env: cached } : {}),
+      });
       wall[name].push(ms(start));
       if (r.status !== 0) throw new Error(`${name} exited ${r.status}`);
       cpu[name].push(Number(readFileSync(cpuFile, 'utf8')));
@@ -99,7 +122,8 @@ try {
   console.log(`\nmedians of ${runs} interleaved runs (node ${process.version}):`);
   const baseWall = median(wall['node -e 0']);
   const baseCpu = median(cpu['node -e 0']);
-  for (const name of Object.keys(commands)) {
+  for (const name of Object.keys(timed)) {
+    if (name === Object.keys(ladder)[0]) console.log(`where verify's CPU goes (modules imported alone, cumulative):`);
     const w = median(wall[name]);
     const c = median(cpu[name]);
     console.log(
