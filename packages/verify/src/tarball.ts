@@ -1,9 +1,16 @@
 import { basename } from 'node:path';
 import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
-import { compareFiles, hashBytes, readDetachedSeal, type Manifest, type TarballContents } from '@sealpack/manifest';
+import {
+  compareFiles,
+  hashBytes,
+  readDetachedSeal,
+  type DetachedSeal,
+  type Manifest,
+  type TarballContents,
+} from '@sealpack/manifest';
 import type { Trust } from '@sealpack/trust';
 import { fileFindings, TARBALL_FILES } from './file-findings.js';
-import { readTarballContents } from './hash-worker.js';
+import { readTarballContents, type TarballRead } from './hash-worker.js';
 import { createHasher, type Hasher } from './hasher.js';
 import { checkSeal, checkTarballSignature } from './seal.js';
 import { DEFAULT_CONCURRENCY } from './pool.js';
@@ -49,27 +56,65 @@ export function compareContents(
   return findings;
 }
 
+type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
+
+/** A tarball as read: its contents (a stand-in when it does not parse) and the package it says it is. */
+interface TarballSubject {
+  read: TarballRead;
+  /** `X.tgz.manifest.json`, its `.asc` and `X.tgz.asc`, where they exist. */
+  detached: DetachedSeal;
+  contents: TarballContents;
+  /** False when the tarball does not parse: no files to compare, no embedded seal to find. */
+  parsed: boolean;
+  subject: Subject;
+  /** The package its package.json names, when it names both. */
+  expected?: { name: string; version: string };
+  /** ESEAL_MALFORMED: the tarball itself, or its package.json without a name and a version. */
+  findings: Finding[];
+}
+
 /**
  * Verifies one tarball against its detached seal (`X.tgz.manifest.json` + `.asc`), or, when
- * it has none, against the seal embedded in it. A tarball with no seal fails: it was asked to
- * be verified and there is nothing to verify.
+ * it has none, against the seal embedded in it: the tarball as read → its seal → the seal
+ * check → the tarball signature (`X.tgz.asc`) → the contents against the manifest → its
+ * result. A tarball with no seal fails: it was asked to be verified and there is nothing to verify.
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
   const read = await (options.hasher?.readTarball(tarball) ?? readTarballContents(tarball));
-  const { bytes } = read;
+  const source = tarballSubject(tarball, read, await readDetachedSeal(tarball));
+  const seal = sealOf(tarball, source);
+  if (!seal) return judgeSubject(source.subject, [...source.findings, ...noSeal(tarball, source)], []);
+  const checked = await checkSeal({ trust: options.trust, ...seal, expected: source.expected, at: options.at });
+  // With no package.json to name the package, the seal's manifest does.
+  const subject =
+    checked.manifest && !source.expected
+      ? { artifact: tarball, package: checked.manifest.name, version: checked.manifest.version }
+      : source.subject;
+  const { bytes } = source.read;
+  const { detached } = source;
+  const findings = [
+    ...source.findings,
+    ...misnamedFinding(tarball, source),
+    ...checked.findings,
+    ...(detached.tarballSignature ? await checkTarballSignature(options.trust, bytes, detached.tarballSignature, subject) : []),
+  ];
+  if (checked.manifest) {
+    const manifest = source.parsed ? checked.manifest : { ...checked.manifest, files: undefined };
+    findings.push(...compareContents(manifest, source.contents, subject));
+  }
+  return judgeSubject(subject, findings, checked.signers);
+}
+
+/** The subject source step: what was read, and the package the tarball's package.json names. */
+function tarballSubject(tarball: string, read: TarballRead, detached: DetachedSeal): TarballSubject {
   const findings: Finding[] = [];
   // A tarball that does not parse is still compared with its detached seal: "the tarball differs
   // from what was signed" is the more useful finding next to "malformed".
   if (read.malformed) findings.push({ artifact: tarball, ...read.malformed.toFinding() });
-  const contents: TarballContents = read.contents ?? { tarball: hashBytes(bytes), root: 'package', files: [] };
+  const contents: TarballContents = read.contents ?? { tarball: hashBytes(read.bytes), root: 'package', files: [] };
   const parsed = findings.length === 0;
-
-  const detachedSeal = await readDetachedSeal(tarball);
-  const detached = detachedSeal.manifest;
-  const manifestBytes = detached ?? contents.embedded?.manifest;
   const name = contents.packageJson?.name;
   const version = contents.packageJson?.version;
-  let subject = { artifact: tarball, package: name, version };
   if (parsed && (!name || !version)) {
     findings.push({
       code: 'ESEAL_MALFORMED',
@@ -79,37 +124,47 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
       file: 'package.json',
     });
   }
-  if (!manifestBytes) {
-    // A tarball that does not parse has no embedded seal to find: "no seal" next to "malformed"
-    // would send the reader looking for a seal that was never the problem.
-    if (!parsed) return judgeSubject(subject, findings, []);
-    findings.push({
+  const subject = { artifact: tarball, package: name, version };
+  return { read, detached, contents, parsed, subject, ...(name && version ? { expected: { name, version } } : {}), findings };
+}
+
+/** The seal a tarball is checked against: its detached seal, else the one embedded in it. */
+function sealOf(
+  tarball: string,
+  { detached, contents }: TarballSubject,
+): { manifest: Uint8Array; signature: string | Uint8Array | undefined; artifact: string } | undefined {
+  if (detached.manifest)
+    return { manifest: detached.manifest, signature: detached.manifestSignature, artifact: `${tarball}.manifest.json` };
+  const embedded = contents.embedded;
+  if (!embedded) return undefined;
+  return {
+    manifest: embedded.manifest,
+    signature: embedded.signature,
+    artifact: `${tarball}!/${contents.root}/.sealpack/manifest.json`,
+  };
+}
+
+/**
+ * ESEAL_UNSIGNED for a tarball with no seal at all. A tarball that does not parse has no
+ * embedded seal to find: "no seal" next to "malformed" would send the reader looking for a
+ * seal that was never the problem.
+ */
+function noSeal(tarball: string, { parsed, subject }: TarballSubject): Finding[] {
+  if (!parsed) return [];
+  return [
+    {
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
-      message: `${name ?? tarball}@${version ?? '?'}: no seal: expected ${tarball}.manifest.json or an embedded .sealpack/manifest.json, found neither`,
+      message: `${subject.package ?? tarball}@${subject.version ?? '?'}: no seal: expected ${tarball}.manifest.json or an embedded .sealpack/manifest.json, found neither`,
       ...subject,
-    });
-    return judgeSubject(subject, findings, []);
-  }
-  const signature = detached ? detachedSeal.manifestSignature : contents.embedded?.signature;
-  const artifact = detached ? `${tarball}.manifest.json` : `${tarball}!/${contents.root}/.sealpack/manifest.json`;
-  const expected = name && version ? { name, version } : undefined;
-  if (expected) {
-    const renamed = misnamed(tarball, expected.name, expected.version);
-    if (renamed) findings.push({ code: 'ESEAL_IDENTITY', severity: 'error', ...subject, ...renamed });
-  }
+    },
+  ];
+}
 
-  const seal = await checkSeal({ trust: options.trust, manifest: manifestBytes, signature, artifact, expected, at: options.at });
-  findings.push(...seal.findings);
-  if (seal.manifest && !expected) subject = { artifact: tarball, package: seal.manifest.name, version: seal.manifest.version };
-  if (detachedSeal.tarballSignature) {
-    findings.push(...(await checkTarballSignature(options.trust, bytes, detachedSeal.tarballSignature, subject)));
-  }
-  if (seal.manifest) {
-    const manifest = parsed ? seal.manifest : { ...seal.manifest, files: undefined };
-    findings.push(...compareContents(manifest, contents, subject));
-  }
-  return judgeSubject(subject, findings, seal.signers);
+/** ESEAL_IDENTITY when the file is named for another version of the package its package.json names. */
+function misnamedFinding(tarball: string, { expected, subject }: TarballSubject): Finding[] {
+  const renamed = expected && misnamed(tarball, expected.name, expected.version);
+  return renamed ? [{ code: 'ESEAL_IDENTITY', severity: 'error', ...subject, ...renamed }] : [];
 }
 
 /**
