@@ -1,4 +1,6 @@
-import semver from 'semver';
+import lt from 'semver/functions/lt.js';
+import rcompare from 'semver/functions/rcompare.js';
+import valid from 'semver/functions/valid.js';
 import type { Finding } from '@sealpack/diagnostics';
 import type { SealRequirement, SignerInfo, Trust } from '@sealpack/trust';
 import type { VersionSeal } from './cache.js';
@@ -25,10 +27,10 @@ export async function findSealedBefore(input: {
   at?: Date;
 }): Promise<SealedBefore | undefined> {
   const { trust, name, version, versions, at } = input;
-  if (version !== undefined && !semver.valid(version)) return undefined;
+  if (version !== undefined && !valid(version)) return undefined;
   const earlier = [...versions.entries()]
-    .filter(([v, seal]) => seal.sealpack && semver.valid(v) && (version === undefined || semver.lt(v, version)))
-    .sort(([a], [b]) => semver.rcompare(a, b));
+    .filter(([v, seal]) => seal.sealpack && valid(v) && (version === undefined || lt(v, version)))
+    .sort(([a], [b]) => rcompare(a, b));
   for (const [v, seal] of earlier) {
     const checked = await checkSeal({
       trust,
