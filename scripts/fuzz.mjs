@@ -6,6 +6,7 @@
 // else than the sealed one is accepted. Prints tried / accepted / equivalent / crashes / hangs;
 // exits 1 when any of accepted, crashes or hangs is not 0.
 //   node scripts/fuzz.mjs [--count 10000] [--seed 1] [--timeout 20000] [--kinds tarball,manifest,...]
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -268,7 +269,12 @@ async function runWorker() {
   const caseDir = mkdtempSync(join(data.work, 'case-'));
   let n = 0;
 
-  /** The signature packets an armored text decodes to, or undefined: mutations of armor alone change nothing. */
+  /**
+   * The signature packets an armored text decodes to, or undefined: mutations of armor alone
+   * change nothing. OpenPGP.js's unarmor reads one clean block; text it refuses (a broken line
+   * after the checksum, junk after the END line) is read as Sequoia reads it (`sq dearmor`),
+   * the implementation sealpack is never to be more lenient than.
+   */
   const packets = async (bytes) => {
     try {
       const { data: stream } = await openpgp.unarmor(bytes.toString('utf8'));
@@ -277,7 +283,12 @@ async function runWorker() {
       for await (const chunk of stream) chunks.push(Buffer.from(chunk));
       return Buffer.concat(chunks).toString('hex');
     } catch {
-      return bytes[0] !== 0x2d ? bytes.toString('hex') : undefined;
+      if (bytes[0] !== 0x2d) return bytes.toString('hex');
+      try {
+        return execFileSync('sq', ['dearmor'], { input: bytes, stdio: ['pipe', 'pipe', 'ignore'] }).toString('hex');
+      } catch {
+        return undefined;
+      }
     }
   };
   /** What node-tar (non-strict, as npm extracts) reads from a tarball: each regular file's path and digest. */

@@ -201,6 +201,42 @@ test('garbage signatures: ESEAL_MALFORMED naming the source', async () => {
   await rejects(() => verifySignatures(data, alice.publicKey, [aliceInfo]), 'ESEAL_MALFORMED');
 });
 
+test('a signature block with a broken footer is ESEAL_MALFORMED, as sqv refuses it (found by scripts/fuzz.mjs)', async () => {
+  // As the fuzzer left a genuine signature: the checksum line run into a broken END line,
+  // then the body again. OpenPGP.js's unarmor decodes that line as base64, skips the bytes
+  // as a packet it does not know and reads the genuine packet twice; sqv says "Invalid
+  // ASCII Armor footer". sealpack reads a signature block only in plain armor.
+  const broken = [
+    '-----BEGIN PGP SIGNATURE-----',
+    '',
+    'wrsEABYKAG0FgmsJScEJEF5jEt/YhObLRRQAAAAAABwAIHNhbHRAbm90YXRp',
+    'b25zLm9wZW5wZ3Bqcy5vcmeu4CXA31abqg6s1p2wUMsCNO8tLkZLzsBwRVWu',
+    'BwOnzBYhBD5T9dCdWnd1l9MCDF5jEt/YhObLAAB8DAEAoA5cVurYs5oF0z6f',
+    'J6QgVSaQt/2wSbDFEi9ZhTloonwA/jA6VETfVlS/wE+YPDYqs2lu21oetPxJ',
+    'NlZiS8pOz7gB',
+    '=w75aE-----',
+    '',
+    'wrsEABYKAG0FgmsJScEJEF5jEt/YhObLRRQAAAAAABwAIHNhbHRAbm90YXRp',
+    'b25zLm9wZW5wZ3Bqcy5vcmeu4CXA31abqg6s1p2wUMsCNO8tLkZLzsBwRVWu',
+    'BwOnzBYhBD5T9dCdWnd1l9MCDF5jEt/YhObLAAB8DAEAoA5cVurYs5oF0z6f',
+    'J6QgVSaQt/2wSbDFEi9ZhTloonwA/jA6VETfVlS/wE+YPDYqs2lu21oetPxJ',
+    'NlZiS8pOz7gB',
+    '=w75a',
+    '-----END PGP SIGNATURE-----',
+    '',
+  ].join('\n');
+  await rejects(
+    () => verifySignatures(data, broken, [aliceInfo], 'x.asc'),
+    'ESEAL_MALFORMED',
+    /^x\.asc: unreadable armored signature/,
+  );
+  // Plain armor with a header line and CRLF line ends still verifies.
+  const lines = (await (await readSigningKey(alice.privateKey)).sign(data)).trimEnd().split('\n');
+  const withHeader = [lines[0], 'Comment: made by a test', ...lines.slice(1)].join('\r\n');
+  const [check] = await verifySignatures(data, withHeader, [aliceInfo]);
+  assert.is(check?.valid, true, check?.reason);
+});
+
 test('a key not given: primaryFingerprint undefined, valid false, reason names the key', async () => {
   const signature = await (await readSigningKey(alice.privateKey)).sign(data);
   const [check] = await verifySignatures(data, signature, [bobInfo]);

@@ -54,6 +54,15 @@ export async function readBlocks(input: string | Uint8Array, source: string | un
       blocks.push(simple);
       continue;
     }
+    // A signature block is read only in the plain shape (headers, blank line, base64, checksum)
+    // gpg and sq write: OpenPGP.js's unarmor reads past a broken footer that sqv refuses.
+    if (label === 'SIGNATURE') {
+      throw sealError(
+        'ESEAL_MALFORMED',
+        `unreadable armored ${what}: expected base64 lines, then an optional checksum line, then the END line`,
+        source,
+      );
+    }
     try {
       const { type, data } = await unarmor(block, READ_CONFIG);
       blocks.push({ armor: type, text: block, data: data as Uint8Array });
