@@ -206,21 +206,20 @@ test('a signature block with a broken footer is ESEAL_MALFORMED, as sqv refuses 
   // then the body again. OpenPGP.js's unarmor decodes that line as base64, skips the bytes
   // as a packet it does not know and reads the genuine packet twice; sqv says "Invalid
   // ASCII Armor footer". sealpack reads a signature block only in plain armor.
+  const body = [
+    'wrsEABYKAG0FgmsJScEJEF5jEt/YhObLRRQAAAAAABwAIHNhbHRAbm90YXRp',
+    'b25zLm9wZW5wZ3Bqcy5vcmeu4CXA31abqg6s1p2wUMsCNO8tLkZLzsBwRVWu',
+    'BwOnzBYhBD5T9dCdWnd1l9MCDF5jEt/YhObLAAB8DAEAoA5cVurYs5oF0z6f',
+    'J6QgVSaQt/2wSbDFEi9ZhTloonwA/jA6VETfVlS/wE+YPDYqs2lu21oetPxJ',
+    'NlZiS8pOz7gB',
+  ];
   const broken = [
     '-----BEGIN PGP SIGNATURE-----',
     '',
-    'wrsEABYKAG0FgmsJScEJEF5jEt/YhObLRRQAAAAAABwAIHNhbHRAbm90YXRp',
-    'b25zLm9wZW5wZ3Bqcy5vcmeu4CXA31abqg6s1p2wUMsCNO8tLkZLzsBwRVWu',
-    'BwOnzBYhBD5T9dCdWnd1l9MCDF5jEt/YhObLAAB8DAEAoA5cVurYs5oF0z6f',
-    'J6QgVSaQt/2wSbDFEi9ZhTloonwA/jA6VETfVlS/wE+YPDYqs2lu21oetPxJ',
-    'NlZiS8pOz7gB',
+    ...body,
     '=w75aE-----',
     '',
-    'wrsEABYKAG0FgmsJScEJEF5jEt/YhObLRRQAAAAAABwAIHNhbHRAbm90YXRp',
-    'b25zLm9wZW5wZ3Bqcy5vcmeu4CXA31abqg6s1p2wUMsCNO8tLkZLzsBwRVWu',
-    'BwOnzBYhBD5T9dCdWnd1l9MCDF5jEt/YhObLAAB8DAEAoA5cVurYs5oF0z6f',
-    'J6QgVSaQt/2wSbDFEi9ZhTloonwA/jA6VETfVlS/wE+YPDYqs2lu21oetPxJ',
-    'NlZiS8pOz7gB',
+    ...body,
     '=w75a',
     '-----END PGP SIGNATURE-----',
     '',

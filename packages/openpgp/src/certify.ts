@@ -11,8 +11,7 @@ import {
   SecretKeyPacket,
   SecretSubkeyPacket,
   SignaturePacket,
-  UserAttributePacket,
-  UserIDPacket,
+  type UserIDPacket,
   armor,
   enums,
   readKey,
@@ -24,7 +23,7 @@ import { SealError } from '@sealpack/diagnostics';
 import { readBlocks, type OpenPgpBlock } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';
-import { describeKey, signingCandidates } from './key.js';
+import { KEY_PACKETS, describeKey, signingCandidates } from './key.js';
 import { generateKey } from './keygen.js';
 import { hashName, hex, revocationReason } from './names.js';
 import type { GenerateKeyOptions, KeyInfo, KeyRevocation } from './key.types.js';
@@ -74,19 +73,6 @@ export interface RotatedKey {
   warnings: string[];
 }
 
-// OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map. Secret packets
-// are read so that they are refused, not skipped.
-const KEY_PACKETS = Object.fromEntries(
-  [
-    PublicKeyPacket,
-    PublicSubkeyPacket,
-    SecretKeyPacket,
-    SecretSubkeyPacket,
-    UserIDPacket,
-    UserAttributePacket,
-    SignaturePacket,
-  ].map((type) => [type.tag, type]),
-) as unknown as Parameters<typeof PacketList.fromBinary>[1];
 const CERTIFICATIONS = new Set<number>([
   enums.signature.certGeneric,
   enums.signature.certPersona,

@@ -58,8 +58,10 @@ export interface KeyFileContents {
   strays: string[];
 }
 
-// OpenPGP.js indexes this by tag (`allowed[tag]`), though its .d.ts says Map.
-const KEY_PACKETS = Object.fromEntries(
+// The packets a key file may hold, for PacketList.fromBinary. OpenPGP.js indexes this by tag
+// (`allowed[tag]`), though its .d.ts says Map. Secret packets are read so that they are
+// refused, not skipped.
+export const KEY_PACKETS = Object.fromEntries(
   [
     PublicKeyPacket,
     PublicSubkeyPacket,
