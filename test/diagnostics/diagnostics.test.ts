@@ -17,6 +17,7 @@ test('public API is pinned', () => {
     'SEAL_CODES',
     'SealError',
     'compareFindings',
+    'defaultCacheDir',
     'isSealError',
     'mapLimit',
     'readRegularFile',

@@ -2,7 +2,8 @@
 // scripts/bench-startup.mjs, prints times): which libraries a run loaded, from resolve hooks.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import module from 'node:module';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
@@ -53,6 +54,20 @@ test('--version and --help load none of OpenPGP.js, Ajv, cosmiconfig, tar, npm-r
   const cwd = await tempDir();
   assert.equal(await loads(['--version'], cwd), []);
   assert.equal(await loads(['--help'], cwd), []);
+});
+
+test("Node's compile cache goes to sealpack's cache folder, never to TMPDIR (pnpm points it into node_modules while scripts run)", async () => {
+  const tmp = await tempDir('sealpack-tmpdir-');
+  const cache = await tempDir('sealpack-cache-');
+  const env = { TMPDIR: tmp, SEALPACK_CACHE_DIR: cache, NODE_COMPILE_CACHE: undefined };
+  for (const entry of [CLI, join(ROOT, 'packages', 'cli', 'dist', 'sealpack.js')]) {
+    const result = run(process.execPath, [entry, '--help'], { cwd: tmp, env });
+    assert.is(result.status, 0, result.stderr);
+  }
+  assert.equal(await readdir(tmp), [], 'nothing written under TMPDIR');
+  // Node 22.1+ has the cache; Node 20 has none and writes nothing.
+  const nodeHasCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  assert.equal(await readdir(cache), nodeHasCache ? ['node-compile-cache'] : []);
 });
 
 test('the installed entry answers --version and -v as the command table does, loading only itself and tool.js', async () => {

@@ -2,7 +2,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMBEDDED_MANIFEST_PATH, buildManifest, hashBytes, serializeManifest } from '@sealpack/manifest';
 import { verifyInstalled } from '@sealpack/verify';
@@ -115,6 +115,26 @@ test('hidden folders and files in node_modules are judged like any package or lo
     'error ESEAL_UNSIGNED .hidden',
     'error ESEAL_UNSIGNED @acme/.hidden',
   ]);
+});
+
+test("pnpm's lifecycle TMPDIR (node_modules/.tmp): left empty it passes; anything in it is judged like a package", async () => {
+  // pnpm's script runner makes <project>/node_modules/.tmp, sets TMPDIR to it and leaves it behind.
+  const root = await makeConsumer([alice], { unsigned: 'deny' });
+  const nm = join(root, 'node_modules');
+  // pnpm's lockfile, so that every installed entry is also held to what it lists.
+  await mkdir(join(nm, '.tmp'), { recursive: true });
+  await writeFile(join(nm, '.modules.yaml'), 'layoutVersion: 5\n');
+  await writeFile(join(root, 'pnpm-lock.yaml'), "lockfileVersion: '9.0'\npackages: {}\n");
+  let verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(brief(verdict), []);
+  assert.ok(verdict.ok);
+  await mkdir(join(nm, '.tmp', 'build'));
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.ok(!verdict.ok && brief(verdict).includes('error ESEAL_UNSIGNED .tmp'), brief(verdict).join('\n'));
+  await rm(join(nm, '.tmp', 'build'), { recursive: true });
+  await writeFile(join(nm, '.tmp', 'index.js'), 'evil()');
+  verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.ok(!verdict.ok && brief(verdict).includes('error ESEAL_UNSIGNED .tmp'), brief(verdict).join('\n'));
 });
 
 test('a folder where package.json or the seal should be is a finding naming the path; the rest is still verified', async () => {

@@ -1,16 +1,14 @@
 #!/usr/bin/env node
 // The `sealpack` command. Each command's module is imported only when it runs, so
 // `sealpack --help` does not load OpenPGP.js.
-import module from 'node:module';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
+import { enableCompileCache } from './compile-cache.js';
 import { main, processContext, withContext, type CommandLoader, type CommandModule, type Context } from './main.js';
 import { TOOL } from './tool.js';
 
-// Node 22.1+ keeps compiled code between runs (OpenPGP.js alone is over a megabyte of source);
-// Node 20 has no such cache and goes on without it.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+enableCompileCache();
 
 const cli = cac('sealpack');
 const load = (name: string): CommandLoader =>

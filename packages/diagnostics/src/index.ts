@@ -5,6 +5,7 @@ export type { Finding, Severity } from './finding.types.js';
 export type { Logger } from './logger.types.js';
 export { silentLogger, compareFindings } from './util.js';
 export { mapLimit } from './pool.js';
+export { defaultCacheDir } from './cache-dir.js';
 export { readRegularFile, readRegularFileSync } from './file.js';
 export type { ReadFileLimits } from './file.js';
 export {

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { readRegularFileSync } from '@sealpack/diagnostics';
+import { defaultCacheDir, readRegularFileSync } from '@sealpack/diagnostics';
 
 /** What the registry says about one version that sealpack needs: immutable once published. */
 export interface VersionSeal {
@@ -46,10 +45,7 @@ export interface SealCache {
   documents?: DocumentStore;
 }
 
-/** `SEALPACK_CACHE_DIR`, else `$XDG_CACHE_HOME/sealpack`, else `~/.cache/sealpack`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SEALPACK_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'sealpack');
-}
+export { defaultCacheDir };
 
 /** The URL of `name`'s package document in `registry` (which ends with `/`). */
 export const documentUrl = (registry: string, name: string): string => `${registry}${name.replace('/', '%2f')}`;
