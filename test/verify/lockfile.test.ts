@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hashBytes } from '@sealpack/manifest';
-import { lockedFromPnpm, readLockedPackages, verifyLockfile } from '@sealpack/verify';
+import { exitCodeOf, lockedFromPnpm, readLockedPackages, verifyLockfile } from '@sealpack/verify';
 import { cli } from '../helpers/cli.js';
 import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
 import { makeConsumer, makeKey, trustOf, type TestKey } from './sealed.js';
@@ -380,6 +380,24 @@ test('transient errors are retried; a stopped registry gives one finding per pac
   const error = JSON.parse(empty.stdout);
   assert.equal([error.ok, error.exitCode, error.error.code], [false, 2, 'ESEAL_CONFIG']);
   assert.match(error.error.hint, /fix the configuration/);
+});
+
+test('an unreachable registry keeps what was found without it: an alias of a covered package exits 1, a plain entry 2', async () => {
+  // A closed port: nothing listens there.
+  const closed = await stub([]);
+  await closed.close();
+  const dir = await makeConsumer([alice], ACME);
+  await writePackageLock(dir, [], {
+    'node_modules/@acme/widget': { name: 'left-pad', version: '1.0.0', resolved: 'http://x/l.tgz', integrity: 'sha512-AAAA' },
+  });
+  const options = { trust: await trustOf(dir), registry: closed.url, cache: false as const, env: {}, retries: 0 };
+  const aliased = await verifyLockfile(dir, options);
+  assert.equal(brief(aliased), ['error ESEAL_IDENTITY @acme/widget', 'error ESEAL_REGISTRY @acme/widget']);
+  assert.is(exitCodeOf(aliased), 1);
+  await writePackageLock(dir, [['@acme/widget', '1.0.0']]);
+  const plain = await verifyLockfile(dir, options);
+  assert.equal(brief(plain), ['error ESEAL_REGISTRY @acme/widget']);
+  assert.is(exitCodeOf(plain), 2);
 });
 
 test('scoped registries and auth tokens come from .npmrc; a seal dropped from abbreviated metadata is fetched in full', async () => {

@@ -207,7 +207,9 @@ async function verifyLockedEntry(run: LockfileRun, pkg: LockedEntry): Promise<Ou
   if (pkg.source)
     return judgeUnsealed(run, pkg, subject, coverage, identity, `from ${pkg.source}, which carries no registry seal`);
   const fetched = await registrySeal(run, pkg);
-  if ('finding' in fetched) return judgeSubject(subject, [{ ...fetched.finding, ...subject }], []);
+  // What was found without the registry stays beside its ESEAL_REGISTRY: an alias of a covered
+  // package is a verification failure (exit 1), not only something that could not be checked.
+  if ('finding' in fetched) return judgeSubject(subject, [...identity, { ...fetched.finding, ...subject }], []);
   const { seal, registry } = fetched;
   if (!seal.sealpack)
     return judgeUnsealed(run, pkg, subject, coverage, identity, `the registry ${registry} has no dist.sealpack for it`);
