@@ -100,4 +100,51 @@ test('yarn.lock: the installed version must be one it locks for that name', asyn
   assert.equal(errors(verdict), ['ms ESEAL_IDENTITY']);
 });
 
+test('a package.json without a version or a name is still judged against the lockfile', async () => {
+  // Sealed, but its package.json lost its version: malformed, and not the version the lockfile pins.
+  const root = await makeConsumer([alice], ALL);
+  await installPackage(join(root, 'node_modules', 'ms'), 'ms', '2.0.0', {
+    signer: alice.signer,
+    files: { 'package.json': JSON.stringify({ name: 'ms', main: 'index.js' }) },
+  });
+  await writeFile(join(root, 'package-lock.json'), packageLock({ 'node_modules/ms': '2.0.0' }));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(errors(verdict), ['ms ESEAL_IDENTITY', 'ms ESEAL_MALFORMED']);
+  const identity = verdict.findings.find((f) => f.code === 'ESEAL_IDENTITY')!;
+  assert.match(
+    identity.message,
+    /^ms@no version: node_modules\/ms is not the version package-lock\.json pins: expected 2\.0\.0, found no version/,
+  );
+  // Unsealed and uncovered, with the locked version but no name: the lockfile names one there.
+  const loose = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'allow' });
+  await installPackage(join(loose, 'node_modules', 'ms'), 'ms', '2.0.0', {
+    files: { 'package.json': JSON.stringify({ version: '2.0.0', main: 'index.js' }) },
+  });
+  await writeFile(join(loose, 'package-lock.json'), packageLock({ 'node_modules/ms': '2.0.0' }));
+  const nameless = await verifyInstalled(loose, { trust: await trustOf(loose) });
+  assert.equal(errors(nameless), ['ms ESEAL_IDENTITY']);
+  assert.match(
+    nameless.findings[0]!.message,
+    /^ms@2\.0\.0: node_modules\/ms names no package in its package\.json, where package-lock\.json pins ms: expected ms, found no name/,
+  );
+});
+
+test('a package.json without a name is still judged against its folder names', async () => {
+  // `left-pad` links to the covered `@acme/widget` folder, whose package.json names nothing.
+  const root = await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'allow' });
+  const widget = join(root, 'node_modules', '@acme', 'widget');
+  await installPackage(widget, '@acme/widget', '1.0.0', {
+    signer: alice.signer,
+    files: { 'package.json': JSON.stringify({ version: '1.0.0', main: 'index.js' }) },
+  });
+  await link(widget, join(root, 'node_modules', 'left-pad'));
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(errors(verdict), ['@acme/widget ESEAL_IDENTITY', '@acme/widget ESEAL_MALFORMED']);
+  const identity = verdict.findings.find((f) => f.code === 'ESEAL_IDENTITY')!;
+  assert.match(
+    identity.message,
+    /^@acme\/widget@1\.0\.0: node_modules\/left-pad is installed under a name policy covers, but holds another package: expected @acme\/widget, found no name/,
+  );
+});
+
 test.run();

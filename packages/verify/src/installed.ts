@@ -226,7 +226,8 @@ async function verifyPackage(run: InstalledRun, pkg: InstalledPackage): Promise<
       ...subject,
       file: 'package.json',
     };
-    return judgeSubject(subject, [finding], []);
+    // Still judged against the lockfile and its folder names (identity), which need no seal.
+    return judgeSubject(subject, [...identity, finding], []);
   }
   const named = pkg as NamedPackage;
   const seal = await checkEmbeddedSeal(run, named, manifest);
@@ -255,16 +256,19 @@ function coverageOf(run: InstalledRun, pkg: InstalledPackage): CoveringRequireme
  * lockfile pins, sealed or not (a link's folder is checked once).
  */
 function identityFindings(run: InstalledRun, pkg: InstalledPackage, coverage: CoveringRequirement): Finding[] {
-  const findings: Finding[] = (pkg.name ? coverage.coveredAliases : []).map((pathName) => ({
+  // A package.json without a name is judged too: its folders' names are all it answers to, and
+  // one of them naming a covered package while another does not is the same disguise.
+  const found = pkg.name ?? 'no name';
+  const findings: Finding[] = coverage.coveredAliases.map((pathName) => ({
     code: 'ESEAL_IDENTITY',
     severity: 'error',
-    message: `${pathName}@${pkg.version}: ${pkg.via} is installed under a name policy covers, but holds another package: expected ${pathName}, found ${pkg.name} in its package.json`,
+    message: `${pathName}@${pkg.version}: ${pkg.via} is installed under a name policy covers, but holds another package: expected ${pathName}, found ${found} in its package.json`,
     artifact: pkg.dir,
     package: pathName,
     version: pkg.version,
     file: 'package.json',
     expected: pathName,
-    found: pkg.name,
+    found,
   }));
   const locked = pkg.linkOnly ? undefined : checkLockedVersion(pkg, run.lockViews);
   return locked ? [...findings, locked] : findings;

@@ -154,8 +154,9 @@ export function readLockViews(root: string): LockView[] {
 
 /**
  * `ESEAL_IDENTITY` when an installed package is not the version its lockfile pins (or one the
- * lockfile does not know): a validly sealed impostor — `ms@2.1.3` where the lockfile pins
- * `2.0.0` — is still not what was reviewed and locked.
+ * lockfile does not know), or names no package where the lockfile pins one: a validly sealed
+ * impostor — `ms@2.1.3` where the lockfile pins `2.0.0` — is still not what was reviewed and
+ * locked, and neither is a package.json that dropped its name or version.
  */
 export function checkLockedVersion(pkg: InstalledPackage, views: readonly LockView[]): Finding | undefined {
   const name = pkg.name ?? nameFromPath(pkg.via) ?? basename(pkg.dir);
@@ -163,7 +164,23 @@ export function checkLockedVersion(pkg: InstalledPackage, views: readonly LockVi
   for (const view of views) {
     const expected = view.versionsFor(pkg);
     // A git, file or tarball-URL entry names no registry version to compare with.
-    if (expected?.includes(found) || expected?.some((v) => !isRegistryVersion(v))) continue;
+    if (expected?.includes(found) || expected?.some((v) => !isRegistryVersion(v))) {
+      // Listed here, so the lockfile names a package at this path: one without a name is not it.
+      // (An unreadable package.json is reported as ESEAL_MALFORMED already.)
+      if (pkg.name !== undefined || pkg.unreadable) continue;
+      return {
+        code: 'ESEAL_IDENTITY',
+        severity: 'error',
+        message: `${name}@${found}: ${pkg.via} names no package in its package.json, where ${view.file} pins ${name}: expected ${name}, found no name`,
+        artifact: pkg.dir,
+        package: name,
+        version: pkg.version,
+        file: 'package.json',
+        rule: 'lockfile',
+        expected: name,
+        found: 'no name',
+      };
+    }
     const want = expected === undefined ? `a package ${view.file} lists` : expected.join(' or ') || 'a version';
     const what =
       expected === undefined
