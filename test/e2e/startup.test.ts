@@ -117,4 +117,49 @@ test("verify with a config file and a revocation list compiles no schema: Ajv's 
   );
 });
 
+/** A consumer pinning one key, with `files` written into it, and one tarball sealed by that key. */
+async function sealedConsumer(files: Record<string, string> = {}): Promise<{ consumer: string; tarball: string }> {
+  const consumer = await tempDir('sealpack-consumer-');
+  const key = await generateKey({ name: 'release', email: 'release@example.com' });
+  await mkdir(join(consumer, '.sealpack', 'keys'), { recursive: true });
+  await writeFile(join(consumer, '.sealpack', 'keys', 'release.asc'), key.publicKey);
+  for (const [name, text] of Object.entries(files)) await writeFile(join(consumer, name), text);
+  const tarball = await makeTarball(join(consumer, 'one-1.0.0.tgz'), packageFiles('one', '1.0.0'));
+  await signTarball(tarball, { signer: await readSigningKey(key.privateKey) });
+  return { consumer, tarball };
+}
+
+test("verify loads none of @sealpack/verify's lockfile, installed-tree, registry or .npmrc modules", async () => {
+  const { consumer, tarball } = await sealedConsumer();
+  const urls = await loaded(['verify', tarball], consumer);
+  const verifyModules = urls
+    .split('\n')
+    .filter((line) => line.includes('/packages/verify/'))
+    .map((line) => line.replace(/^.*\/packages\/verify\/(?:dist|src)\//, ''));
+  for (const module of ['index', 'lockfile', 'installed', 'layout', 'approvals', 'registry', 'npmrc', 'cache', 'downgrade']) {
+    assert.not.ok(verifyModules.includes(`${module}.js`), `verify loaded @sealpack/verify's ${module}.js`);
+  }
+  assert.not.ok(urls.includes('/node_modules/ini/'), 'verify loaded ini');
+});
+
+// cosmiconfig's own meta-config search (package.json and .config/config.* in process.cwd(), with
+// its frozen default loaders) still loads parse-json when the working folder holds a package.json:
+// these runs start from a folder without one, below the config.
+test('a JSON config (.sealpackrc.json, package.json) is read without parse-json or @babel/code-frame', async () => {
+  const rule = { trust: [{ packages: 'one', keys: ['release'] }] };
+  for (const files of [
+    { '.sealpackrc.json': JSON.stringify(rule) },
+    { 'package.json': JSON.stringify({ name: 'consumer', private: true, sealpack: rule }) },
+  ]) {
+    const { consumer, tarball } = await sealedConsumer(files);
+    const below = join(consumer, 'below');
+    await mkdir(below);
+    const urls = await loaded(['verify', tarball], below);
+    assert.ok(urls.includes('/node_modules/cosmiconfig/'), `${Object.keys(files)[0]}: cosmiconfig read the config`);
+    for (const name of ['parse-json', '@babel/code-frame', 'js-yaml']) {
+      assert.not.ok(urls.includes(`/node_modules/${name}/`), `${Object.keys(files)[0]}: loaded ${name}`);
+    }
+  }
+});
+
 test.run();

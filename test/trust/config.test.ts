@@ -224,7 +224,10 @@ test('a threshold above the rule key count, a rule key not pinned, an unreadable
   const noKeyring = await project({ '.sealpackrc.yml': 'trust:\n  - packages: "@acme/*"\n    keys: [alice]\n' });
   await rejects(() => loadPolicy({ cwd: noKeyring }), 'ESEAL_CONFIG', /trust\[0\]\.keys\[0\]: "alice" is not a pinned key/);
   const broken = await project({ '.sealpackrc.json': '{ "unsigned": ' });
-  await rejects(() => loadPolicy({ cwd: broken }), 'ESEAL_CONFIG', /\.sealpackrc\.json: cannot be loaded/);
+  const malformed = await rejects(() => loadPolicy({ cwd: broken }), 'ESEAL_CONFIG', /\.sealpackrc\.json: cannot be loaded/);
+  // One line: the file and JSON.parse's reason, no code frame.
+  assert.equal(detailsOf(malformed).length, 1);
+  assert.match(detailsOf(malformed)[0]!, /^\S+\.sealpackrc\.json: cannot be loaded: [^\n]*JSON[^\n]*$/);
 });
 
 test('explicit rules normalized; exceptions: YAML dates, no expires and expired ones warn; a lower channel threshold warns', async () => {

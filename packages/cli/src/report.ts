@@ -1,5 +1,6 @@
 import type { Finding } from '@sealpack/diagnostics';
-import { exitCodeOf, type Verdict } from '@sealpack/verify';
+import type { Verdict } from '@sealpack/verify';
+import { exitCodeOf } from '@sealpack/verify/verdict';
 import type { Context } from './main.js';
 import { verdictFacts } from './facts.js';
 import { hintFor } from './hints.js';

@@ -105,8 +105,27 @@ function loadProblem(filepath: string, error: unknown): string {
 // cosmiconfig (and the YAML and JSON parsers it loads) is imported only when a folder holds a
 // candidate file: most runs, with no config file at all, never load it.
 async function explorer() {
-  const { cosmiconfig } = await import('cosmiconfig');
-  return cosmiconfig('sealpack', { searchPlaces: [...SEARCH_PLACES], searchStrategy: 'none', cache: false });
+  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
+  return cosmiconfig('sealpack', {
+    searchPlaces: [...SEARCH_PLACES],
+    searchStrategy: 'none',
+    cache: false,
+    loaders: { ...defaultLoaders, '.json': loadJson },
+  });
+}
+
+/**
+ * The `.json` loader (package.json, .sealpackrc.json, sealpack.config.json): JSON.parse, as
+ * cosmiconfig's own parse-json does underneath, without the @babel/code-frame it loads to frame
+ * an error that loadProblem cuts to one line anyway. `.sealpackrc` (no extension) stays YAML:
+ * JSON.parse would take a duplicated key the YAML parser refuses.
+ */
+function loadJson(_filepath: string, content: string): unknown {
+  try {
+    return JSON.parse(content);
+  } catch (error) {
+    throw new Error(String((error as Error).message).replace(/\n/g, ' '), { cause: error });
+  }
 }
 
 /**

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SealError } from '@sealpack/diagnostics';
 import { publishDirectory, publishSealedTarball, publishWorkspace, type ReleaseOutcome } from '@sealpack/publish';
-import { readNpmConfig } from '@sealpack/verify';
+import { readNpmConfig } from '@sealpack/verify/npmrc';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadTrust } from '@sealpack/trust';
-import { cachedRegistrySeals, verifyInstalled } from '@sealpack/verify';
+import { cachedRegistrySeals } from '@sealpack/verify/approvals';
+import { verifyInstalled } from '@sealpack/verify/installed';
 import type { Context } from '../main.js';
 import { parseAt } from '../options.js';
 import { printVerdict } from '../report.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadTrust } from '@sealpack/trust';
-import { verifyLockfile } from '@sealpack/verify';
+import { verifyLockfile } from '@sealpack/verify/lockfile';
 import type { Context } from '../main.js';
 import { parseAt } from '../options.js';
 import { printVerdict } from '../report.js';

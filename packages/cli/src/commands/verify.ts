@@ -1,5 +1,5 @@
 import { loadTrust } from '@sealpack/trust';
-import { verifyTarballs } from '@sealpack/verify';
+import { verifyTarballs } from '@sealpack/verify/tarball';
 import type { Context } from '../main.js';
 import { parseAt, requirePaths } from '../options.js';
 import { printVerdict } from '../report.js';
