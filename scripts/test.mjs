@@ -7,7 +7,7 @@
 // (units only); --coverage (`npm test` gives it): V8 coverage of every process, the CLI's too,
 // reported by c8 for packages/ and plugins/.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -86,12 +86,19 @@ if (units.length && withoutSource.length) {
 }
 
 if (units.length) {
-  // Shards of about equal line counts would be better balanced; alternate files are close enough.
+  // Shards of about equal size, largest files first, each to the lightest shard: a file's size
+  // is a rough measure of its cost, and alternate files left one process with most of the work.
   const shards = Math.max(1, Math.min(availableParallelism(), 4, units.length));
-  const groups = Array.from({ length: shards }, (_, i) => units.filter((_, j) => j % shards === i));
+  const groups = Array.from({ length: shards }, () => ({ files: [], bytes: 0 }));
+  const sized = units.map((file) => ({ file, bytes: statSync(join(root, 'test', file)).size }));
+  for (const { file, bytes } of sized.sort((a, b) => b.bytes - a.bytes || (a.file < b.file ? -1 : 1))) {
+    const lightest = groups.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    lightest.files.push(file);
+    lightest.bytes += bytes;
+  }
   const started = performance.now();
   const results = await Promise.all(
-    groups.map((files) => runUvu(files, ['--conditions=sealpack-source'], { echo: shards === 1, env: unitEnv })),
+    groups.map(({ files }) => runUvu(files, ['--conditions=sealpack-source'], { echo: shards === 1, env: unitEnv })),
   );
   // Output of parallel shards is printed whole, one after the other, not interleaved.
   if (shards > 1) for (const r of results) process.stdout.write(r.out);
