@@ -1,9 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateKey, readPublicKey, readSigningKey, verifySignatures, type GeneratedKey, type KeyInfo } from '@sealpack/openpgp';
-import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ROOT } from '../helpers/index.js';
 
 // Document signatures are checked with Node's crypto and one imported key per key
@@ -15,8 +14,8 @@ const data = new TextEncoder().encode(JSON.stringify({ files: Array.from({ lengt
 
 // OpenPGP.js itself, the very module @sealpack/openpgp runs, to craft packets sealpack never writes.
 /* eslint-disable @typescript-eslint/no-explicit-any -- OpenPGP.js internals, absent from its .d.ts */
-const openpgpFile = realpathSync(join(ROOT, 'packages', 'openpgp', 'node_modules', 'openpgp', 'dist', 'node', 'openpgp.mjs'));
-const openpgp = (await import(pathToFileURL(openpgpFile).href)) as any;
+// Required as packages/openpgp/src/openpgp.ts requires it: the same module, the same classes.
+const openpgp = createRequire(join(ROOT, 'packages', 'openpgp', 'package.json'))('openpgp') as any;
 
 interface Party {
   key: GeneratedKey;

@@ -9,9 +9,8 @@ import {
   type GeneratedKey,
   type KeyInfo,
 } from '@sealpack/openpgp';
-import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ROOT, rejects } from '../helpers/index.js';
 
 const test = suite('openpgp: keys and signatures (OpenPGP.js only)');
@@ -51,8 +50,8 @@ interface RawOpenPgp {
   Signature: new (packets: RawSignaturePacket[]) => { armor(): string };
   SignaturePacket: { prototype: RawSignaturePacket };
 }
-const openpgpFile = realpathSync(join(ROOT, 'packages', 'openpgp', 'node_modules', 'openpgp', 'dist', 'node', 'openpgp.mjs'));
-const openpgp = (await import(pathToFileURL(openpgpFile).href)) as RawOpenPgp;
+// Required as packages/openpgp/src/openpgp.ts requires it: the same module, the same classes.
+const openpgp = createRequire(join(ROOT, 'packages', 'openpgp', 'package.json'))('openpgp') as RawOpenPgp;
 
 function armorPackets(...packets: RawSignaturePacket[]): string {
   const list = new openpgp.PacketList();

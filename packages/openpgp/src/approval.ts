@@ -2,7 +2,7 @@
 // signature over the same bytes that carries this notation in its hashed area: covered by the
 // signature, so it can be neither added to a release signature nor stripped from an approval
 // after the fact. Non-critical, so gpg and sqv still check the signature itself.
-import { SignaturePacket as SignaturePacketClass, type RawNotation, type SignaturePacket } from 'openpgp';
+import { SignaturePacket as SignaturePacketClass, type RawNotation, type SignaturePacket } from './openpgp.js';
 import { readSignaturePackets } from './armor.js';
 import { hex } from './names.js';
 

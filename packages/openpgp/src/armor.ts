@@ -6,7 +6,7 @@
 //
 // A file is read whole, as gpg and Sequoia read it: every armored block (text between
 // blocks is ignored, as they ignore it), or the binary packets gpg and sq write without -a.
-import { PacketList, Signature, SignaturePacket, enums, readSignature, unarmor, type AnyPacket } from 'openpgp';
+import { PacketList, Signature, SignaturePacket, enums, readSignature, unarmor, type AnyPacket } from './openpgp.js';
 import { isSealError } from '@sealpack/diagnostics';
 import { READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';

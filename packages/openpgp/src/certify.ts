@@ -18,7 +18,7 @@ import {
   type AnyPacket,
   type Key,
   type PrivateKey,
-} from 'openpgp';
+} from './openpgp.js';
 import { SealError } from '@sealpack/diagnostics';
 import { readBlocks, type OpenPgpBlock } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';

@@ -1,4 +1,4 @@
-import { config as defaults, type Config } from 'openpgp';
+import { config as defaults, type Config } from './openpgp.js';
 
 /**
  * The configuration for reading keys and checking signatures. OpenPGP.js refuses SHA-1

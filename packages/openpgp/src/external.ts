@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { SignaturePacket } from 'openpgp';
+import { SignaturePacket } from './openpgp.js';
 import { SealError, type SealCode } from '@sealpack/diagnostics';
 import { armorSignaturePackets, readSignaturePackets } from './armor.js';
 import { messageOf } from './error.js';

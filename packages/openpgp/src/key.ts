@@ -13,7 +13,7 @@ import {
   type AnyPacket,
   type Key,
   type Subkey,
-} from 'openpgp';
+} from './openpgp.js';
 import { readBlocks } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';
 import { sealError, messageOf } from './error.js';

@@ -1,4 +1,4 @@
-import { generateKey as generateOpenPGPKey, readKey, type KeyOptions } from 'openpgp';
+import { generateKey as generateOpenPGPKey, readKey, type KeyOptions } from './openpgp.js';
 import { sealError, messageOf } from './error.js';
 import type { GeneratedKey, GenerateKeyOptions, KeyAlgorithm } from './key.types.js';
 

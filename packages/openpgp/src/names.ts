@@ -1,6 +1,6 @@
 // Maps OpenPGP.js enum values to the stable lowercase names sealpack reports and
 // policy refers to, so that callers never depend on OpenPGP.js's enum spellings.
-import { enums, type AlgorithmInfo } from 'openpgp';
+import { enums, type AlgorithmInfo } from './openpgp.js';
 import type { KeyRevocation } from './key.types.js';
 
 const ALGORITHMS: Record<number, string> = {

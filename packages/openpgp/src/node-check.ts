@@ -17,7 +17,7 @@
 // its policy (ESEAL_WEAK_ALGORITHM, as for RSA): here such a signature is checked, and
 // reported valid over the bytes, for the policy to refuse; a forged one stays invalid.
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { enums, type LiteralDataPacket, type SignaturePacket } from 'openpgp';
+import { enums, type LiteralDataPacket, type SignaturePacket } from './openpgp.js';
 import { READ_CONFIG } from './config.js';
 import { hashName } from './names.js';
 import type { KeyPacket, SigningCandidate } from './key.js';

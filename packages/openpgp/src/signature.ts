@@ -1,4 +1,4 @@
-import { LiteralDataPacket, SignaturePacket, enums } from 'openpgp';
+import { LiteralDataPacket, SignaturePacket, enums } from './openpgp.js';
 import { isApprovalPacket } from './approval.js';
 import { armorSignaturePackets, packetKey, readSignaturePackets } from './armor.js';
 import { ANY_TIME, READ_CONFIG } from './config.js';

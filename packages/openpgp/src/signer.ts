@@ -1,4 +1,4 @@
-import { createMessage, decryptKey, readKey, sign, type Key, type PrivateKey, type Subkey } from 'openpgp';
+import { createMessage, decryptKey, readKey, sign, type Key, type PrivateKey, type Subkey } from './openpgp.js';
 import { approvalNotation } from './approval.js';
 import { sealError, messageOf } from './error.js';
 import type { SignOptions, Signer } from './key.types.js';
