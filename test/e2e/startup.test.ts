@@ -142,6 +142,29 @@ test("verify loads none of @sealpack/verify's lockfile, installed-tree, registry
   assert.not.ok(urls.includes('/node_modules/ini/'), 'verify loaded ini');
 });
 
+test('verify loads OpenPGP.js once, through its minified CommonJS build, never its 1.2 MB ESM build', async () => {
+  const { consumer, tarball } = await sealedConsumer();
+  const openpgp = (await loaded(['verify', tarball], consumer))
+    .split('\n')
+    .filter((line) => line.includes('/node_modules/openpgp/'))
+    .map((line) => line.replace(/^.*\/node_modules\/openpgp\//, ''));
+  assert.equal([...new Set(openpgp)], ['dist/node/openpgp.min.cjs']);
+});
+
+test("verify with a config without exceptions loads none of semver's range code (only exceptions name ranges)", async () => {
+  const { consumer, tarball } = await sealedConsumer({
+    '.sealpackrc.json': JSON.stringify({ trust: [{ packages: 'one', keys: ['release'] }] }),
+  });
+  const semver = (await loaded(['verify', tarball], consumer))
+    .split('\n')
+    .filter((line) => line.includes('/node_modules/semver/'))
+    .map((line) => line.replace(/^.*\/node_modules\/semver\//, ''));
+  assert.ok(semver.includes('functions/parse.js'), 'the release channel is read from the version');
+  for (const path of ['ranges/valid.js', 'functions/satisfies.js', 'classes/range.js']) {
+    assert.not.ok(semver.includes(path), `verify loaded semver's ${path}`);
+  }
+});
+
 // cosmiconfig's own meta-config search (package.json and .config/config.* in process.cwd(), with
 // its frozen default loaders) still loads parse-json when the working folder holds a package.json:
 // these runs start from a folder without one, below the config.

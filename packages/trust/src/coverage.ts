@@ -3,7 +3,7 @@
 // tarball, an installed folder, a lockfile entry). Two copies of "which rule covers this
 // name" is where a fail-open hides.
 import picomatch from 'picomatch';
-import satisfies from 'semver/functions/satisfies.js';
+import { satisfies } from './semver-ranges.js';
 import { DEFAULT_THRESHOLD } from './constants.js';
 import { parsePackageSpec } from './policy.js';
 import type { PolicyException, TrustRule, UnsignedMode } from './policy.types.js';

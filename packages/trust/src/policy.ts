@@ -1,6 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import validRange from 'semver/ranges/valid.js';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
   DEFAULT_HASHES,
@@ -14,6 +13,7 @@ import {
 import picomatch from 'picomatch';
 import { extraFilesGlobProblem, packageGlobProblem } from './globs.js';
 import { listKeyFiles } from './keyring.js';
+import { validRange } from './semver-ranges.js';
 import type { Alerts, Channel, InstallScriptRule, Policy, PolicyException, TrustRule, UnsignedMode } from './policy.types.js';
 import { datesToStrings, formatDate, formatPath, parseDate, policyProblems } from './validate.js';
 
