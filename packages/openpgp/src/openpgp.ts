@@ -56,13 +56,4 @@ export type SignaturePacket = OpenPGP.SignaturePacket;
 export type UnparseablePacket = OpenPGP.UnparseablePacket;
 export type UserAttributePacket = OpenPGP.UserAttributePacket;
 export type UserIDPacket = OpenPGP.UserIDPacket;
-export type {
-  AlgorithmInfo,
-  AnyPacket,
-  Config,
-  Key,
-  KeyOptions,
-  PrivateKey,
-  RawNotation,
-  Subkey,
-} from 'openpgp';
+export type { AlgorithmInfo, AnyPacket, Config, Key, KeyOptions, PrivateKey, RawNotation, Subkey } from 'openpgp';

@@ -2,13 +2,14 @@
 // exceptions (`name@range`) use them: they are required on first use, not at import. semver is
 // CommonJS, so a synchronous require does it, and the callers stay synchronous.
 import { createRequire } from 'node:module';
+import type Satisfies from 'semver/functions/satisfies.js';
+import type ValidRange from 'semver/ranges/valid.js';
 
 const require = createRequire(import.meta.url);
 
 /** semver's `validRange`: the normalized range, or null when `range` is not one. */
-export const validRange = (range: string): string | null =>
-  (require('semver/ranges/valid.js') as typeof import('semver/ranges/valid.js'))(range);
+export const validRange = (range: string): string | null => (require('semver/ranges/valid.js') as typeof ValidRange)(range);
 
 /** semver's `satisfies`. */
 export const satisfies = (version: string, range: string, options: { includePrerelease: boolean }): boolean =>
-  (require('semver/functions/satisfies.js') as typeof import('semver/functions/satisfies.js'))(version, range, options);
+  (require('semver/functions/satisfies.js') as typeof Satisfies)(version, range, options);
