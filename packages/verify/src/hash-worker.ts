@@ -1,33 +1,37 @@
-// Worker body for `createHasher`: lists an installed package's folder and hashes the files its
-// manifest names, with synchronous reads, which cost a fraction of asynchronous ones for the
-// many small files of a tree; or reads, inflates and hashes a tarball. The main thread keeps
-// the signature checks.
+// Worker body for `createHasher`: examines an installed package (parses its manifest, lists its
+// folder, hashes the files the manifest names and compares them), with synchronous reads, which
+// cost a fraction of asynchronous ones for the many small files of a tree; or reads, inflates and
+// hashes a tarball. The main thread keeps the signature checks and every judgement.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
 import type { TarballContents } from '@sealpack/manifest';
-import { bundledPrefixes, listPackageFiles, type EntryKind } from './files.js';
+import { parseManifest } from '@sealpack/manifest/manifest';
+import { EMBEDDED_MANIFEST_PATH } from '@sealpack/manifest/paths';
+import type { FileDiff } from './file-findings.js';
+import { bundledPrefixes, diffInstalledFiles, listPackageFiles } from './files.js';
 
-export interface InspectRequest {
+export interface ExamineRequest {
   id: number;
+  /** The installed package's folder. */
   dir: string;
-  /** The paths the manifest lists, in its order. */
-  paths: string[];
-  /** Their sizes in the manifest: a file larger than that is not read through (it differs anyway). */
-  sizes?: number[];
+  /** Its embedded manifest's bytes, as the main thread read them (and checks the signature over). */
+  manifest: Uint8Array;
 }
 export type HashResult = { integrity: string; size: number } | { error: string };
-export interface InspectResponse {
+export interface ExamineResponse {
   id: number;
-  /**
-   * What is in the package folder (see `listPackageFiles`) beside the listed paths that are
-   * regular files (their digests are in `results`): files the manifest does not list, and
-   * anything that is not a regular file. Empty when listing failed (`error`).
-   */
-  entries: [string, EntryKind][];
-  /** For each of `paths`: its digest when it is a regular file, else null. */
-  results: (HashResult | null)[];
+  /** The package the manifest names; absent when it does not parse (`malformed`). */
+  identity?: { name: string; version: string };
+  /** Why the manifest does not parse (parseManifest's SealError). */
+  malformed?: PortableError;
+  /** The files on disk against the manifest's, before policy; absent when it lists none (a registry-style manifest). */
+  diff?: FileDiff;
+  /** The folder could not be listed (an errno code): the package cannot be judged. */
+  unreadable?: string;
+  /** A bug (a message): the run fails. */
   error?: string;
 }
 
@@ -69,18 +73,33 @@ export function hashPath(path: string, maxBytes = Infinity): HashResult {
   }
 }
 
-export function inspect({ id, dir, paths, sizes }: InspectRequest): InspectResponse {
+/**
+ * Parses the manifest (the same bytes the main thread checks the signature over), lists the
+ * package folder, hashes the listed regular files and compares them with the manifest.
+ */
+export function examineInstalled({ id, dir, manifest }: ExamineRequest): ExamineResponse {
+  let files;
+  let identity;
   try {
-    const onDisk = listPackageFiles(dir, bundledPrefixes(paths));
-    // The paths are the manifest's, checked relative and without `..` when it was parsed: a plain join.
-    const results = paths.map((path, i) => (onDisk.get(path) === 'file' ? hashPath(`${dir}/${path}`, sizes?.[i]) : null));
-    // The listed regular files are answered by their digests: sending them again as entries
-    // would double what the main thread deserializes, for nothing.
-    for (const path of paths) if (onDisk.get(path) === 'file') onDisk.delete(path);
-    return { id, entries: [...onDisk], results };
+    const parsed = parseManifest(manifest, join(dir, EMBEDDED_MANIFEST_PATH));
+    identity = { name: parsed.name, version: parsed.version };
+    files = parsed.files;
   } catch (error) {
-    return { id, entries: [], results: [], error: (error as NodeJS.ErrnoException).code ?? String(error) };
+    if (isSealError(error)) return { id, malformed: portable(error) };
+    return { id, error: String((error as Error)?.stack ?? error) };
   }
+  if (!files) return { id, identity };
+  let onDisk;
+  try {
+    onDisk = listPackageFiles(dir, bundledPrefixes(files.map((f) => f.path)));
+  } catch (error) {
+    return { id, identity, unreadable: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+  // The paths are the manifest's, checked relative and without `..` when it was parsed: a plain join.
+  const digests = new Map(
+    files.map((f) => [f.path, onDisk.get(f.path) === 'file' ? hashPath(`${dir}/${f.path}`, f.size) : null] as const),
+  );
+  return { id, identity, diff: diffInstalledFiles(files, onDisk, digests) };
 }
 
 /** One tarball read and parsed: its bytes, and its contents or why it does not parse. */
@@ -170,16 +189,16 @@ export const HASH_WORKER_ROLE = 'sealpack-hash-worker';
 // use @sealpack/verify inside a worker thread of its own: only a hasher's thread listens, or it
 // would answer that program's messages.
 if ((workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE)
-  parentPort?.on('message', (requests: (InspectRequest | TarballRequest)[]) => answer(requests));
+  parentPort?.on('message', (requests: (ExamineRequest | TarballRequest)[]) => answer(requests));
 
-// Inspections go back a few at a time: fewer messages for the main thread to receive. An answer
+// Examinations go back a few at a time: fewer messages for the main thread to receive. An answer
 // waits at most a couple of milliseconds for company, so the main thread checks one package's
 // seal while this worker hashes the next.
 const ANSWERS_PER_MESSAGE = 8;
 const ANSWER_WAIT_MS = 2;
 
-function answer(requests: (InspectRequest | TarballRequest)[]): void {
-  let inspected: InspectResponse[] = [];
+function answer(requests: (ExamineRequest | TarballRequest)[]): void {
+  let examined: ExamineResponse[] = [];
   let firstAt = 0;
   for (const request of requests) {
     if ('tarball' in request) {
@@ -191,12 +210,12 @@ function answer(requests: (InspectRequest | TarballRequest)[]): void {
       });
       continue;
     }
-    inspected.push(inspect(request));
-    if (inspected.length === 1) firstAt = performance.now();
-    if (inspected.length >= ANSWERS_PER_MESSAGE || performance.now() - firstAt >= ANSWER_WAIT_MS) {
-      parentPort!.postMessage(inspected);
-      inspected = [];
+    examined.push(examineInstalled(request));
+    if (examined.length === 1) firstAt = performance.now();
+    if (examined.length >= ANSWERS_PER_MESSAGE || performance.now() - firstAt >= ANSWER_WAIT_MS) {
+      parentPort!.postMessage(examined);
+      examined = [];
     }
   }
-  if (inspected.length > 0) parentPort!.postMessage(inspected);
+  if (examined.length > 0) parentPort!.postMessage(examined);
 }

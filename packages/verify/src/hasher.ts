@@ -1,14 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fromPortable, HASH_WORKER_ROLE } from './hash-worker.js';
-import type { InspectRequest, InspectResponse, TarballRead, TarballRequest, TarballResponse } from './hash-worker.js';
+import type { ExamineRequest, ExamineResponse, TarballRead, TarballRequest, TarballResponse } from './hash-worker.js';
 
-export type { HashResult, InspectResponse } from './hash-worker.js';
+export type { ExamineResponse, HashResult } from './hash-worker.js';
 
-/** Lists and hashes installed packages on worker threads; `close()` ends them. */
+/** Examines installed packages and reads tarballs on worker threads; `close()` ends them. */
 export interface Hasher {
-  /** The package folder's entries and the digests of `paths` (the manifest's files). */
-  inspect(dir: string, paths: string[], sizes?: number[]): Promise<InspectResponse>;
+  /** The installed package at `dir` against its embedded manifest's bytes (see `examineInstalled`). */
+  examine(dir: string, manifest: Uint8Array): Promise<ExamineResponse>;
   /** A tarball read, inflated and hashed on a worker (see `readTarballContents`). */
   readTarball(tarball: string): Promise<TarballRead>;
   close(): Promise<void>;
@@ -37,6 +37,11 @@ export const DEFAULT_HASH_WORKERS = Math.max(1, Math.min(8, availableParallelism
 // Workers of closed hashers wait here, unreferenced (they do not keep the process alive), for the
 // next hasher of this process: a run that verifies several trees, or a test file, starts them once.
 const idle: Worker[] = [];
+// One still running: a thread id of -1 is a worker that has stopped.
+const reusable = (): Worker | undefined => {
+  for (let worker = idle.pop(); worker; worker = idle.pop()) if (worker.threadId !== -1) return worker;
+  return undefined;
+};
 
 /**
  * A pool of workers, started on first use. Each package goes to the worker with the fewest
@@ -46,9 +51,9 @@ const idle: Worker[] = [];
  * verify-installed: posting one message per package was a tenth of the main thread's time).
  */
 export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
-  type Request = InspectRequest | TarballRequest;
+  type Request = ExamineRequest | TarballRequest;
   type Slot = { worker: Worker; queued: number; outbox: Request[] };
-  type Response = InspectResponse | TarballResponse;
+  type Response = ExamineResponse | TarballResponse;
   type Job = { resolve: (r: Response) => void; reject: (e: Error) => void; slot: Slot; weight: number };
   const slots: Slot[] = [];
   const pending = new Map<number, Job>();
@@ -69,7 +74,7 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
 
   const start = () => {
     for (let i = 0; i < size; i++) {
-      const worker = idle.pop() ?? startWorker();
+      const worker = reusable() ?? startWorker();
       worker.ref();
       const slot: Slot = { worker, queued: 0, outbox: [] };
       slot.worker.on('message', (responses: Response[]) => {
@@ -80,16 +85,20 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
           job.resolve(response);
         }
       });
-      slot.worker.on('error', (error) => {
-        failure = error;
-        for (const job of pending.values()) job.reject(error);
+      const fail = (error: Error) => {
+        failure ??= error;
+        for (const job of pending.values()) job.reject(failure);
         pending.clear();
-      });
+      };
+      slot.worker.on('error', fail);
+      // A worker that stops without an error (process.exit in it, a kill) answers nothing more:
+      // what it had still to answer fails, never waits forever or passes.
+      slot.worker.on('exit', (code) => fail(new Error(`a hash worker stopped (exit code ${code})`)));
       slots.push(slot);
     }
   };
 
-  const submit = (request: Omit<InspectRequest, 'id'> | Omit<TarballRequest, 'id'>, weight: number): Promise<Response> => {
+  const submit = (request: Omit<ExamineRequest, 'id'> | Omit<TarballRequest, 'id'>, weight: number): Promise<Response> => {
     if (failure) return Promise.reject(failure);
     // After close, a late caller (one still in flight when another failed) must not start a
     // new pool: its workers would keep the process alive after the command has ended.
@@ -109,8 +118,10 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
   };
 
   return {
-    inspect: (dir, paths, sizes) =>
-      submit({ dir, paths, ...(sizes ? { sizes } : {}) }, paths.length + 1) as Promise<InspectResponse>,
+    // A copy of its own: posting a view would clone the whole buffer it is a view of. Weighed by
+    // the manifest's size, which grows with the files it lists (about 150 bytes each).
+    examine: (dir, manifest) =>
+      submit({ dir, manifest: new Uint8Array(manifest) }, Math.ceil(manifest.byteLength / 150) + 1) as Promise<ExamineResponse>,
     async readTarball(tarball) {
       // A tarball weighs as a package of a dozen files: sizes are not known before reading.
       const { read, error } = (await submit({ tarball }, 12)) as TarballResponse;
@@ -143,7 +154,7 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
       for (const job of pending.values()) job.reject(new Error('the hasher is closed'));
       pending.clear();
       for (const { worker } of slots.splice(0)) {
-        worker.removeAllListeners('message').removeAllListeners('error');
+        worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
         if (failure || busy) void worker.terminate();
         else {
           worker.unref();

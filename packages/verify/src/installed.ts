@@ -10,26 +10,25 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH, type ManifestFile } from '@sealpack/manifest';
+import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH } from '@sealpack/manifest';
 import {
   coveringRequirement,
   installAllowance,
   type CoveringRequirement,
-  type InstallAllowance,
   type SealRequirement,
   type Trust,
 } from '@sealpack/trust';
 import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
 import { downgradeFinding } from './downgrade.js';
 import { fileFindings, INSTALLED_FILES, type FileDiff } from './file-findings.js';
-import { bundledPrefixes, isInBundle } from './files.js';
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
-import { createHasher, type Hasher, type InspectResponse } from './hasher.js';
+import { fromPortable } from './hash-worker.js';
+import { createHasher, type ExamineResponse, type Hasher } from './hasher.js';
 import { checkLockedVersion, readLockViews } from './lock-identity.js';
 import { forEachLimit } from './limit.js';
 import { throttledProgress } from './progress.js';
-import { checkSeal, type SealCheck } from './seal.js';
+import { checkSeal, checkSealParsedElsewhere, type ParsedIdentity, type SealCheck } from './seal.js';
 import { unsignedFinding } from './unsigned.js';
 import { judgeSubject, unsealedOutcome, verdictOf, type Outcome } from './verdict.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
@@ -67,11 +66,6 @@ const readSealFile = (path: string, maxBytes: number, what: string): Buffer | un
 const readEmbeddedManifest = (dir: string) => readSealFile(join(dir, EMBEDDED_MANIFEST_PATH), MAX_MANIFEST_BYTES, 'a manifest');
 const readEmbeddedSignature = (dir: string) =>
   readSealFile(join(dir, EMBEDDED_SIGNATURE_PATH), MAX_SIGNATURE_BYTES, 'a signature');
-
-const NESTED_BIN = /(^|\/)node_modules\/\.bin\/[^/]+$/;
-
-/** The embedded seal's own files: they cannot list themselves, and are checked by the signature. */
-const SEAL_FILES = new Set([EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH]);
 
 /** What one verifyInstalled run judges every entry of the tree with. */
 interface InstalledRun {
@@ -230,8 +224,11 @@ async function verifyPackage(run: InstalledRun, pkg: InstalledPackage): Promise<
     return judgeSubject(subject, [...identity, finding], []);
   }
   const named = pkg as NamedPackage;
-  const seal = await checkEmbeddedSeal(run, named, manifest);
-  const files = await compareWithDisk(run, named, seal, subject);
+  // The worker parses the manifest and compares the files on disk with it while this thread
+  // checks the signatures over the same bytes.
+  const examined = run.hasher.examine(pkg.dir, manifest);
+  const seal = await checkEmbeddedSeal(run, named, manifest, examined.then(parsedIdentity));
+  const files = compareWithDisk(run, named, await examined, subject);
   return judgeSubject(subject, [...identity, ...seal.findings, ...files], seal.signers);
 }
 
@@ -329,9 +326,22 @@ async function strippedSeal(
   return signer && downgradeFinding(subject, { version: subject.version, signer }, 'stripped', requirement);
 }
 
+/** What the worker's parse of the manifest gave, for the seal check: a bug on the worker fails the run. */
+function parsedIdentity(examined: ExamineResponse): ParsedIdentity {
+  if (examined.error !== undefined) throw new Error(`examining an installed package on a worker: ${examined.error}`);
+  if (examined.malformed) return { error: fromPortable(examined.malformed) };
+  if (!examined.identity) throw new Error('examining an installed package on a worker: no answer about its manifest');
+  return examined.identity;
+}
+
 /** The seal check: the embedded manifest and signature, for the package its package.json names. */
-async function checkEmbeddedSeal(run: InstalledRun, pkg: NamedPackage, manifest: Buffer): Promise<SealCheck> {
-  return checkSeal({
+async function checkEmbeddedSeal(
+  run: InstalledRun,
+  pkg: NamedPackage,
+  manifest: Buffer,
+  parsed: Promise<ParsedIdentity>,
+): Promise<Omit<SealCheck, 'manifest'>> {
+  const input = {
     trust: run.trust,
     manifest,
     signature: readEmbeddedSignature(pkg.dir)?.toString('utf8'),
@@ -339,18 +349,25 @@ async function checkEmbeddedSeal(run: InstalledRun, pkg: NamedPackage, manifest:
     expected: { name: pkg.name, version: pkg.version },
     at: run.at,
     approvalsFrom: await run.approvalsFrom?.(pkg.name, pkg.version),
-  });
+  };
+  return checkSealParsedElsewhere(input, parsed);
 }
 
 /**
- * The files on disk against the manifest the seal check parsed: the shared file-comparison
- * findings, within what the package's install scripts may add or change.
+ * The files on disk against the manifest, as the worker compared them, within what the
+ * package's install scripts may add or change (policy `installScripts`): the shared
+ * file-comparison findings.
  */
-async function compareWithDisk(run: InstalledRun, pkg: NamedPackage, seal: SealCheck, subject: Subject): Promise<Finding[]> {
-  const { manifest } = seal;
-  if (!manifest) return [];
-  const listed = manifest.files;
-  if (!listed) {
+function compareWithDisk(run: InstalledRun, pkg: NamedPackage, examined: ExamineResponse, subject: Subject): Finding[] {
+  // A manifest that does not parse is the seal check's finding: there is nothing to compare with.
+  if (!examined.identity) return [];
+  if (examined.unreadable !== undefined)
+    throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${examined.unreadable})`, {
+      artifact: pkg.dir,
+      package: pkg.name,
+      version: pkg.version,
+    });
+  if (!examined.diff) {
     // A registry-style manifest (tarball digest only) says nothing about files on disk.
     return [
       {
@@ -362,75 +379,14 @@ async function compareWithDisk(run: InstalledRun, pkg: NamedPackage, seal: SealC
       },
     ];
   }
-  // Hashed on a worker: with many packages in flight, one package's files are hashed
-  // while the main thread checks the next one's signature.
-  const paths = listed.map((f) => f.path);
-  const found = await run.hasher.inspect(
-    pkg.dir,
-    paths,
-    listed.map((f) => f.size),
-  );
-  if (found.error)
-    throw new SealError('ESEAL_CONFIG', `${pkg.dir}: cannot read the installed package (${found.error})`, {
-      artifact: pkg.dir,
-      package: pkg.name,
-      version: pkg.version,
-    });
-  return fileFindings(diffInstalledFiles(listed, found, paths, installAllowance(run.trust, pkg.name)), subject, INSTALLED_FILES);
-}
-
-/**
- * What differs between an installed package's files on disk and its manifest, from what a
- * worker found (`inspection`: the folder's entries and the digests of the paths the manifest
- * lists): every listed file must match unless the package's install scripts may change it, and
- * every file the manifest does not list is an extra unless they may add it (policy `installScripts`).
- */
-function diffInstalledFiles(
-  listed: readonly ManifestFile[],
-  inspection: InspectResponse,
-  paths: readonly string[],
-  allowance: InstallAllowance,
-): FileDiff {
-  const bundled = bundledPrefixes(listed.map((f) => f.path));
-  const onDisk = new Map(inspection.entries);
-  const digests = new Map(paths.map((path, i) => [path, inspection.results[i] ?? null]));
-  const diff: FileDiff = { changed: [], missing: [], extra: [] };
-  for (const want of listed) {
-    const found = foundOnDisk(want.path, onDisk, digests);
-    if (!found) diff.missing.push({ path: want.path, integrity: want.integrity });
-    else if ((found.integrity !== want.integrity || found.size !== want.size) && !allowance.changes(want.path)) {
-      const expected = { integrity: want.integrity, size: want.size };
-      diff.changed.push({ path: want.path, expected, found: { integrity: found.integrity, size: found.size } });
-    }
-  }
-  const listedPaths = new Set(listed.map((f) => f.path));
-  for (const path of [...onDisk.keys()].sort()) {
-    if (listedPaths.has(path) || SEAL_FILES.has(path)) continue;
-    // The command links npm makes in the package's own and its bundled dependencies' `.bin`
-    // folders: links to a file this seal lists, or into a nested package verified on its own.
-    // Files under the package's own node_modules belong to other packages, unless bundled; the
-    // command links npm writes in bundled dependencies' `.bin` folders are judged by the tree
-    // walk, as every `.bin` entry is (`checkBinEntry`).
-    if (path.startsWith('node_modules/') && (!isInBundle(path, bundled) || NESTED_BIN.test(path))) continue;
-    if (allowance.adds(path)) continue;
-    diff.extra.push(path);
-  }
-  return diff;
-}
-
-/** What the worker found at a listed path: its digest and size, a stand-in for what is not a readable file, or undefined when missing. */
-function foundOnDisk(
-  path: string,
-  onDisk: ReadonlyMap<string, string>,
-  digests: ReadonlyMap<string, InspectResponse['results'][number] | null>,
-): { integrity: string; size: number } | undefined {
-  // A link where the manifest lists a file is a finding, never followed.
-  if (onDisk.get(path) === 'other') return { integrity: 'not a regular file', size: -1 };
-  const result = digests.get(path);
-  // Removed while we looked: as missing as can be.
-  if (!result || ('error' in result && result.error === 'ENOENT')) return undefined;
-  if ('error' in result) return { integrity: `unreadable (${result.error})`, size: -1 };
-  return result;
+  const allowance = installAllowance(run.trust, pkg.name);
+  const { changed, missing, extra } = examined.diff;
+  const diff: FileDiff = {
+    changed: changed.filter((c) => !allowance.changes(c.path)),
+    missing,
+    extra: extra.filter((path) => !allowance.adds(path)),
+  };
+  return fileFindings(diff, subject, INSTALLED_FILES);
 }
 
 /**

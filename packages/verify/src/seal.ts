@@ -100,14 +100,63 @@ export async function checkTarballSignature(
  * bad seal: every problem becomes a finding.
  */
 export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
-  const { trust, artifact } = input;
   let manifest: Manifest;
   try {
-    manifest = parseManifest(input.manifest, artifact);
+    manifest = parseManifest(input.manifest, input.artifact);
   } catch (error) {
-    const about = input.expected && { package: input.expected.name, version: input.expected.version };
-    return { findings: [{ ...asFinding(error, artifact), ...about }], signers: [] };
+    return unparsedSeal(input, error);
   }
+  return { manifest, ...(await judgeSeal(input, manifest, await signatureChecks(input))) };
+}
+
+/** What parseManifest gave for the seal's bytes, where they were parsed elsewhere: the package it names, or why it does not parse. */
+export type ParsedIdentity = { name: string; version: string } | { error: unknown };
+
+/**
+ * checkSeal for manifest bytes parsed elsewhere (a hash worker parses an installed package's
+ * manifest from the very bytes given here, while this thread checks their signatures): the
+ * same findings checkSeal gives, without the parsed manifest.
+ */
+export async function checkSealParsedElsewhere(
+  input: CheckSealInput,
+  parsed: Promise<ParsedIdentity>,
+): Promise<Omit<SealCheck, 'manifest'>> {
+  // Started before waiting for the parse: never reported when the manifest does not parse.
+  const checks = signatureChecks(input);
+  const identity = await parsed;
+  if ('error' in identity) return unparsedSeal(input, identity.error);
+  return judgeSeal(input, identity, await checks);
+}
+
+/** A manifest that does not parse: that one finding, nothing checked. */
+function unparsedSeal(input: CheckSealInput, error: unknown): SealCheck {
+  const about = input.expected && { package: input.expected.name, version: input.expected.version };
+  return { findings: [{ ...asFinding(error, input.artifact), ...about }], signers: [] };
+}
+
+/** The seal's signature checks, or what verifySignatures threw (judged as a finding); undefined when unsigned. */
+async function signatureChecks(input: CheckSealInput): Promise<{ checks: SignatureCheck[] } | { error: unknown } | undefined> {
+  if (input.signature === undefined) return undefined;
+  try {
+    const checks = await verifySignatures(
+      input.manifest,
+      input.signature,
+      input.trust.keys.map((k) => k.key),
+      `${input.artifact}.asc`,
+    );
+    return { checks };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The findings and signers of a parsed seal naming `manifest`'s package, from its signature checks. */
+async function judgeSeal(
+  input: CheckSealInput,
+  manifest: { name: string; version: string },
+  signatures: Awaited<ReturnType<typeof signatureChecks>>,
+): Promise<Omit<SealCheck, 'manifest'>> {
+  const { trust, artifact } = input;
   const expected = input.expected ?? { name: manifest.name, version: manifest.version };
   const label = `${expected.name}@${expected.version}`;
   const subject = { artifact, package: expected.name, version: expected.version };
@@ -122,22 +171,18 @@ export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
       found: `${manifest.name}@${manifest.version}`,
     });
   }
-  if (input.signature === undefined) {
+  if (signatures === undefined) {
     findings.push({
       code: 'ESEAL_UNSIGNED',
       severity: 'error',
       message: `${label}: the manifest has no signature: expected ${artifact}.asc, found none`,
       ...subject,
     });
-    return { manifest, findings, signers: [] };
+    return { findings, signers: [] };
   }
   try {
-    const checks = await verifySignatures(
-      input.manifest,
-      input.signature,
-      trust.keys.map((k) => k.key),
-      `${artifact}.asc`,
-    );
+    if ('error' in signatures) throw signatures.error;
+    const { checks } = signatures;
     const approvals = input.approvalsFrom ? await approvalChecks(input.approvalsFrom, trust, expected, checks.length) : [];
     const judgement = judgeSignatures({
       trust,
@@ -148,10 +193,10 @@ export async function checkSeal(input: CheckSealInput): Promise<SealCheck> {
       at: input.at,
     });
     findings.push(...judgement.findings);
-    return { manifest, findings, signers: judgement.signers };
+    return { findings, signers: judgement.signers };
   } catch (error) {
     findings.push({ ...asFinding(error, artifact), ...subject });
-    return { manifest, findings, signers: [] };
+    return { findings, signers: [] };
   }
 }
 
