@@ -44,13 +44,13 @@ const reusable = (): Worker | undefined => {
 };
 
 /**
- * A pool of workers, started on first use. Each package goes to the worker with the fewest
+ * A pool of workers, started on first use (or at once: `eager`). Each package goes to the worker with the fewest
  * files queued, so one large package does not hold the others back. Requests are posted in
  * batches, one message per worker per turn of the event loop, and answered a few at a time: a
  * message costs the main thread more than cloning a package's file list (the profile of
  * verify-installed: posting one message per package was a tenth of the main thread's time).
  */
-export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
+export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boolean } = {}): Hasher {
   type Request = ExamineRequest | TarballRequest;
   type Slot = { worker: Worker; queued: number; outbox: Request[] };
   type Response = ExamineResponse | TarballResponse;
@@ -117,6 +117,8 @@ export function createHasher(size = DEFAULT_HASH_WORKERS): Hasher {
     });
   };
 
+  // Started now when asked: their start-up overlaps what the caller does before its first request.
+  if (options.eager) start();
   return {
     // A copy of its own: posting a view would clone the whole buffer it is a view of. Weighed by
     // the manifest's size, which grows with the files it lists (about 150 bytes each).

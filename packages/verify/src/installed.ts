@@ -1,4 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import {
   isSealError,
@@ -39,7 +40,7 @@ export interface VerifyInstalledOptions {
   at?: Date;
   /** Packages in flight; default `DEFAULT_INSTALLED_CONCURRENCY`. */
   concurrency?: number;
-  /** Hashing worker threads; default the cores the main thread leaves, at least one (`DEFAULT_HASH_WORKERS`). */
+  /** Worker threads that examine packages; default one per core (`DEFAULT_INSTALLED_WORKERS`). */
   workers?: number;
   logger?: Logger;
   /**
@@ -54,6 +55,12 @@ export interface VerifyInstalledOptions {
  * signature job, so many in flight keep both cores busy; each holds only its manifest.
  */
 export const DEFAULT_INSTALLED_CONCURRENCY = 64;
+
+/**
+ * One worker per core: the workers parse manifests, list folders and hash files, while the main
+ * thread mostly waits for them between signature checks.
+ */
+export const DEFAULT_INSTALLED_WORKERS = Math.max(1, Math.min(8, availableParallelism()));
 
 type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
 
@@ -95,18 +102,20 @@ type NamedPackage = InstalledPackage & { name: string; version: string };
  * a trust rule covers them, else the `unsigned` policy (warn: one summary warning).
  */
 export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
-  const run = await startRun(dir, options);
-  // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
-  if (!existsSync(join(dir, 'node_modules'))) {
-    throw new SealError('ESEAL_CONFIG', `${dir}: nothing installed: expected ${join(dir, 'node_modules')}, found none`, {
-      artifact: dir,
-    });
-  }
-  const progress = throttledProgress(options.logger ?? silentLogger);
-  const outcomes: Outcome[] = [];
-  let seen = 0;
-  // Packages in flight are bounded: each holds its manifest and file list, nothing more.
+  // Started first: the workers start up while this thread reads the project's workspaces and lockfile.
+  const hasher = createHasher(options.workers ?? DEFAULT_INSTALLED_WORKERS, { eager: true });
   try {
+    const run = await startRun(dir, options, hasher);
+    // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
+    if (!existsSync(join(dir, 'node_modules'))) {
+      throw new SealError('ESEAL_CONFIG', `${dir}: nothing installed: expected ${join(dir, 'node_modules')}, found none`, {
+        artifact: dir,
+      });
+    }
+    const progress = throttledProgress(options.logger ?? silentLogger);
+    const outcomes: Outcome[] = [];
+    let seen = 0;
+    // Packages in flight are bounded: each holds its manifest and file list, nothing more.
     await forEachLimit(
       findInstalledPackages(dir, run.workspaces),
       options.concurrency ?? DEFAULT_INSTALLED_CONCURRENCY,
@@ -116,13 +125,13 @@ export async function verifyInstalled(dir: string, options: VerifyInstalledOptio
         progress(() => `sealpack: verified ${seen} installed packages`);
       },
     );
+    return verdictOf(run.trust, outcomes, 'installed');
   } finally {
-    await run.hasher.close();
+    await hasher.close();
   }
-  return verdictOf(run.trust, outcomes, 'installed');
 }
 
-async function startRun(dir: string, options: VerifyInstalledOptions): Promise<InstalledRun> {
+async function startRun(dir: string, options: VerifyInstalledOptions, hasher: Hasher): Promise<InstalledRun> {
   const { trust, at } = options;
   const approvalsNeeded = trust.policy.trust.some((rule) => rule.approvals > 0);
   // Registry seals verify-lockfile cached: approvals, and the seal an installed copy should still carry.
@@ -131,7 +140,7 @@ async function startRun(dir: string, options: VerifyInstalledOptions): Promise<I
   return {
     trust,
     at,
-    hasher: createHasher(options.workers),
+    hasher,
     root,
     workspaces: await workspaceFolders(root),
     lockViews: readLockViews(root),
