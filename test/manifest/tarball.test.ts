@@ -281,6 +281,57 @@ test('refuses a damaged header checksum', async () => {
   await refuses('bad-checksum', gzipSync(tar), /checksum failure/);
 });
 
+/** `tar` with header `index` changed by `edit` and its checksum written again (what a forger does). */
+function editHeader(tar: Buffer, index: number, edit: (block: Buffer) => void): Buffer {
+  const copy = Buffer.from(tar);
+  let at = 0;
+  for (let i = 0; i < index; i++) {
+    const size = parseInt(copy.toString('latin1', at + 124, at + 135), 8) || 0;
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  const block = copy.subarray(at, at + 512);
+  edit(block);
+  block.fill(0x20, 148, 156);
+  const sum = block.reduce((a, b) => a + b, 0);
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return copy;
+}
+
+test('a checksum node-tar reads as valid in another form is still valid; a wrong one is refused', async () => {
+  const tar = rawTar(basePackage());
+  // Leading spaces and no NUL (node-tar trims the field and reads it with parseInt).
+  const spaced = editHeader(tar, 0, () => {});
+  const sum = parseInt(spaced.toString('latin1', 148, 154), 8);
+  spaced.write(` ${sum.toString(8)} `.padEnd(8, ' '), 148, 'latin1');
+  assert.is((await readTarball(gzipSync(spaced))).files.length, 2);
+  const wrong = editHeader(tar, 1, () => {});
+  wrong.write(
+    ((parseInt(wrong.toString('latin1', 1024 + 148, 1024 + 154), 8) + 1) % 0o777777).toString(8).padStart(6, '0'),
+    1024 + 148,
+    'latin1',
+  );
+  await refuses('off-by-one-checksum', gzipSync(wrong), /checksum failure/);
+});
+
+test('refuses a header node-tar cannot decode, even where a pax record stands in for the field', async () => {
+  // A uid in malformed base-256 (high bit set, neither 0x80 nor 0xff): node-tar's Header throws
+  // on it, unless a pax uid record means the field is never read. Refused either way, whatever
+  // the checksum says.
+  const tar = rawTar([
+    ...basePackage(),
+    { path: 'package/PaxHeader/a', type: 'x', body: paxBody({ uid: '0' }) },
+    { path: 'package/a.js', body: 'x' },
+  ]);
+  const bad = (block: Buffer) => block.fill(0, 108, 116).writeUInt8(0x81, 108);
+  await refuses('base256-uid', gzipSync(editHeader(tar, 1, bad)), /invalid base256 encoding/);
+  await refuses('base256-uid-under-pax', gzipSync(editHeader(tar, 3, bad)), /invalid base256 encoding/);
+  await refuses(
+    'base256-mtime',
+    gzipSync(editHeader(tar, 1, (b) => b.fill(0, 136, 148).writeUInt8(0x90, 136))),
+    /invalid base256 encoding/,
+  );
+});
+
 test('refuses what is not a tarball at all', async () => {
   await refuses('not-a-tarball', Buffer.from('<html>Not Found</html>\n'.repeat(50)), archiveError);
   await refuses('empty', Buffer.alloc(0), archiveError);

@@ -116,13 +116,26 @@ async function feedWhole(bytes: Buffer, parse: EntryParser): Promise<void> {
   }
   let tar: Buffer;
   try {
-    tar = gunzipSync(bytes, { maxOutputLength: WHOLE_INFLATE_LIMIT });
+    tar = gunzipSync(bytes, { maxOutputLength: WHOLE_INFLATE_LIMIT, chunkSize: inflatedSizeHint(bytes) });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return feedStream([bytes], true, parse);
     return parse.fail(`unreadable data (${(error as Error).message})`, error);
   }
   parse.write(tar);
   parse.end();
+}
+
+/**
+ * zlib's output chunk for inflating `bytes` in one call: the size gzip's trailer claims (ISIZE),
+ * bounded by what deflate can reach and by the inflate limit. One chunk that holds the whole
+ * output spares zlib's loop and the joining of its 16 KB chunks (a third of the inflate time
+ * for small tarballs). Only a hint: a wrong trailer costs a larger buffer or more chunks, never
+ * a different result.
+ */
+function inflatedSizeHint(bytes: Buffer): number {
+  const claimed = bytes.length >= 18 ? bytes.readUInt32LE(bytes.length - 4) : 0;
+  // One byte over, so that zlib sees the end without asking for another chunk.
+  return Math.max(16 << 10, Math.min(claimed + 1, bytes.length * 1032, WHOLE_INFLATE_LIMIT));
 }
 
 /** Thrown by the sink to stop the pipeline once the parser has refused the archive or seen its end. */

@@ -91,7 +91,7 @@ export async function publishDirectory(
 
 async function publishTarball(tarball: string, options: PublishOptions, checkSeal: boolean): Promise<PublishResult> {
   const logger = options.logger ?? silentLogger;
-  const bytes = await readTarballFile(tarball);
+  const bytes = readTarballFile(tarball);
   const contents = await readTarball(bytes, tarball);
   const pkg = parsePackageJson(contents.packageJson?.bytes, tarball);
   const label = `${pkg.name}@${pkg.version}`;

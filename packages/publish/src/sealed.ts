@@ -45,7 +45,7 @@ export async function checkSealedTarball(
     );
   }
   const paths = sealPaths(tarball);
-  const { manifest: detached, manifestSignature: detachedSignature } = await readDetachedSeal(tarball);
+  const { manifest: detached, manifestSignature: detachedSignature } = readDetachedSeal(tarball);
   if (!detached || !detachedSignature) {
     throw new SealError(
       'ESEAL_UNSIGNED',

@@ -42,7 +42,7 @@ export interface SignedTarball {
  */
 export async function signTarball(tarball: string, options: SignTarballOptions): Promise<SignedTarball> {
   const logger = options.logger ?? silentLogger;
-  const bytes = await readTarballFile(tarball);
+  const bytes = readTarballFile(tarball);
   const contents = await readTarball(bytes, tarball);
   const { name, version } = contents.packageJson ?? {};
   if (!name || !version) {
@@ -59,7 +59,7 @@ export async function signTarball(tarball: string, options: SignTarballOptions):
 
   const fresh = buildManifest({ name, version, tarball: contents.tarball, files: contents.files, source: options.source });
   let manifestBytes = serializeManifest(fresh);
-  const existing = await readDetachedSeal(tarball);
+  const existing = readDetachedSeal(tarball);
   let appended = false;
   if (existing.manifest) {
     // Co-sign only a seal that is already signed and states exactly what this tarball holds;

@@ -81,7 +81,7 @@ interface TarballSubject {
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
   const read = await (options.hasher?.readTarball(tarball) ?? readTarballContents(tarball));
-  const source = tarballSubject(tarball, read, await readDetachedSeal(tarball));
+  const source = tarballSubject(tarball, read, readDetachedSeal(tarball));
   const seal = sealOf(tarball, source);
   if (!seal) return judgeSubject(source.subject, [...source.findings, ...noSeal(tarball, source)], []);
   const checked = await checkSeal({ trust: options.trust, ...seal, expected: source.expected, at: options.at });

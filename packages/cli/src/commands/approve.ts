@@ -39,7 +39,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
 
 /** The approver must not be a key that signed the release (a key counts once). */
 async function refuseOwnRelease(tarball: string, signer: Signer): Promise<void> {
-  const { manifestSignature } = await readDetachedSeal(tarball);
+  const { manifestSignature } = readDetachedSeal(tarball);
   if (!manifestSignature) return; // signTarball refuses a tarball without a signed seal
   const issuers = await readSignatureIssuers(manifestSignature, `${tarball}.manifest.json.asc`);
   const keyId = signer.fingerprint.slice(-16);
