@@ -151,6 +151,19 @@ test('verify loads OpenPGP.js once, through its minified CommonJS build, never i
   assert.equal([...new Set(openpgp)], ['dist/node/openpgp.min.cjs']);
 });
 
+test("verify loads tar's parser and header modules, not tar's whole bundle (index.min.js: create, extract, replace)", async () => {
+  const { consumer, tarball } = await sealedConsumer();
+  const tar = (await loaded(['verify', tarball], consumer))
+    .split('\n')
+    .filter((line) => line.includes('/node_modules/tar/'))
+    .map((line) => line.replace(/^.*\/node_modules\/tar\//, ''));
+  assert.ok(tar.includes('dist/esm/parse.js'), 'the tarball is read with tar');
+  assert.not.ok(
+    tar.some((path) => path.startsWith('dist/esm/index')),
+    `verify loaded tar's ${tar.find((p) => p.includes('index'))}`,
+  );
+});
+
 test("verify with a config without exceptions loads none of semver's range code (only exceptions name ranges)", async () => {
   const { consumer, tarball } = await sealedConsumer({
     '.sealpackrc.json': JSON.stringify({ trust: [{ packages: 'one', keys: ['release'] }] }),
@@ -165,19 +178,16 @@ test("verify with a config without exceptions loads none of semver's range code 
   }
 });
 
-// cosmiconfig's own meta-config search (package.json and .config/config.* in process.cwd(), with
-// its frozen default loaders) still loads parse-json when the working folder holds a package.json:
-// these runs start from a folder without one, below the config.
+// Run from the folder of the config, which holds a package.json in both cases: cosmiconfig's factory
+// read it with parse-json for its own settings; sealpack builds cosmiconfig's explorer without them.
 test('a JSON config (.sealpackrc.json, package.json) is read without parse-json or @babel/code-frame', async () => {
   const rule = { trust: [{ packages: 'one', keys: ['release'] }] };
   for (const files of [
     { '.sealpackrc.json': JSON.stringify(rule) },
     { 'package.json': JSON.stringify({ name: 'consumer', private: true, sealpack: rule }) },
   ]) {
-    const { consumer, tarball } = await sealedConsumer(files);
-    const below = join(consumer, 'below');
-    await mkdir(below);
-    const urls = await loaded(['verify', tarball], below);
+    const { consumer, tarball } = await sealedConsumer({ 'package.json': '{"name":"consumer","private":true}', ...files });
+    const urls = await loaded(['verify', tarball], consumer);
     assert.ok(urls.includes('/node_modules/cosmiconfig/'), `${Object.keys(files)[0]}: cosmiconfig read the config`);
     for (const name of ['parse-json', '@babel/code-frame', 'js-yaml']) {
       assert.not.ok(urls.includes(`/node_modules/${name}/`), `${Object.keys(files)[0]}: loaded ${name}`);

@@ -3,9 +3,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKey } from '@sealpack/openpgp';
+import { generateKey, readSigningKey } from '@sealpack/openpgp';
+import { signTarball } from '@sealpack/sign';
 import { loadPolicy } from '@sealpack/trust';
-import { cleanTempDirs, rejects, tempDir } from '../helpers/index.js';
+import { cleanTempDirs, rejects, runCli, tempDir } from '../helpers/index.js';
+import { makeTarball, packageFiles } from '../helpers/tarball.js';
 
 const test = suite('trust: config attacks');
 let alicePublic: string;
@@ -50,6 +52,26 @@ test('a .sealpackrc.json that is a folder is refused naming it (not skipped for 
   const error = await rejects(() => loadPolicy({ cwd: child }), 'ESEAL_CONFIG', /a folder/);
   assert.ok(error.message.includes(join(child, '.sealpackrc.json')));
   // A FIFO given with --config: test/e2e/blocking-inputs.test.ts (were it opened, the read would block forever).
+});
+
+test('cosmiconfig\'s own settings in the working folder (.config/config.json, a "cosmiconfig" key) do not bring in another config file', async () => {
+  // cosmiconfig's factory reads them from process.cwd(), and its search then answered with that
+  // file's "sealpack" key before the .sealpackrc.json beside it: here, one signer where the
+  // reviewed config asks for two.
+  const dir = await project({ trust: [{ packages: 'one', keys: ['alice', 'bob'], threshold: 2 }] });
+  const alice = await generateKey({ name: 'alice' });
+  await writeFile(join(dir, '.sealpack', 'keys', 'alice.asc'), alice.publicKey);
+  await writeFile(join(dir, '.sealpack', 'keys', 'bob.asc'), (await generateKey({ name: 'bob' })).publicKey);
+  await mkdir(join(dir, '.config'));
+  const weaker = { keyring: '../.sealpack/keys', trust: [{ packages: 'one', keys: ['alice'] }] };
+  await writeFile(join(dir, '.config', 'config.json'), JSON.stringify({ cosmiconfig: {}, sealpack: weaker }));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
+  const tarball = await makeTarball(join(dir, 'one-1.0.0.tgz'), packageFiles('one', '1.0.0'));
+  await signTarball(tarball, { signer: await readSigningKey(alice.privateKey) });
+  const result = runCli(['verify', tarball], { cwd: dir });
+  assert.is(result.status, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /ESEAL_THRESHOLD/);
+  assert.not.match(result.stderr, /config\.json/);
 });
 
 test.run();

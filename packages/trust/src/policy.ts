@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { CosmiconfigResult, Options } from 'cosmiconfig';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
   DEFAULT_HASHES,
@@ -104,15 +105,40 @@ function loadProblem(filepath: string, error: unknown): string {
 // sealpack walks up itself and asks cosmiconfig about one folder at a time.
 // cosmiconfig (and the YAML and JSON parsers it loads) is imported only when a folder holds a
 // candidate file: most runs, with no config file at all, never load it.
-async function explorer() {
-  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
-  return cosmiconfig('sealpack', {
+//
+// The explorer is cosmiconfig's own, built from every option spelled out, not through its
+// `cosmiconfig()` factory: the factory first reads cosmiconfig's settings from the working
+// folder (package.json, .config/config.json and others, a "cosmiconfig" key), and those would
+// put search places ahead of SEARCH_PLACES and make `search` answer with that file's "sealpack"
+// key: a config file DESIGN.md does not name, read before the .sealpackrc.json beside it and
+// without checkConfigPlace's guards. Reading them also loaded parse-json and @babel/code-frame
+// (~14 ms of a verify's start-up on Node 20) whenever the working folder has a package.json.
+// These are the options the factory produces when no such settings exist.
+interface ConfigExplorer {
+  search(dir: string): Promise<CosmiconfigResult>;
+  load(file: string): Promise<CosmiconfigResult>;
+}
+async function explorer(): Promise<ConfigExplorer> {
+  const [explorerModule, { defaultLoaders }] = await Promise.all([
+    import('cosmiconfig/dist/Explorer.js'),
+    import('cosmiconfig/dist/defaults.js'),
+  ]);
+  // cosmiconfig marks the class internal: its declaration file exports nothing.
+  const { Explorer } = explorerModule as unknown as { Explorer: new (options: ExplorerOptions) => ConfigExplorer };
+  return new Explorer({
+    moduleName: 'sealpack',
     searchPlaces: [...SEARCH_PLACES],
-    searchStrategy: 'none',
+    ignoreEmptySearchPlaces: true,
     cache: false,
+    transform: (result) => result,
     loaders: { ...defaultLoaders, '.json': loadJson },
+    metaConfigFilePath: null,
+    mergeImportArrays: true,
+    mergeSearchPlaces: true,
+    searchStrategy: 'none',
   });
 }
+type ExplorerOptions = Options & { moduleName: string; metaConfigFilePath: null };
 
 /**
  * The `.json` loader (package.json, .sealpackrc.json, sealpack.config.json): JSON.parse, as
@@ -162,7 +188,7 @@ async function mayHoldConfig(dir: string): Promise<boolean> {
 }
 
 async function searchConfig(cwd: string, warnings: string[]): Promise<Found | null> {
-  let search: Awaited<ReturnType<typeof explorer>> | undefined;
+  let search: ConfigExplorer | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     for (const place of SEARCH_PLACES) await checkConfigPlace(join(dir, place));
     let result;
