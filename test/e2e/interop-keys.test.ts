@@ -205,7 +205,7 @@ test('signature lifetime: past its expiration (gpg --default-sig-expire), or dat
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace(/[-:]/g, '').slice(0, 15);
   const ahead = await gpg.signDetached(fpr, data, ['--faked-system-time', `${tomorrow}!`]);
   const future = await judgeIn(dir, ahead);
-  assert.equal(codes(future.findings), ['error:ESEAL_BAD_SIGNATURE', 'error:ESEAL_THRESHOLD']);
+  assert.equal(codes(future.findings), ['error:ESEAL_SIGNATURE_EXPIRED', 'error:ESEAL_THRESHOLD']);
   assert.match(future.findings[0]!.message, /dated in the future/);
 });
 

@@ -23,6 +23,7 @@ test('exported names are pinned', () => {
     'findRevocation',
     'installAllowance',
     'judgeSignatures',
+    'judgeTarballSignatures',
     'loadPolicy',
     'loadTrust',
     'planKeyUpdate',

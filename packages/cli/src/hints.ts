@@ -12,7 +12,7 @@ const HINTS: Record<SealCode, string> = {
   ESEAL_KEY_EXPIRED:
     'the signature was made after the key expired; the publisher must extend the key (and you re-pin it) or sign with a current key',
   ESEAL_SIGNATURE_EXPIRED:
-    'the signature is outside its own lifetime (past its expiration time, or dated before its key was created); ask the publisher to sign again',
+    'the signature is outside its own lifetime (past its expiration time, dated before its key was created, or dated in the future: check the clocks of the signer and of this machine); ask the publisher to sign again',
   ESEAL_WEAK_ALGORITHM:
     'the signature uses an algorithm your policy refuses (SHA-1, RSA under 3072 bits); the publisher should re-sign with Ed25519 or RSA-3072+',
   ESEAL_INTEGRITY:

@@ -29,7 +29,7 @@ export type { Trust } from './trust.types.js';
 export { channelOf } from './channel.js';
 export { sealRequirement, coveringRequirement } from './coverage.js';
 export type { SealRequirement, SubjectNames, CoveringRequirement, Unsealed } from './coverage.js';
-export { judgeSignatures } from './judgement.js';
+export { judgeSignatures, judgeTarballSignatures } from './judgement.js';
 export type { SignerInfo, SignatureJudgement } from './judgement.js';
 export { planKeyUpdate } from './rotation.js';
 export type { Certifier, KeyUpdatePlan, PlannedKey, PlannedRevocation, PlannedRuleChange } from './rotation.js';

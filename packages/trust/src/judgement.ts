@@ -94,6 +94,8 @@ interface Signed {
 
 /** One rule a signature by a pinned key must pass: the failure, or undefined. */
 type SignatureRule = (context: Context, signed: Signed) => Failure | undefined;
+/** strongAlgorithms also judges signatures by keys that are not pinned (in `X.tgz.asc`). */
+type UnpinnedRule = (context: Context, signed: Omit<Signed, 'pinned'> & { pinned?: PinnedKey }) => Failure | undefined;
 
 const verifiesOverBytes: SignatureRule = (_context, { check, sig }) => {
   if (check.valid) return undefined;
@@ -106,13 +108,15 @@ const verifiesOverBytes: SignatureRule = (_context, { check, sig }) => {
   };
 };
 
-const strongAlgorithms: SignatureRule = ({ trust }, { check, sig }) => {
+const strongAlgorithms: UnpinnedRule = ({ trust }, { check, pinned, sig }) => {
   const { hashes, minRsaBits } = trust.policy.algorithms;
   const weak: AlgorithmProblem[] = [];
   if (!hashes.includes(check.hash.toLowerCase())) {
     weak.push({ rule: 'algorithms.hashes', expected: `hash ${hashes.join(', ')}`, found: `hash ${check.hash}` });
   }
-  const algorithm = algorithmProblem(check.algorithm, check.bits, minRsaBits);
+  // A key that is not pinned is judged by its signature packet alone, which does not give an RSA key's size.
+  const sizeUnknown = !pinned && check.bits === undefined && check.algorithm.toLowerCase().startsWith('rsa');
+  const algorithm = sizeUnknown ? undefined : algorithmProblem(check.algorithm, check.bits, minRsaBits);
   if (algorithm) weak.push(algorithm);
   if (weak.length === 0) return undefined;
   return {
@@ -180,12 +184,13 @@ const beforeSignatureExpired: SignatureRule = ({ at }, { check, sig }) => {
   };
 };
 
+// A lifetime problem like the two above, not an altered signature: most often a wrong clock.
 const notInFuture: SignatureRule = ({ at }, { check, sig }) => {
   if (check.created.getTime() <= at.getTime() + CLOCK_SKEW_MS) return undefined;
   return {
-    code: 'ESEAL_BAD_SIGNATURE',
+    code: 'ESEAL_SIGNATURE_EXPIRED',
     serious: true,
-    what: `${sig} is dated in the future`,
+    what: `${sig} is dated in the future (check the clocks of the signer and of this machine)`,
     expected: `a signature made before ${formatDate(at)}`,
     found: `a signature made ${formatDate(check.created)}`,
   };
@@ -218,6 +223,22 @@ const SIGNATURE_RULES: readonly SignatureRule[] = [
   inRuleScope,
 ];
 
+/**
+ * What a signature over the tarball bytes (`X.tgz.asc`) is judged by: the same rules, but the
+ * trust rule's scope, which the seal alone decides; a signature by a key that is not pinned is
+ * still held to the algorithm policy.
+ */
+const TARBALL_SIGNATURE_RULES: readonly SignatureRule[] = SIGNATURE_RULES.filter((rule) => rule !== inRuleScope);
+
+/** The rules a seal's and a tarball signature's signatures are judged by. */
+interface RuleSet {
+  pinned: readonly SignatureRule[];
+  /** Before ESEAL_UNKNOWN_KEY, for a key that is not pinned. */
+  unpinned: readonly UnpinnedRule[];
+}
+const SEAL_RULES: RuleSet = { pinned: SIGNATURE_RULES, unpinned: [] };
+const TARBALL_RULES: RuleSet = { pinned: TARBALL_SIGNATURE_RULES, unpinned: [strongAlgorithms] };
+
 /** The first rule one signature breaks, or undefined when it counts. */
 function failureOf(
   context: Context,
@@ -225,8 +246,13 @@ function failureOf(
   pinned: PinnedKey | undefined,
   sig: string,
   fingerprint: string,
+  rules: RuleSet,
 ): Failure | undefined {
   if (!pinned) {
+    for (const rule of rules.unpinned) {
+      const failure = rule(context, { check, sig });
+      if (failure) return failure;
+    }
     return {
       code: 'ESEAL_UNKNOWN_KEY',
       serious: false,
@@ -235,12 +261,22 @@ function failureOf(
       found: fingerprint,
     };
   }
-  for (const rule of SIGNATURE_RULES) {
+  for (const rule of rules.pinned) {
     const failure = rule(context, { check, pinned, sig });
     if (failure) return failure;
   }
   return undefined;
 }
+
+/** The pinned key that made a signature (none when it is not pinned), its fingerprint, and `signature #N by …` for messages. */
+function signerOf(byFingerprint: ReadonlyMap<string, PinnedKey>, check: SignatureCheck) {
+  const fingerprint = (check.primaryFingerprint ?? check.issuerFingerprint ?? check.issuerKeyId).toUpperCase();
+  const pinned = check.primaryFingerprint === undefined ? undefined : byFingerprint.get(check.primaryFingerprint.toUpperCase());
+  const sig = `signature #${check.index + 1} by ${pinned ? `${pinned.name} (${fingerprint})` : `key ${fingerprint}`}`;
+  return { fingerprint, pinned, sig };
+}
+
+const pinnedByFingerprint = (trust: Trust) => new Map(trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
 
 /** What one seal is judged by: the rule covering the package, its threshold for the version, the time. */
 interface Judging extends Context {
@@ -293,13 +329,11 @@ function judgingFor(trust: Trust, name: string, version: string, artifact: strin
 
 /** Step 2: every signature through SIGNATURE_RULES; a key counts once, by its earliest signature. */
 function tallySignatures(judging: Judging, checks: readonly SignatureCheck[]): Tally {
-  const byFingerprint = new Map(judging.trust.keys.map((k) => [k.key.fingerprint.toUpperCase(), k]));
+  const byFingerprint = pinnedByFingerprint(judging.trust);
   const tally: Tally = { failures: [], signers: new Map(), approvals: new Map(), expired: new Map() };
   for (const check of checks) {
-    const fingerprint = (check.primaryFingerprint ?? check.issuerFingerprint ?? check.issuerKeyId).toUpperCase();
-    const pinned = check.primaryFingerprint === undefined ? undefined : byFingerprint.get(check.primaryFingerprint.toUpperCase());
-    const sig = `signature #${check.index + 1} by ${pinned ? `${pinned.name} (${fingerprint})` : `key ${fingerprint}`}`;
-    const failure = failureOf(judging, check, pinned, sig, fingerprint);
+    const { fingerprint, pinned, sig } = signerOf(byFingerprint, check);
+    const failure = failureOf(judging, check, pinned, sig, fingerprint, SEAL_RULES);
     if (failure) {
       tally.failures.push({ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) });
       continue;
@@ -365,7 +399,11 @@ function expiredKeyWarnings({ at, label, subject, ruleLabel }: Judging, tally: T
  * signatures' problems are warnings, except a bad signature and a hard revocation: a
  * compromised key's signature next to a good one is a red flag.
  */
-function failureFindings({ label, subject, ruleLabel }: Judging, failures: readonly Failed[], met: boolean): Finding[] {
+function failureFindings(
+  { label, subject, ruleLabel }: Pick<Judging, 'label' | 'subject' | 'ruleLabel'>,
+  failures: readonly Failed[],
+  met: boolean,
+): Finding[] {
   return failures.map(({ failure, fingerprint, keyName }) => ({
     code: failure.code,
     severity: met && !failure.serious ? 'warning' : 'error',
@@ -479,4 +517,34 @@ export function judgeSignatures(input: {
     threshold: judging.threshold,
     rule: judging.ruleLabel,
   };
+}
+
+/**
+ * Judges the signatures over a tarball's bytes (`X.tgz.asc`, which gpg users check) by the
+ * per-signature rules of a seal's signatures, but the trust rule's scope: bad, weak, by a
+ * revoked key, made after the key expired, outside their own lifetime. Each is an error, as a
+ * bad signature in it is never ignored; one by a key that is not pinned (and not weak) is a
+ * warning, for the seal alone decides trust. Pure: no I/O; `at` defaults to now.
+ */
+export function judgeTarballSignatures(input: {
+  trust: Trust;
+  checks: readonly SignatureCheck[];
+  /** `X.tgz.asc`, for messages. */
+  file: string;
+  subject: Pick<Finding, 'artifact' | 'package' | 'version'>;
+  at?: Date;
+}): Finding[] {
+  const { trust, file, subject } = input;
+  const { rule, label: ruleLabel } = ruleFor(trust, subject.package ?? '');
+  const context: Context = { trust, rule, ruleLabel, at: input.at ?? new Date() };
+  const byFingerprint = pinnedByFingerprint(trust);
+  const failures = input.checks.flatMap((check): Failed[] => {
+    const { fingerprint, pinned, sig } = signerOf(byFingerprint, check);
+    const failure = failureOf(context, check, pinned, `${file}: ${sig}`, fingerprint, TARBALL_RULES);
+    return failure ? [{ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) }] : [];
+  });
+  const label = `${subject.package ?? subject.artifact}@${subject.version ?? '?'}`;
+  return failureFindings({ label, subject, ruleLabel }, failures, false)
+    .map((f): Finding => (f.code === 'ESEAL_UNKNOWN_KEY' ? { ...f, severity: 'warning' } : f))
+    .sort(compareFindings);
 }

@@ -1,7 +1,7 @@
 import { isSealError, type Finding } from '@sealpack/diagnostics';
 import { parseManifest, type Manifest } from '@sealpack/manifest';
 import { verifySignatures, type SignatureCheck } from '@sealpack/openpgp';
-import { judgeSignatures, type SignerInfo, type Trust } from '@sealpack/trust';
+import { judgeSignatures, judgeTarballSignatures, type SignerInfo, type Trust } from '@sealpack/trust';
 
 export interface CheckSealInput {
   trust: Trust;
@@ -36,28 +36,20 @@ const asFinding = (error: unknown, artifact: string): Finding => {
 
 /**
  * Checks `X.tgz.asc`, the signature over the tarball bytes that gpg users check with
- * `gpg --verify X.tgz.asc X.tgz`: every signature in it by a pinned key must verify, and an
- * unreadable one is bad too (gpg reports BADSIG, or nothing it can check). It is never the
- * seal: the signed manifest decides trust (keys, revocations, policy); a signature in it
- * by a key that is not pinned is a warning.
+ * `gpg --verify X.tgz.asc X.tgz`: every signature in it is judged by the rules of a seal's
+ * signatures (judgeTarballSignatures), and an unreadable file is malformed (gpg reports
+ * nothing it can check). It is never the seal: the signed manifest decides which keys count
+ * for the package; a signature in it by a key that is not pinned is a warning.
  */
 export async function checkTarballSignature(
   trust: Trust,
   tarball: Uint8Array,
   signature: Uint8Array,
   subject: Pick<Finding, 'artifact' | 'package' | 'version'>,
+  at?: Date,
 ): Promise<Finding[]> {
   const file = `${subject.artifact}.asc`;
   const label = `${subject.package ?? subject.artifact}@${subject.version ?? '?'}`;
-  const bad = (found: string, fingerprint?: string): Finding => ({
-    code: 'ESEAL_BAD_SIGNATURE',
-    severity: 'error',
-    message: `${label}: ${file} does not verify over the tarball: expected a valid signature, found ${found}`,
-    ...subject,
-    ...(fingerprint ? { fingerprint } : {}),
-    expected: 'a valid signature',
-    found,
-  });
   let checks: SignatureCheck[];
   try {
     checks = await verifySignatures(
@@ -68,30 +60,16 @@ export async function checkTarballSignature(
     );
   } catch (error) {
     if (!isSealError(error)) throw error;
-    return [bad(error.message.replace(`${file}: `, ''))];
+    return [{ ...error.toFinding(), message: `${label}: ${error.message}`, ...subject }];
   }
   // Packets OpenPGP.js cannot read (a version it does not know) give no check: a file of only
   // those would pass in silence (found by scripts/fuzz.mjs: one changed version byte).
-  if (checks.length === 0) return [bad('no signature packet sealpack can read')];
-  return checks
-    .map((check): Finding | undefined => {
-      if (check.primaryFingerprint === undefined) {
-        const fingerprint = check.issuerFingerprint ?? check.issuerKeyId;
-        return {
-          code: 'ESEAL_UNKNOWN_KEY',
-          severity: 'warning',
-          message: `${label}: ${file}: signature #${check.index + 1} is not from a pinned key: expected a key pinned in ${trust.policy.keyring}, found ${fingerprint}`,
-          ...subject,
-          fingerprint,
-          expected: `a key pinned in ${trust.policy.keyring}`,
-          found: fingerprint,
-        };
-      }
-      return check.valid
-        ? undefined
-        : bad(`signature #${check.index + 1}: ${check.reason ?? 'invalid'}`, check.primaryFingerprint);
-    })
-    .filter((f): f is Finding => f !== undefined);
+  if (checks.length === 0) {
+    const found = 'no signature packet sealpack can read';
+    const message = `${label}: ${file}: expected an OpenPGP signature, found ${found}`;
+    return [{ code: 'ESEAL_MALFORMED', severity: 'error', message, ...subject, expected: 'an OpenPGP signature', found }];
+  }
+  return judgeTarballSignatures({ trust, checks, file, subject, at });
 }
 
 /**
