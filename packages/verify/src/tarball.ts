@@ -96,7 +96,9 @@ export async function verifyTarball(tarball: string, options: VerifyTarballOptio
     ...source.findings,
     ...misnamedFinding(tarball, source),
     ...checked.findings,
-    ...(detached.tarballSignature ? await checkTarballSignature(options.trust, bytes, detached.tarballSignature, subject, options.at) : []),
+    ...(detached.tarballSignature
+      ? await checkTarballSignature(options.trust, bytes, detached.tarballSignature, subject, options.at)
+      : []),
   ];
   if (checked.manifest) {
     const manifest = source.parsed ? checked.manifest : { ...checked.manifest, files: undefined };
