@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CosmiconfigResult, Options } from 'cosmiconfig';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
 import {
@@ -263,6 +263,17 @@ async function findBase(cwd: string): Promise<string> {
 }
 
 /**
+ * Where the config search starts: `cwd`, or, when it lies inside a `node_modules` folder, the
+ * folder holding the outermost one. Trust never comes from an installed package, and no code of
+ * theirs runs: a `.sealpackrc.cjs` or `.sealpack/keys` inside one is never looked at.
+ */
+function searchStart(cwd: string): string {
+  const parts = resolve(cwd).split(sep);
+  const inside = parts.indexOf('node_modules');
+  return inside === -1 ? resolve(cwd) : parts.slice(0, inside).join(sep) || sep;
+}
+
+/**
  * Finds and reads the sealpack config (cosmiconfig, from `cwd` upward; or exactly `configFile`),
  * validates it against `policySchema`, applies defaults and checks what the schema cannot
  * (rule keys must be pinned names, exceptions must be `name@range` and end). Paths are resolved
@@ -271,12 +282,19 @@ async function findBase(cwd: string): Promise<string> {
  */
 export async function loadPolicy(options: { cwd: string; configFile?: string }): Promise<{ policy: Policy; warnings: string[] }> {
   const warnings: string[] = [];
+  // An explicit --config is the user's own choice; only the search avoids node_modules.
+  const start = options.configFile === undefined ? searchStart(options.cwd) : resolve(options.cwd);
+  if (start !== resolve(options.cwd)) {
+    warnings.push(
+      `${resolve(options.cwd)} is inside node_modules: the sealpack config is searched from ${start}, never from an installed package`,
+    );
+  }
   const found =
     options.configFile !== undefined
       ? await loadConfigFile(resolve(options.cwd, options.configFile))
-      : await searchConfig(options.cwd, warnings);
+      : await searchConfig(start, warnings);
   const configPath = found?.filepath ?? null;
-  const base = found ? dirname(found.filepath) : await findBase(options.cwd);
+  const base = found ? dirname(found.filepath) : await findBase(start);
   const data = datesToStrings(found?.config ?? {});
 
   // No config file: every default, nothing to validate.
