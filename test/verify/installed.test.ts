@@ -253,6 +253,32 @@ test('a link leading out of the project is verified as a package; one to a folde
   );
 });
 
+test('workspaces declared by pnpm-workspace.yaml or by a parent folder package.json are sources; without any declaration a link inside the project is judged', async () => {
+  const judged = async (setUp: (root: string) => Promise<void>) => {
+    const parent = await makeConsumer([alice], {});
+    const root = join(parent, 'app');
+    await makeConsumer([alice], { trust: [{ packages: '@acme/*', keys: ['alice'] }], unsigned: 'warn' }, root);
+    await writeFile(join(root, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    await writeFile(join(parent, 'package.json'), JSON.stringify({ name: 'parent', version: '1.0.0', private: true }));
+    await installPackage(join(root, 'packages', 'ws'), '@acme/ws', '0.0.0');
+    await link(join(root, 'packages', 'ws'), join(root, 'node_modules', '@acme', 'ws'));
+    await setUp(root);
+    const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+    return verdict.findings.map((f) => `${f.code} ${f.package}`);
+  };
+  assert.equal(await judged(async () => {}), ['ESEAL_UNSIGNED @acme/ws']);
+  assert.equal(await judged((root) => writeFile(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - packages/*\n')), []);
+  assert.equal(
+    await judged((root) =>
+      writeFile(
+        join(root, '..', 'package.json'),
+        JSON.stringify({ name: 'parent', private: true, workspaces: ['app/packages/*'] }),
+      ),
+    ),
+    [],
+  );
+});
+
 test('loose files in node_modules or a scope folder are extra files; dot files of tools are not', async () => {
   const root = await makeConsumer([alice], ALL);
   const nm = join(root, 'node_modules');

@@ -1,5 +1,4 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import {
   isSealError,
@@ -40,7 +39,7 @@ export interface VerifyInstalledOptions {
   at?: Date;
   /** Packages in flight; default `DEFAULT_INSTALLED_CONCURRENCY`. */
   concurrency?: number;
-  /** Worker threads that examine packages; default one per core (`DEFAULT_INSTALLED_WORKERS`). */
+  /** Worker threads that examine packages; default the cores the main thread leaves, at least one (`DEFAULT_HASH_WORKERS`). */
   workers?: number;
   logger?: Logger;
   /**
@@ -55,12 +54,6 @@ export interface VerifyInstalledOptions {
  * signature job, so many in flight keep both cores busy; each holds only its manifest.
  */
 export const DEFAULT_INSTALLED_CONCURRENCY = 64;
-
-/**
- * One worker per core: the workers parse manifests, list folders and hash files, while the main
- * thread mostly waits for them between signature checks.
- */
-export const DEFAULT_INSTALLED_WORKERS = Math.max(1, Math.min(8, availableParallelism()));
 
 type Subject = Pick<SubjectResult, 'artifact' | 'package' | 'version'>;
 
@@ -103,7 +96,7 @@ type NamedPackage = InstalledPackage & { name: string; version: string };
  */
 export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
   // Started first: the workers start up while this thread reads the project's workspaces and lockfile.
-  const hasher = createHasher(options.workers ?? DEFAULT_INSTALLED_WORKERS, { eager: true });
+  const hasher = createHasher(options.workers, { eager: true });
   try {
     const run = await startRun(dir, options, hasher);
     // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.

@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { isSealError, MAX_PACKAGE_JSON_BYTES, readRegularFileSync } from '@sealpack/diagnostics';
 
@@ -120,6 +120,8 @@ const BOOKKEEPING =
 
 /** The real folders of the workspace packages declared by the project at `root` (package.json `workspaces`, pnpm-workspace.yaml). */
 export async function workspaceFolders(root: string): Promise<Set<string>> {
+  // Without any of what it looks for, @manypkg finds no workspace: not loading it saves ~80 ms.
+  if (!mayDeclareWorkspaces(root)) return new Set();
   const { getPackages } = await import('@manypkg/get-packages');
   try {
     const found = await getPackages(root);
@@ -128,6 +130,31 @@ export async function workspaceFolders(root: string): Promise<Set<string>> {
   } catch {
     // No declared workspace: every link inside the project is judged as a package.
     return new Set();
+  }
+}
+
+/**
+ * False only when neither `root` nor a folder above it holds what @manypkg/find-root looks for
+ * (a package.json with `workspaces` or `bolt`, pnpm-workspace.yaml, lerna.json): then
+ * getPackages answers the root project alone. Anything unclear (a package.json that does not
+ * parse, or cannot be read) is left to @manypkg, as before.
+ */
+function mayDeclareWorkspaces(root: string): boolean {
+  for (let dir = root; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml')) || existsSync(join(dir, 'lerna.json'))) return true;
+    try {
+      const bytes = readRegularFileSync(join(dir, 'package.json'), {
+        maxBytes: MAX_PACKAGE_JSON_BYTES,
+        code: 'ESEAL_MALFORMED',
+        what: 'package.json',
+        optional: true,
+      });
+      const json = bytes && (JSON.parse(bytes.toString('utf8')) as { workspaces?: unknown; bolt?: unknown } | null);
+      if (json === null || (json && (json.workspaces || json.bolt))) return true;
+    } catch {
+      return true;
+    }
+    if (dirname(dir) === dir) return false;
   }
 }
 
