@@ -164,6 +164,22 @@ test("verify loads tar's parser and header modules, not tar's whole bundle (inde
   );
 });
 
+test("verify loads none of the signing and key-lifecycle code: @sealpack/openpgp's and @sealpack/trust's indexes, keygen, signer, certify, gpg, rotation, nor child_process", async () => {
+  const { consumer, tarball } = await sealedConsumer({
+    '.sealpackrc.json': JSON.stringify({ trust: [{ packages: 'one', keys: ['release'] }] }),
+  });
+  const urls = (await loaded(['verify', tarball], consumer)).split('\n');
+  const own = (name: string) =>
+    urls.filter((line) => line.includes(`/packages/${name}/`)).map((line) => line.replace(/^.*\/(?:dist|src)\//, ''));
+  for (const module of ['index', 'keygen', 'signer', 'certify', 'gpg', 'external']) {
+    assert.not.ok(own('openpgp').includes(`${module}.js`), `verify loaded @sealpack/openpgp's ${module}.js`);
+  }
+  for (const module of ['index', 'rotation', 'install-scripts', 'schema']) {
+    assert.not.ok(own('trust').includes(`${module}.js`), `verify loaded @sealpack/trust's ${module}.js`);
+  }
+  assert.not.ok(urls.includes('node:child_process'), 'verify loaded node:child_process');
+});
+
 test("verify with a config without exceptions loads none of semver's range code (only exceptions name ranges)", async () => {
   const { consumer, tarball } = await sealedConsumer({
     '.sealpackrc.json': JSON.stringify({ trust: [{ packages: 'one', keys: ['release'] }] }),

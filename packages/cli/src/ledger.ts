@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import type { SealCode } from '@sealpack/diagnostics';
 import type { EventFacts } from '@sealpack/ledger';
+import type { Policy } from '@sealpack/trust';
 import type { Context } from './main.js';
 import { TOOL } from './tool.js';
 
@@ -29,6 +30,8 @@ export interface FinishedRun {
   error?: { code: SealCode | string };
   started: Date;
   durationMs: number;
+  /** The policy the command loaded, when it got that far: the same search, not done twice. */
+  policy?: Policy;
 }
 
 /**
@@ -37,13 +40,9 @@ export interface FinishedRun {
  * policy is the one the command's own trust comes from (the working directory, `--config`).
  */
 export async function recordInLedger(run: FinishedRun, context: Context): Promise<void> {
-  const { loadPolicy, readKeyring } = await import('@sealpack/trust');
-  let policy;
+  let policy: Policy;
   try {
-    ({ policy } = await loadPolicy({
-      cwd: context.cwd,
-      configFile: typeof run.options.config === 'string' ? run.options.config : undefined,
-    }));
+    policy = await policyOf(run, context);
   } catch (error) {
     // A run that already failed (on this same policy, usually) has said what is wrong with it.
     if (!run.error) context.logger.warn(`ledger: this run was not recorded: ${(error as Error).message}`);
@@ -54,6 +53,7 @@ export async function recordInLedger(run: FinishedRun, context: Context): Promis
     const { recordRun } = await import('@sealpack/ledger');
     const facts = run.facts.length > 0 || run.error ? run.facts : fallbackFacts(run, context.cwd);
     const wanted = facts.some((f) => f.keys?.length);
+    const { readKeyring } = await import('@sealpack/trust');
     const pinned = wanted ? ((await readKeyring(policy.keyring).catch(() => undefined))?.keys ?? []) : [];
     const result = await recordRun(
       policy.ledger.path,
@@ -79,6 +79,14 @@ export async function recordInLedger(run: FinishedRun, context: Context): Promis
   } catch (error) {
     context.logger.warn(`ledger: this run was not recorded: ${(error as Error).message}`);
   }
+}
+
+/** The policy the command loaded, or the same search again (for a run that failed before it got that far). */
+async function policyOf(run: FinishedRun, context: Context): Promise<Policy> {
+  if (run.policy) return run.policy;
+  const { loadPolicy } = await import('@sealpack/trust');
+  const configFile = typeof run.options.config === 'string' ? run.options.config : undefined;
+  return (await loadPolicy({ cwd: context.cwd, configFile })).policy;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { isSealError, INPUT_CODES, type Logger } from '@sealpack/diagnostics';
 import type { EventFacts } from '@sealpack/ledger';
+import type { Policy } from '@sealpack/trust';
 import { hintFor } from './hints.js';
 import { LEDGERED, recordInLedger } from './ledger.js';
 import { TOOL } from './tool.js';
@@ -15,6 +16,8 @@ export interface Context {
   logger: Logger;
   /** Tells the audit ledger what the command did (one fact per subject); the wrapper appends them. */
   record?: (...facts: EventFacts[]) => void;
+  /** Hands the wrapper the policy the command loaded, so the ledger does not search for it again. */
+  usePolicy?: (policy: Policy) => void;
 }
 
 /** A command module: maps positional arguments and flags to library calls; returns the exit code. */
@@ -110,7 +113,12 @@ export function main(load: CommandLoader) {
   return async (...params: unknown[]): Promise<number> => {
     const options = (params.pop() ?? {}) as Record<string, unknown>;
     const facts: EventFacts[] = [];
-    const context: Context = { ...(current ?? processContext()), record: (...more) => void facts.push(...more) };
+    let policy: Policy | undefined;
+    const context: Context = {
+      ...(current ?? processContext()),
+      record: (...more) => void facts.push(...more),
+      usePolicy: (used) => void (policy = used),
+    };
     const started = new Date();
     const clock = performance.now();
     let exitCode: number;
@@ -132,6 +140,7 @@ export function main(load: CommandLoader) {
           exitCode,
           options,
           facts,
+          ...(policy ? { policy } : {}),
           ...(code ? { error: { code } } : {}),
           started,
           durationMs: performance.now() - clock,

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSealError, MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
-import { readKeyFile, type KeyInfo } from '@sealpack/openpgp';
+import type { KeyInfo } from '@sealpack/openpgp';
+import { readKeyFile } from '@sealpack/openpgp/key';
 import { byCodeUnit } from './order.js';
 
 export interface PinnedKey {

@@ -1,7 +1,9 @@
 import { isSealError, type Finding } from '@sealpack/diagnostics';
 import { parseManifest, type Manifest } from '@sealpack/manifest';
-import { verifySignatures, type SignatureCheck } from '@sealpack/openpgp';
-import { judgeSignatures, judgeTarballSignatures, type SignerInfo, type Trust } from '@sealpack/trust';
+import type { SignatureCheck } from '@sealpack/openpgp';
+import { verifySignatures } from '@sealpack/openpgp/signature';
+import type { SignerInfo, Trust } from '@sealpack/trust';
+import { judgeSignatures, judgeTarballSignatures } from '@sealpack/trust/judgement';
 
 export interface CheckSealInput {
   trust: Trust;
