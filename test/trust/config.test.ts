@@ -199,8 +199,10 @@ test('approvers must be pinned, approvals at most the approvers named; rotation.
   const error = await rejects(() => loadPolicy({ cwd: dir }), 'ESEAL_CONFIG');
   assert.equal(detailsOf(error), [
     `trust[0].approvers[1]: "bob" is not a pinned key (no ${join(dir, '.sealpack', 'keys', 'bob.asc')})`,
-    'trust[0].approvals: 3 is more than the 2 approver(s) the rule names',
   ]);
+  await writeFile(join(dir, '.sealpack', 'keys', 'bob.asc'), bob.publicKey);
+  const tooMany = await rejects(() => loadTrust({ cwd: dir }), 'ESEAL_CONFIG');
+  assert.equal(detailsOf(tooMany), ["trust[0].approvals: 3 is more than the 2 approver key(s) the rule's names hold"]);
   const good = await project({
     '.sealpack/keys/alice.asc': alice.publicKey,
     '.sealpackrc.json': {
@@ -219,8 +221,8 @@ test('a threshold above the rule key count, a rule key not pinned, an unreadable
     '.sealpack/keys/alice.asc': alice.publicKey,
     '.sealpackrc.json': { trust: [{ packages: '**', keys: 'alice', threshold: 2 }] },
   });
-  const error = await rejects(() => loadPolicy({ cwd: dir }), 'ESEAL_CONFIG');
-  assert.equal(detailsOf(error), ['trust[0].threshold: 2 is more than the 1 key(s) the rule names']);
+  const error = await rejects(() => loadTrust({ cwd: dir }), 'ESEAL_CONFIG');
+  assert.equal(detailsOf(error), ["trust[0].threshold: 2 is more than the 1 key(s) the rule's names hold"]);
   const noKeyring = await project({ '.sealpackrc.yml': 'trust:\n  - packages: "@acme/*"\n    keys: [alice]\n' });
   await rejects(() => loadPolicy({ cwd: noKeyring }), 'ESEAL_CONFIG', /trust\[0\]\.keys\[0\]: "alice" is not a pinned key/);
   const broken = await project({ '.sealpackrc.json': '{ "unsigned": ' });
@@ -228,6 +230,26 @@ test('a threshold above the rule key count, a rule key not pinned, an unreadable
   // One line: the file and JSON.parse's reason, no code frame.
   assert.equal(detailsOf(malformed).length, 1);
   assert.match(detailsOf(malformed)[0]!, /^\S+\.sealpackrc\.json: cannot be loaded: [^\n]*JSON[^\n]*$/);
+});
+
+test('a threshold counts the distinct keys a rule\'s names hold: two certificates in team.asc meet 2 (it was refused: "2 is more than the 1 key(s)")', async () => {
+  const dir = await project({
+    '.sealpack/keys/team.asc': alice.publicKey + bob.publicKey,
+    '.sealpackrc.json': {
+      trust: [{ packages: 'tiny', keys: ['team'], threshold: 2, approvers: ['team'], approvals: 2 }],
+      channels: { production: { threshold: 2 } },
+    },
+  });
+  const trust = await loadTrust({ cwd: dir });
+  assert.equal(trust.policy.trust[0]!.threshold, 2);
+  assert.not.ok(
+    trust.warnings.some((w) => w.startsWith('channels.')),
+    trust.warnings.join('\n'),
+  );
+  // A threshold no pinned set could meet is still refused.
+  await writeFile(join(dir, '.sealpackrc.json'), JSON.stringify({ trust: [{ packages: 'tiny', keys: ['team'], threshold: 3 }] }));
+  const error = await rejects(() => loadTrust({ cwd: dir }), 'ESEAL_CONFIG');
+  assert.equal(detailsOf(error), ["trust[0].threshold: 3 is more than the 2 key(s) the rule's names hold"]);
 });
 
 test('explicit rules normalized; exceptions: YAML dates, no expires and expired ones warn; a lower channel threshold warns', async () => {
@@ -263,9 +285,14 @@ test('explicit rules normalized; exceptions: YAML dates, no expires and expired 
     'exceptions[2]: gone@* expired on 2001-01-01T00:00:00Z: it does not apply',
     'algorithms.hashes: sha1 is accepted: SHA-1 signatures can be forged',
     'algorithms.minRsaBits: 2048 accepts RSA keys smaller than the default 3072 bits',
-    'channels.production.threshold: 2 is more than the 1 key(s) of trust[1]: production versions of its packages cannot pass',
     'channels.rc.threshold: 1 is less than the threshold 2 of trust[0]: a channel can only raise a threshold, rc versions of its packages still need 2',
   ]);
+  // Whether a rule's keys can meet a channel threshold is known once the keyring is read.
+  assert.ok(
+    (await loadTrust({ cwd: dir })).warnings.includes(
+      'channels.production.threshold: 2 is more than the 1 key(s) of trust[1]: production versions of its packages cannot pass',
+    ),
+  );
 });
 
 test('an impossible calendar date is refused', async () => {

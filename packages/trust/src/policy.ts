@@ -65,7 +65,7 @@ const asArray = (value: string | string[]): string[] => (typeof value === 'strin
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function configError(file: string | null, problems: string[], cause?: unknown): never {
+export function configError(file: string | null, problems: string[], cause?: unknown): never {
   const where = file ?? 'the configuration';
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   throw new SealError('ESEAL_CONFIG', `invalid sealpack config ${where}: ${problems[0]}${more}`, { details: problems, cause });
@@ -352,10 +352,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
           `channels.${channel}.threshold: ${threshold} is less than the threshold ${rule.threshold} of ${which}: a channel can only raise a threshold, ${channel} versions of its packages still need ${rule.threshold}`,
         );
       }
-      if (rule.keys.length >= threshold) return;
-      warnings.push(
-        `channels.${channel}.threshold: ${threshold} is more than the ${rule.keys.length} key(s) of ${which}: ${channel} versions of its packages cannot pass`,
-      );
+      // Whether its keys can meet it is checked once the keyring is read (loadTrust): a key file may hold several.
     });
   }
   const policy: Policy = {
@@ -424,18 +421,10 @@ function checkRules(raw: RawConfig, pinned: readonly string[], keyring: string, 
     };
     const keys = names('keys');
     const approvers = names('approvers');
+    // Whether its keys can meet `threshold` and `approvals` is checked once the keyring is read
+    // (loadTrust): a key file may hold several certificates, all under its NAME.
     const approvals = typeof rule.approvals === 'number' ? rule.approvals : 0;
-    if (approvals > approvers.length) {
-      problems.push(
-        `${formatPath(['trust', i, 'approvals'])}: ${approvals} is more than the ${approvers.length} approver(s) the rule names`,
-      );
-    }
     const threshold = typeof rule.threshold === 'number' ? rule.threshold : DEFAULT_THRESHOLD;
-    if (keys.length > 0 && threshold > keys.length) {
-      problems.push(
-        `${formatPath(['trust', i, 'threshold'])}: ${threshold} is more than the ${keys.length} key(s) the rule names`,
-      );
-    }
     const packages = typeof rule.packages === 'string' || Array.isArray(rule.packages) ? asArray(rule.packages) : [];
     for (const glob of packages) {
       if (typeof glob !== 'string' || glob === '') continue;
