@@ -55,7 +55,9 @@ test('usage errors exit 2 with a pointer to --help: unknown command, unknown opt
     const run = await cli(args, { cwd });
     assert.is(run.status, 2, args.join(' '));
     assert.match(run.stderr, message);
-    assert.match(run.stderr, /Run `sealpack --help` for usage/);
+    assert.match(run.stderr, /^error ESEAL_CONFIG: /);
+    assert.match(run.stderr, /hint: run `sealpack --help` \(or `sealpack COMMAND --help`\)/);
+    assert.is(run.stdout, '', 'a usage error is not a report');
   }
 });
 

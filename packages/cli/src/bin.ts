@@ -5,7 +5,17 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
 import { enableCompileCache } from './compile-cache.js';
-import { main, processContext, withContext, type CommandLoader, type CommandModule, type Context } from './main.js';
+import { SealError } from '@sealpack/diagnostics';
+import { checkArguments, REFUSED } from './arguments.js';
+import {
+  main,
+  processContext,
+  reportUsageError,
+  withContext,
+  type CommandLoader,
+  type CommandModule,
+  type Context,
+} from './main.js';
 import { TOOL } from './tool.js';
 
 enableCompileCache();
@@ -134,20 +144,21 @@ cli.version(TOOL.version);
 
 /** Runs one command line (`argv` as in process.argv) and returns its exit code. */
 export async function runCli(argv: string[], context: Context = processContext()): Promise<number> {
+  const args = argv.slice(2);
   try {
+    checkArguments(args);
     // cac keeps the last matched command across parses: a second in-process run must not inherit it.
     cli.unsetMatchedCommand();
     cli.parse(argv, { run: false });
     if (!cli.matchedCommand && !cli.options.help && !cli.options.version) {
-      if (cli.args.length) throw new Error(`unknown command: ${cli.args[0]}`);
+      if (cli.args.length) throw new SealError('ESEAL_CONFIG', `unknown command: ${cli.args[0]}`, { found: REFUSED.usage });
       cli.outputHelp();
       return 0;
     }
     return (await withContext(context, async () => (await cli.runMatchedCommand()) as number | undefined)) ?? 0;
   } catch (error) {
     // cac throws for unknown options and missing values: a usage error, exit 2.
-    context.err(`sealpack: ${(error as Error).message}\nRun \`sealpack --help\` for usage.`);
-    return 2;
+    return reportUsageError(error, context, args.includes('--json'));
   }
 }
 

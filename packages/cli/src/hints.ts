@@ -1,4 +1,5 @@
 import type { SealCode } from '@sealpack/diagnostics';
+import { REFUSED } from './arguments.js';
 
 /** What a user can do about each code. Only the CLI adds hints; libraries state facts. */
 const HINTS: Record<SealCode, string> = {
@@ -58,6 +59,8 @@ const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefine
     return undefined;
   },
   ESEAL_CONFIG: (found) => {
+    const refused = REFUSED_HINTS[found];
+    if (refused) return refused;
     const script = /^lifecycle script (\S+)$/.exec(found)?.[1];
     if (!script) return undefined;
     return `the package's own \`${script}\` script failed while packing (its output is above; the first error is usually near its top): run \`npm run ${script}\` (or \`pnpm run ${script}\`) in the package folder to see it alone, install what it needs first (devDependencies), or, when the build output is already there, pack without lifecycle scripts with \`--ignore-scripts\``;
@@ -66,6 +69,17 @@ const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefine
     found === 'stripped'
       ? 'the registry publishes a seal for this version but the installed copy has none: the seal was removed on this machine or by a mirror; reinstall it (`npm ci`) from the registry and investigate'
       : undefined,
+};
+
+/** Arguments refused before the command line is parsed (arguments.ts's REFUSED). */
+const REFUSED_HINTS: Record<string, string> = {
+  [REFUSED.armored]:
+    'give the private key as a file (`--key FILE`), in the environment (`SEALPACK_KEY`, from a CI secret), or through a signer (`--signer gpg[:KEYID]` or `--signer exec:COMMAND`); if the command line was logged or shared, treat the key as exposed and rotate it (`sealpack keys rotate`)',
+  [REFUSED.multiline]:
+    "a file's contents belong in a file: give its path (`--key FILE`, `--signer-key FILE`); a signer command of several lines belongs in a script (`--signer exec:/path/to/script`)",
+  [REFUSED.cluster]:
+    'give a value that starts with "-" with "=" (`--tag=-x`), a file whose name starts with "-" as ./NAME, and each short flag on its own (`-r -h`)',
+  [REFUSED.usage]: 'run `sealpack --help` (or `sealpack COMMAND --help`) for the commands and their options',
 };
 
 /** What a user can do about a finding or error: by its cause (`found`) where one is known, else by its code. */

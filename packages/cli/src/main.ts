@@ -1,6 +1,7 @@
-import { isSealError, INPUT_CODES, type Logger } from '@sealpack/diagnostics';
+import { isSealError, INPUT_CODES, SealError, type Logger } from '@sealpack/diagnostics';
 import type { EventFacts } from '@sealpack/ledger';
 import type { Policy } from '@sealpack/trust';
+import { hideArmored, REFUSED } from './arguments.js';
 import { hintFor } from './hints.js';
 import { LEDGERED, recordInLedger } from './ledger.js';
 import { TOOL } from './tool.js';
@@ -68,29 +69,41 @@ export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'
   if (json) {
     const sealError = isSealError(error) ? error : undefined;
     const code = sealError?.code ?? 'ESEAL_CONFIG';
-    const message = sealError?.message ?? String((error as Error)?.message ?? error);
+    const message = hideArmored(sealError?.message ?? String((error as Error)?.message ?? error));
     const hint = hintFor(code, sealError?.info.found);
-    const details = sealError?.details ? { details: sealError.details.split('\n') } : {};
+    const details = sealError?.details ? { details: hideArmored(sealError.details).split('\n') } : {};
     context.out(JSON.stringify({ tool: TOOL, ok: false, exitCode, error: { code, message, hint, ...details } }, null, 2));
   }
   return exitCode;
 }
 
+/**
+ * A usage error (cac's unknown option or missing value, an unknown command, an argument refused
+ * before parsing): exit 2, on stderr as usage errors go; with `json`, the one document on stdout too.
+ */
+export function reportUsageError(error: unknown, context: Pick<Context, 'err' | 'out'>, json: boolean): number {
+  const usage =
+    (error as Error)?.name === 'CACError'
+      ? new SealError('ESEAL_CONFIG', (error as Error).message, { found: REFUSED.usage })
+      : error;
+  return reportError(usage, json ? context : { out: context.err, err: context.err }, json);
+}
+
 function printError(error: unknown, report: (text: string) => void, err: (text: string) => void): number {
   if (isSealError(error)) {
-    report(`error ${error.code}: ${error.message}`);
-    for (const line of error.details ? error.details.split('\n') : []) report(`  ${line}`);
+    report(`error ${error.code}: ${hideArmored(error.message)}`);
+    for (const line of error.details ? hideArmored(error.details).split('\n') : []) report(`  ${line}`);
     const hint = hintFor(error.code, error.info.found);
     if (hint) report(`hint: ${hint}`);
     return INPUT_CODES.has(error.code) ? 2 : 1;
   }
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as Error).message) {
-    report(`error ESEAL_CONFIG: ${(error as Error).message}`);
+    report(`error ESEAL_CONFIG: ${hideArmored((error as Error).message)}`);
     report(`hint: ${hintFor('ESEAL_CONFIG')}`);
     return 2;
   }
-  err(`sealpack: internal error: ${(error as Error)?.stack ?? String(error)}`);
+  err(`sealpack: internal error: ${hideArmored((error as Error)?.stack ?? String(error))}`);
   err('This is a bug in sealpack: please report it with the command you ran.');
   return 2;
 }
