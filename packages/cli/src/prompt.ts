@@ -1,4 +1,4 @@
-import { SealError } from '@sealpack/diagnostics';
+import { SealError, type Logger } from '@sealpack/diagnostics';
 
 /**
  * Asks each question on the terminal and reads one line for each without echoing it (a
@@ -40,23 +40,36 @@ export function readHidden(questions: string[], input = process.stdin, output = 
 }
 
 /**
- * The passphrase for a new private key: `SEALPACK_PASSPHRASE` when it is set (empty on purpose
- * means unencrypted, for tests and throwaway keys), else asked twice on a terminal. With
- * neither, refused: a CI job must not write an unencrypted key by accident.
+ * The passphrase for a new private key, for every command that writes one (keygen, keys rotate):
+ * the first of `names` set to a non-empty value; else, when one of them is set empty on purpose,
+ * none (unencrypted, for tests and throwaway keys: said in a warning); else asked twice on a
+ * terminal. With neither a variable nor a terminal, refused: a CI job must not write an
+ * unencrypted key by accident.
  */
-export async function readNewPassphrase(env: NodeJS.ProcessEnv, input = process.stdin): Promise<string | undefined> {
-  if (env.SEALPACK_PASSPHRASE !== undefined) return env.SEALPACK_PASSPHRASE || undefined;
+export async function readNewPassphrase(
+  env: NodeJS.ProcessEnv,
+  logger: Pick<Logger, 'warn'>,
+  names: readonly string[] = ['SEALPACK_PASSPHRASE'],
+  input = process.stdin,
+): Promise<string | undefined> {
+  const given = names.map((name) => env[name]).find((value) => value);
+  if (given) return given;
+  const empty = names.filter((name) => env[name] === '');
+  if (empty.length > 0) {
+    logger.warn(`${empty.join(' and ')} ${empty.length === 1 ? 'is' : 'are'} empty: the new private key is written unencrypted`);
+    return undefined;
+  }
   if (!input.isTTY) {
     throw new SealError(
       'ESEAL_CONFIG',
-      'no passphrase for the private key: expected a terminal to ask on, or SEALPACK_PASSPHRASE, found neither',
-      { details: ["for an unencrypted key (tests, throwaway keys) set SEALPACK_PASSPHRASE=''"] },
+      `no passphrase for the new private key: expected a terminal to ask on, or ${names.join(' or ')}, found neither`,
+      { details: [`for an unencrypted key (tests, throwaway keys) set ${names.at(-1)}=''`] },
     );
   }
   const [first, again] = await readHidden(['Passphrase for the new private key: ', 'Repeat it: '], input);
   if (!first) {
     throw new SealError('ESEAL_CONFIG', 'expected a passphrase, found an empty one', {
-      details: ["for an unencrypted key set SEALPACK_PASSPHRASE=''"],
+      details: [`for an unencrypted key set ${names.at(-1)}=''`],
     });
   }
   if (again !== first) throw new SealError('ESEAL_CONFIG', 'the two passphrases differ: expected the same one twice');

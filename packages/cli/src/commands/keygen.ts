@@ -29,7 +29,7 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   for (const file of [privateFile, publicFile]) {
     if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
   }
-  const passphrase = await readNewPassphrase(context.env);
+  const passphrase = await readNewPassphrase(context.env, context.logger);
   await mkdir(out, { recursive: true, mode: 0o700 });
   const key = await generateKey({
     name,
@@ -40,7 +40,6 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
     passphrase,
   });
   for (const warning of key.warnings) context.logger.warn(warning);
-  if (!passphrase) context.logger.warn('SEALPACK_PASSPHRASE is empty: the private key is written unencrypted');
   await writeFileAtomic(privateFile, key.privateKey, 0o600);
   await writeFileAtomic(publicFile, key.publicKey, 0o644);
   context.out(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);

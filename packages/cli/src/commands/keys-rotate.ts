@@ -13,6 +13,7 @@ import {
 import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { parseExpiry, readKeyFile } from '../options.js';
+import { readNewPassphrase } from '../prompt.js';
 
 const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 'rsa3072', rsa4096: 'rsa4096' };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -21,7 +22,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  * `sealpack keys rotate --from OLD.key.asc | --signer gpg[:KEYID] --name NEW [--out DIR]`: writes NEW.key.asc,
  * NEW.pub.asc (certified by the old key) and OLD.revocation.asc (`superseded`, dated now).
  * The old key's passphrase is SEALPACK_PASSPHRASE; the new key is encrypted with
- * SEALPACK_NEW_PASSPHRASE, else the same passphrase.
+ * SEALPACK_NEW_PASSPHRASE, else the same passphrase, else one asked on the terminal (prompt.ts).
  */
 export async function run(_args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const signer = typeof options.signer === 'string' ? options.signer : context.env.SEALPACK_SIGNER;
@@ -38,6 +39,8 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   const algorithm = ALGORITHMS[String(options.algo ?? 'ed25519')];
   if (!algorithm)
     throw new SealError('ESEAL_CONFIG', `--algo: expected ed25519, rsa3072 or rsa4096, found ${String(options.algo)}`);
+  // Asked (or refused) before the old key is touched, as keygen asks: never an unencrypted key by accident.
+  const newPassphrase = await readNewPassphrase(context.env, context.logger, ['SEALPACK_NEW_PASSPHRASE', 'SEALPACK_PASSPHRASE']);
   const fromFile = typeof options.from === 'string' ? resolve(context.cwd, options.from) : undefined;
   const certifier = await oldKey(fromFile, signer, context);
   const oldName = fromFile
@@ -53,9 +56,7 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   for (const file of Object.values(files)) {
     if (existsSync(file)) throw new SealError('ESEAL_CONFIG', `${file} exists: expected a new key name or another --out folder`);
   }
-  const passphrase = context.env.SEALPACK_PASSPHRASE || undefined;
   const oldEmail = /<([^>]+)>/.exec(certifier.publicKey.userIds[0] ?? '')?.[1];
-  const newPassphrase = context.env.SEALPACK_NEW_PASSPHRASE || passphrase;
   const rotated = await rotateKey({
     from: certifier,
     key: {
@@ -68,7 +69,6 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
     },
   });
   for (const warning of rotated.warnings) context.logger.warn(warning);
-  if (!newPassphrase) context.logger.warn('SEALPACK_PASSPHRASE is not set: the new private key is written unencrypted');
   await mkdir(out, { recursive: true });
   await writeFileAtomic(files.privateKey, rotated.privateKey, 0o600);
   await writeFileAtomic(files.publicKey, rotated.publicKey, 0o644);
