@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKey } from '@sealpack/openpgp';
+import { hidePrivateKeys } from '../../packages/cli/src/arguments.js';
 import { cli } from '../helpers/cli.js';
 import { cleanTempDirs, tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
@@ -92,9 +93,20 @@ test('an armored key where a command or a path belongs in the environment is not
   for (const env of [{ SEALPACK_SIGNER: ctx.armored }, { SEALPACK_SIGNER: 'gpg', SEALPACK_SIGNER_KEY: ctx.armored }]) {
     const run = await cli(['sign', 'w-1.0.0.tgz'], { cwd: ctx.dir, env });
     assert.is(run.status, 2, Object.keys(env).join(' '));
-    assert.match(run.stdout, /error ESEAL_CONFIG: .*\[armored OpenPGP text, not shown\]/);
+    assert.match(run.stdout, /error ESEAL_CONFIG: .*\[private key, not shown\]/);
     assert.not.ok(leaks(run.stdout + run.stderr), `${Object.keys(env).join(' ')}: the key is not echoed`);
   }
+});
+
+test('hidePrivateKeys: a private key block is hidden, whole or cut short; signatures and public keys stay', () => {
+  const [head, ...rest] = ctx.armored.trim().split('\n');
+  assert.is(hidePrivateKeys(`cannot read /x/${ctx.armored.trim()} (ENOENT)`), 'cannot read /x/[private key, not shown] (ENOENT)');
+  assert.is(
+    hidePrivateKeys(`found ${JSON.stringify([head, ...rest.slice(0, 3)].join('\n'))}…`),
+    'found "[private key, not shown]',
+  );
+  const signature = 'found more after it: "-----BEGIN PGP SIGNATURE-----\\n\\nwnUEABYKACcFgm"…; nothing was written';
+  assert.is(hidePrivateKeys(signature), signature);
 });
 
 test.run();

@@ -58,9 +58,14 @@ function describe(args: readonly string[], i: number): string {
 }
 
 /**
- * A message with any armored block in it replaced: the last line of defence, for text that
- * reached an error by another way than an argument (an environment variable, a file's name).
+ * A message with any private key block in it replaced: the last line of defence, for a key that
+ * reached an error by another way than an argument (SEALPACK_SIGNER holding a key instead of a
+ * signer). A key cut short (a message shows the first characters of something) is hidden to the
+ * end of the text. Public keys and signatures stay: diagnostics quote them.
  */
-export function hideArmored(text: string): string {
-  return text.replace(/-----BEGIN [^]*?(-----END [^-\n]*-----|$)/g, '[armored OpenPGP text, not shown]');
+export function hidePrivateKeys(text: string): string {
+  return text.replace(PRIVATE_KEY_BLOCK, '[private key, not shown]');
 }
+
+const PRIVATE_KEY_BLOCK =
+  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----[^]*?(-----END [A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----|$)/g;

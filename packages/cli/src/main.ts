@@ -1,7 +1,7 @@
 import { isSealError, INPUT_CODES, SealError, type Logger } from '@sealpack/diagnostics';
 import type { EventFacts } from '@sealpack/ledger';
 import type { Policy } from '@sealpack/trust';
-import { hideArmored, REFUSED } from './arguments.js';
+import { hidePrivateKeys, REFUSED } from './arguments.js';
 import { hintFor } from './hints.js';
 import { LEDGERED, recordInLedger } from './ledger.js';
 import { TOOL } from './tool.js';
@@ -69,9 +69,9 @@ export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'
   if (json) {
     const sealError = isSealError(error) ? error : undefined;
     const code = sealError?.code ?? 'ESEAL_CONFIG';
-    const message = hideArmored(sealError?.message ?? String((error as Error)?.message ?? error));
+    const message = hidePrivateKeys(sealError?.message ?? String((error as Error)?.message ?? error));
     const hint = hintFor(code, sealError?.info.found);
-    const details = sealError?.details ? { details: hideArmored(sealError.details).split('\n') } : {};
+    const details = sealError?.details ? { details: hidePrivateKeys(sealError.details).split('\n') } : {};
     context.out(JSON.stringify({ tool: TOOL, ok: false, exitCode, error: { code, message, hint, ...details } }, null, 2));
   }
   return exitCode;
@@ -91,19 +91,19 @@ export function reportUsageError(error: unknown, context: Pick<Context, 'err' | 
 
 function printError(error: unknown, report: (text: string) => void, err: (text: string) => void): number {
   if (isSealError(error)) {
-    report(`error ${error.code}: ${hideArmored(error.message)}`);
-    for (const line of error.details ? hideArmored(error.details).split('\n') : []) report(`  ${line}`);
+    report(`error ${error.code}: ${hidePrivateKeys(error.message)}`);
+    for (const line of error.details ? hidePrivateKeys(error.details).split('\n') : []) report(`  ${line}`);
     const hint = hintFor(error.code, error.info.found);
     if (hint) report(`hint: ${hint}`);
     return INPUT_CODES.has(error.code) ? 2 : 1;
   }
   const code = (error as NodeJS.ErrnoException)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && (error as Error).message) {
-    report(`error ESEAL_CONFIG: ${hideArmored((error as Error).message)}`);
+    report(`error ESEAL_CONFIG: ${hidePrivateKeys((error as Error).message)}`);
     report(`hint: ${hintFor('ESEAL_CONFIG')}`);
     return 2;
   }
-  err(`sealpack: internal error: ${hideArmored((error as Error)?.stack ?? String(error))}`);
+  err(`sealpack: internal error: ${hidePrivateKeys((error as Error)?.stack ?? String(error))}`);
   err('This is a bug in sealpack: please report it with the command you ran.');
   return 2;
 }
