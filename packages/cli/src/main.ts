@@ -29,9 +29,33 @@ export interface CommandModule {
 /** Loads a command's module; `command` is the command's name (bin.ts sets it). */
 export type CommandLoader = (() => Promise<CommandModule>) & { command?: string };
 
+// A reader that stops early (`sealpack verify … | head -2`) closes the pipe: the writes that
+// follow fail with EPIPE, which Node raises as an 'error' event, a crash with a stack trace when
+// nobody listens. Such a stream is done: later writes are dropped, and the run carries on to its
+// verdict and exits with the verdict's code (a failure never turns into 0 for want of a reader;
+// with `set -o pipefail` the pipeline fails as the verification did). Set once per process.
+const closed = new Set<NodeJS.WriteStream>();
+let guarded = false;
+function guardStreams(): void {
+  if (guarded) return;
+  guarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      closed.add(stream);
+      // Another failure (a full disk behind `> report.txt`) is said once, where it can still be read.
+      if (error.code !== 'EPIPE' && stream === process.stdout && !closed.has(process.stderr)) {
+        process.stderr.write(`sealpack: the report could not be written to stdout (${error.code ?? error.message})\n`);
+      }
+    });
+  }
+}
+const write = (stream: NodeJS.WriteStream, text: string) =>
+  void (closed.has(stream) || stream.write(text.endsWith('\n') ? text : `${text}\n`));
+
 /** The context of the process: its working directory, environment and standard streams. */
 export function processContext(): Context {
-  const err = (text: string) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  guardStreams();
+  const err = (text: string) => write(process.stderr, text);
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
   const clearProgress = () => {
@@ -42,7 +66,7 @@ export function processContext(): Context {
   return {
     cwd: process.cwd(),
     env: process.env,
-    out: (text) => (clearProgress(), void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)),
+    out: (text) => (clearProgress(), write(process.stdout, text)),
     err: (text) => (clearProgress(), err(text)),
     logger: {
       info: (message) => (clearProgress(), err(message)),

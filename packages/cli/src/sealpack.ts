@@ -6,7 +6,9 @@ import { TOOL } from './tool.js';
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-  // cac's version line, as bin.ts prints it (test/e2e/startup.test.ts compares the two).
+  // cac's version line, as bin.ts prints it (test/e2e/startup.test.ts compares the two). A reader
+  // gone before it is written (`sealpack --version | true`, EPIPE) is no failure and no stack trace.
+  process.stdout.on('error', () => {});
   process.stdout.write(`${TOOL.name}/${TOOL.version} ${process.platform}-${process.arch} node-${process.version}\n`);
 } else {
   // Not worth setting up for a version line.
