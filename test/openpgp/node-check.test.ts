@@ -87,6 +87,10 @@ async function checkOne(signature: string, party: Party, bytes = data) {
 
 const random = (size: number) => new Uint8Array(Array.from({ length: size }, () => 1 + Math.floor(Math.random() * 254)));
 
+/** Random signature values of the right sizes for `name`'s key. */
+const forgedParams = (name: 'ed25519' | 'v6' | 'rsa') =>
+  name === 'v6' ? { RS: random(64) } : name === 'rsa' ? { s: random(384) } : { r: random(32), s: random(32) };
+
 for (const name of ['ed25519', 'v6', 'rsa'] as const) {
   test(`${name}: a signature verifies; a flipped byte in the data does not`, async () => {
     const party = parties[name];
@@ -103,14 +107,35 @@ for (const name of ['ed25519', 'v6', 'rsa'] as const) {
   test(`${name}: a forged signature value (right digest prefix) does not verify`, async () => {
     const party = parties[name];
     const forged = await altered(party, (packet) => {
-      if (name === 'v6') packet.params = { RS: random(64) };
-      else if (name === 'rsa') packet.params = { s: random(384) };
-      else packet.params = { r: random(32), s: random(32) };
+      packet.params = forgedParams(name);
     });
     const check = await checkOne(forged, party);
     assert.is(check.valid, false);
     assert.is(check.primaryFingerprint, party.info.fingerprint);
     assert.match(check.reason ?? '', /signature does not verify: Signature verification failed/);
+  });
+
+  // The checks run on libuv's thread pool: many in flight at once (a lockfile's), each answer
+  // must reach its own caller, a forged one among good ones included.
+  test(`${name}: checks in flight together each get their own answer`, async () => {
+    const party = parties[name];
+    const signer = await readSigningKey(party.key.privateKey);
+    const cases = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const bytes = new TextEncoder().encode(`document ${i}`);
+        const signature = await signer.sign(bytes);
+        if (i % 3 !== 1) return { signature, bytes, good: true };
+        // A forged value with the right digest prefix: only the pool's answer refuses it.
+        const [packet] = (await openpgp.readSignature({ armoredSignature: signature })).packets;
+        packet.params = forgedParams(name);
+        return { signature: armor(packet), bytes, good: false };
+      }),
+    );
+    const checks = await Promise.all(cases.map(({ signature, bytes }) => checkOne(signature, party, bytes)));
+    assert.equal(
+      checks.map((check) => check.valid),
+      cases.map((c) => c.good),
+    );
   });
 
   // The two octets are outside what the signature covers (v4): a verifier that skips them accepts it.
