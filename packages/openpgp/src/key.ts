@@ -90,6 +90,7 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
   const blocks = await readBlocks(input, source, 'public key');
   const certificates = new Map<string, AnyPacket[]>();
   const loose: { signature: SignaturePacket; after?: PublicKeyPacket }[] = [];
+  const unsupported: string[] = [];
   for (const block of blocks) {
     if (block.armor === enums.armor.privateKey) throw privateKeyError(source);
     if (block.armor !== undefined && block.armor !== enums.armor.publicKey) {
@@ -109,6 +110,17 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
     if (packets.some((packet) => SECRET_TAGS.has(tagOf(packet)))) throw privateKeyError(source);
     let current: AnyPacket[] | undefined;
     for (const packet of packets) {
+      // A certificate OpenPGP.js cannot read (a key version, algorithm or curve it does not
+      // support: GnuPG 2.3's v5 Ed448 keys) is skipped with a warning, its packets with it, never
+      // joining the certificate before it. Only one that looks like a key packet: garbage stays an error.
+      const unreadable = packet instanceof UnparseablePacket && packet.tag === enums.packet.publicKey && unsupportedKey(packet);
+      if (unreadable) {
+        unsupported.push(
+          `${source ?? 'key file'}: ${unreadable} that sealpack cannot use (OpenPGP.js does not support it) is skipped`,
+        );
+        current = [];
+        continue;
+      }
       if (packet instanceof PublicKeyPacket && !(packet instanceof PublicSubkeyPacket)) {
         const fingerprint = packet.getFingerprint().toUpperCase();
         current = certificates.get(fingerprint);
@@ -124,10 +136,12 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
       else if (packet instanceof SignaturePacket) loose.push({ signature: packet });
     }
   }
-  if (certificates.size === 0) throw sealError('ESEAL_MALFORMED', 'expected an OpenPGP public key, found none', source);
+  if (certificates.size === 0 && unsupported.length === 0) {
+    throw sealError('ESEAL_MALFORMED', 'expected an OpenPGP public key, found none', source);
+  }
 
   const keys: KeyInfo[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...unsupported];
   const read: Key[] = [];
   for (const [fingerprint, packets] of certificates) {
     try {
@@ -161,6 +175,34 @@ export async function readKeyFile(input: string | Uint8Array, source?: string): 
 function issuerOf(signature: SignaturePacket): string {
   const fingerprint = signature.issuerFingerprint;
   return (fingerprint ? Buffer.from(fingerprint).toString('hex') : signature.issuerKeyID.toHex()).toUpperCase();
+}
+
+// Curves by OID (hex) that OpenPGP.js does not read, for the warning.
+const CURVES: Record<string, string> = { '2b6571': 'Ed448', '2b656f': 'X448' };
+
+/**
+ * What a key packet OpenPGP.js could not read is (`a version 5 key (EdDSA on curve Ed448)`), or
+ * undefined when it does not look like a key packet: version 3 to 6, and for v5 and v6 a key
+ * material length that matches.
+ */
+function unsupportedKey(packet: UnparseablePacket): string | undefined {
+  // rawContent is public in OpenPGP.js, not in its .d.ts.
+  const raw = (packet as unknown as { rawContent: unknown }).rawContent;
+  if (!(raw instanceof Uint8Array) || raw.length < 7) return undefined;
+  // Version, four octets of creation time (v3: and two of validity), the algorithm; v5 and v6
+  // then give a four-octet length of the key material.
+  const version = raw[0]!;
+  if (version < 3 || version > 6) return undefined;
+  const algorithm = raw[version === 3 ? 7 : 5]!;
+  let at = 6;
+  if (version === 5 || version === 6) {
+    if (raw.length < 10 || Buffer.from(raw.subarray(6, 10)).readUInt32BE() !== raw.length - 10) return undefined;
+    at = 10;
+  }
+  const curve = version === 3 ? undefined : CURVES[Buffer.from(raw.subarray(at + 1, at + 1 + raw[at]!)).toString('hex')];
+  // algorithmName calls v4 EdDSA `ed25519`, its only curve OpenPGP.js reads.
+  const name = algorithm === enums.publicKey.eddsaLegacy ? 'EdDSA' : algorithmName(algorithm);
+  return `a version ${version} key (${name}${curve ? ` on curve ${curve}` : ''})`;
 }
 
 function unusable(source: string | undefined, fingerprint: string, error: unknown): string {
