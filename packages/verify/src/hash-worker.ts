@@ -3,10 +3,10 @@
 // cost a fraction of asynchronous ones for the many small files of a tree; or reads, inflates and
 // hashes a tarball. The main thread keeps the signature checks and every judgement.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { isSealError, SealError, type SealCode } from '@sealpack/diagnostics';
+import { isSealError, MAX_MANIFEST_BYTES, readRegularFileSync, SealError, type SealCode } from '@sealpack/diagnostics';
 import type { TarballContents } from '@sealpack/manifest';
 import { parseManifest } from '@sealpack/manifest/manifest';
 import { EMBEDDED_MANIFEST_PATH } from '@sealpack/manifest/paths';
@@ -102,6 +102,114 @@ export function examineInstalled({ id, dir, manifest }: ExamineRequest): Examine
   return { id, identity, diff: diffInstalledFiles(files, onDisk, digests) };
 }
 
+/**
+ * Asks a worker to examine, before the main thread asks, the packages at the top of
+ * `root/node_modules` (in the order the tree search finds them) whose real folder is its share
+ * (`workerShare(dir, of) === index`): started while the main thread is still loading, its
+ * answers are ready when the main thread reaches those packages. A control message: no answer.
+ */
+export interface PrefetchRequest {
+  prefetch: { root: string; index: number; of: number } | null;
+}
+
+/** Which of `of` workers examines the package at `dir` ahead (FNV-1a of the path): the hasher sends that worker its requests. */
+export function workerShare(dir: string, of: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < dir.length; i++) hash = Math.imul(hash ^ dir.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % of;
+}
+
+// How many examined packages wait at most for the main thread to ask: memory stays bounded
+// (a manifest and a small answer each) whatever the tree.
+const PREFETCH_AHEAD = 256;
+
+interface Prefetch {
+  /** Candidate package folders (not resolved), in the tree search's order. */
+  queue: string[];
+  next: number;
+  index: number;
+  of: number;
+  /** Answers waiting, by real folder, with the manifest bytes they are for. */
+  ready: Map<string, { manifest: Buffer; response: ExamineResponse }>;
+  /** Folders the main thread has asked about: not examined ahead any more. */
+  asked: Set<string>;
+  running: boolean;
+}
+let prefetch: Prefetch | undefined;
+
+/** The entries of `node_modules` as the tree search (layout.ts) lists them first: sorted, scopes entered, dot entries (`.bin`, `.pnpm`) left out. */
+function topPackages(modules: string): string[] {
+  const sorted = (dir: string) => {
+    try {
+      return readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    } catch {
+      return [];
+    }
+  };
+  return sorted(modules)
+    .filter((name) => !name.startsWith('.'))
+    .flatMap((name) =>
+      name.startsWith('@') ? sorted(join(modules, name)).map((n) => join(modules, name, n)) : [join(modules, name)],
+    );
+}
+
+function startPrefetch(control: PrefetchRequest['prefetch']): void {
+  // A new run, or the end of one: what was examined for another run is dropped, never reused.
+  prefetch = undefined;
+  if (!control) return;
+  const queue = topPackages(join(control.root, 'node_modules'));
+  prefetch = { queue, next: 0, index: control.index, of: control.of, ready: new Map(), asked: new Set(), running: false };
+  prefetchStep(prefetch);
+}
+
+/** Examines the next package of the queue, one per turn of the event loop: the main thread's requests come first. */
+function prefetchStep(state: Prefetch): void {
+  if (prefetch !== state) return;
+  state.running = false;
+  while (state.next < state.queue.length && state.ready.size < PREFETCH_AHEAD) {
+    const candidate = state.queue[state.next++]!;
+    let dir: string;
+    let manifest: Buffer | undefined;
+    try {
+      dir = realpathSync.native(candidate);
+      if (workerShare(dir, state.of) !== state.index || state.asked.has(dir) || state.ready.has(dir)) continue;
+      // As the main thread reads it (installed.ts): what is not a small regular file is left to it.
+      manifest = readRegularFileSync(join(dir, EMBEDDED_MANIFEST_PATH), {
+        maxBytes: MAX_MANIFEST_BYTES,
+        code: 'ESEAL_MALFORMED',
+        what: 'a manifest',
+        optional: true,
+      });
+    } catch {
+      continue;
+    }
+    if (!manifest) continue;
+    state.ready.set(dir, { manifest, response: examineInstalled({ id: -1, dir, manifest }) });
+    state.running = true;
+    setImmediate(() => prefetchStep(state));
+    return;
+  }
+}
+
+/**
+ * The answer to the main thread's request: the one examined ahead when it is for the very
+ * manifest bytes the main thread read (and checks the signature over), else examined now.
+ */
+function examineAsked(request: ExamineRequest): ExamineResponse {
+  const state = prefetch;
+  if (!state) return examineInstalled(request);
+  state.asked.add(request.dir);
+  const ready = state.ready.get(request.dir);
+  if (!ready) return examineInstalled(request);
+  state.ready.delete(request.dir);
+  if (!state.running) {
+    state.running = true;
+    setImmediate(() => prefetchStep(state));
+  }
+  const asked = Buffer.from(request.manifest.buffer, request.manifest.byteOffset, request.manifest.byteLength);
+  return asked.equals(ready.manifest) ? { ...ready.response, id: request.id } : examineInstalled(request);
+}
+
 /** One tarball read and parsed: its bytes, and its contents or why it does not parse. */
 export interface TarballRead {
   bytes: Buffer;
@@ -187,7 +295,7 @@ export const HASH_WORKER_ROLE = 'sealpack-hash-worker';
 // use @sealpack/verify inside a worker thread of its own: only a hasher's thread listens, or it
 // would answer that program's messages.
 if ((workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE)
-  parentPort?.on('message', (requests: (ExamineRequest | TarballRequest)[]) => answer(requests));
+  parentPort?.on('message', (requests: (ExamineRequest | TarballRequest | PrefetchRequest)[]) => answer(requests));
 
 // Examinations go back a few at a time: fewer messages for the main thread to receive. An answer
 // waits at most a couple of milliseconds for company, so the main thread checks one package's
@@ -195,7 +303,7 @@ if ((workerData as { role?: string } | null)?.role === HASH_WORKER_ROLE)
 const ANSWERS_PER_MESSAGE = 8;
 const ANSWER_WAIT_MS = 2;
 
-function answer(requests: (ExamineRequest | TarballRequest)[]): void {
+function answer(requests: (ExamineRequest | TarballRequest | PrefetchRequest)[]): void {
   let examined: ExamineResponse[] = [];
   let firstAt = 0;
   for (const request of requests) {
@@ -208,7 +316,11 @@ function answer(requests: (ExamineRequest | TarballRequest)[]): void {
       });
       continue;
     }
-    examined.push(examineInstalled(request));
+    if ('prefetch' in request) {
+      startPrefetch(request.prefetch);
+      continue;
+    }
+    examined.push(examineAsked(request));
     if (examined.length === 1) firstAt = performance.now();
     if (examined.length >= ANSWERS_PER_MESSAGE || performance.now() - firstAt >= ANSWER_WAIT_MS) {
       parentPort!.postMessage(examined);

@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { fromPortable, HASH_WORKER_ROLE } from './hash-worker.js';
-import type { ExamineRequest, ExamineResponse, TarballRead, TarballRequest, TarballResponse } from './hash-worker.js';
+import { fromPortable, HASH_WORKER_ROLE, workerShare } from './hash-worker.js';
+import type {
+  ExamineRequest,
+  ExamineResponse,
+  PrefetchRequest,
+  TarballRead,
+  TarballRequest,
+  TarballResponse,
+} from './hash-worker.js';
 
 export type { ExamineResponse, HashResult } from './hash-worker.js';
 
@@ -43,14 +50,25 @@ const reusable = (): Worker | undefined => {
   return undefined;
 };
 
+export interface HasherOptions {
+  /** Start the workers now, not on the first request: their start-up overlaps what the caller does before it. */
+  eager?: boolean;
+  /**
+   * Start them now and have them examine the packages at the top of `prefetch`/node_modules
+   * before they are asked (see `PrefetchRequest`): each package is then asked of the worker
+   * that examines it ahead, and an answer is used only for the manifest bytes it was made for.
+   */
+  prefetch?: string;
+}
+
 /**
- * A pool of workers, started on first use (or at once: `eager`). Each package goes to the worker with the fewest
+ * A pool of workers, started on first use (or at once: `eager`, `prefetch`). Each package goes to the worker with the fewest
  * files queued, so one large package does not hold the others back. Requests are posted in
  * batches, one message per worker per turn of the event loop, and answered a few at a time: a
  * message costs the main thread more than cloning a package's file list (the profile of
  * verify-installed: posting one message per package was a tenth of the main thread's time).
  */
-export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boolean } = {}): Hasher {
+export function createHasher(size = DEFAULT_HASH_WORKERS, options: HasherOptions = {}): Hasher {
   type Request = ExamineRequest | TarballRequest;
   type Slot = { worker: Worker; queued: number; outbox: Request[] };
   type Response = ExamineResponse | TarballResponse;
@@ -96,6 +114,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boo
       slot.worker.on('exit', (code) => fail(new Error(`a hash worker stopped (exit code ${code})`)));
       slots.push(slot);
     }
+    if (options.prefetch !== undefined)
+      for (const [index, { worker }] of slots.entries())
+        worker.postMessage([{ prefetch: { root: options.prefetch, index, of: slots.length } } satisfies PrefetchRequest]);
   };
 
   const submit = (request: Omit<ExamineRequest, 'id'> | Omit<TarballRequest, 'id'>, weight: number): Promise<Response> => {
@@ -104,7 +125,11 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boo
     // new pool: its workers would keep the process alive after the command has ended.
     if (closed) return Promise.reject(new Error('the hasher is closed'));
     if (slots.length === 0) start();
-    const slot = slots.reduce((best, s) => (s.queued < best.queued ? s : best));
+    // A package goes to the worker that examines it ahead, if any; else to the least busy one.
+    const slot =
+      options.prefetch !== undefined && 'dir' in request
+        ? slots[workerShare(request.dir, slots.length)]!
+        : slots.reduce((best, s) => (s.queued < best.queued ? s : best));
     const id = nextId++;
     slot.queued += weight;
     return new Promise((resolve, reject) => {
@@ -118,7 +143,7 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boo
   };
 
   // Started now when asked: their start-up overlaps what the caller does before its first request.
-  if (options.eager) start();
+  if (options.eager || options.prefetch !== undefined) start();
   return {
     // A copy of its own: posting a view would clone the whole buffer it is a view of. Weighed by
     // the manifest's size, which grows with the files it lists (about 150 bytes each).
@@ -159,6 +184,8 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: { eager?: boo
         worker.removeAllListeners('message').removeAllListeners('error').removeAllListeners('exit');
         if (failure || busy) void worker.terminate();
         else {
+          // What it examined ahead is dropped: the next hasher's run is another run.
+          if (options.prefetch !== undefined) worker.postMessage([{ prefetch: null } satisfies PrefetchRequest]);
           worker.unref();
           idle.push(worker);
         }

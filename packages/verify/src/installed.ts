@@ -24,7 +24,8 @@ import { fileFindings, INSTALLED_FILES, type FileDiff } from './file-findings.js
 import { checkBinEntry } from './bin.js';
 import { findInstalledPackages, nameFromPath, workspaceFolders, type InstalledPackage } from './layout.js';
 import { fromPortable } from './hash-worker.js';
-import { createHasher, type ExamineResponse, type Hasher } from './hasher.js';
+import type { ExamineResponse, Hasher } from './hasher.js';
+import { startInstalledWorkers } from './installed-workers.js';
 import { checkLockedVersion, readLockViews } from './lock-identity.js';
 import { forEachLimit } from './limit.js';
 import { throttledProgress } from './progress.js';
@@ -41,6 +42,11 @@ export interface VerifyInstalledOptions {
   concurrency?: number;
   /** Worker threads that examine packages; default the cores the main thread leaves, at least one (`DEFAULT_HASH_WORKERS`). */
   workers?: number;
+  /**
+   * The workers, started earlier by `startInstalledWorkers(dir)` (so that they work while the
+   * caller loads its trust); verifyInstalled closes them. Default: started by verifyInstalled.
+   */
+  hasher?: Hasher;
   logger?: Logger;
   /**
    * Where approvals come from for rules that ask for them (the embedded seal cannot carry
@@ -95,8 +101,9 @@ type NamedPackage = InstalledPackage & { name: string; version: string };
  * a trust rule covers them, else the `unsigned` policy (warn: one summary warning).
  */
 export async function verifyInstalled(dir: string, options: VerifyInstalledOptions): Promise<Verdict> {
-  // Started first: the workers start up while this thread reads the project's workspaces and lockfile.
-  const hasher = createHasher(options.workers, { eager: true });
+  // Started first: the workers start up, and examine the first packages, while this thread reads
+  // the project's workspaces and lockfile.
+  const hasher = options.hasher ?? startInstalledWorkers(dir, options.workers);
   try {
     const run = await startRun(dir, options, hasher);
     // A folder with nothing installed would pass with "0 checked": most likely the wrong folder.
