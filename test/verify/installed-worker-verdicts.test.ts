@@ -8,6 +8,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildManifest, hashBytes, serializeManifest, EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH } from '@sealpack/manifest';
 import { verifyInstalled } from '@sealpack/verify';
+import { startInstalledWorkers } from '@sealpack/verify/installed-workers';
 import type { Verdict } from '@sealpack/verify';
 import { cleanTempDirs } from '../helpers/index.js';
 import { installPackage, makeConsumer, makeKey, sealFiles, trustOf, type TestKey } from './sealed.js';
@@ -77,6 +78,44 @@ test('unpinned and revoked signers, tampered files and manifest bytes, malformed
   // The same verdict, finding for finding, one package at a time on one worker, and again in parallel.
   assert.equal(await verifyInstalled(root, { trust, workers: 1, concurrency: 1 }), parallel);
   assert.equal(await verifyInstalled(root, { trust, workers: 3, concurrency: 64 }), parallel);
+});
+
+test('an answer examined ahead is used only for the manifest bytes the main thread reads: a seal swapped in after it is compared afresh', async () => {
+  const alice = await makeKey('alice');
+  const root = await makeConsumer([alice], { trust: [{ packages: '**', keys: ['alice'] }] });
+  const dir = join(root, 'node_modules', 'swapped');
+  const good = { 'index.js': 'good();\n' };
+  await installPackage(dir, 'swapped', '1.0.0', { signer: alice.signer, files: good });
+  const sealed = await readFile(join(dir, EMBEDDED_MANIFEST_PATH));
+  const signature = await readFile(join(dir, EMBEDDED_SIGNATURE_PATH));
+  // While the workers look ahead, the folder holds evil code and a manifest that lists it.
+  await writeFile(join(dir, 'index.js'), 'evil();\n');
+  const evil = await sealFiles(
+    'swapped',
+    '1.0.0',
+    { 'index.js': 'evil();\n', 'package.json': await readFile(join(dir, 'package.json')) },
+    alice.signer,
+  );
+  await writeFile(join(dir, EMBEDDED_MANIFEST_PATH), evil.manifest);
+  const workers = startInstalledWorkers(root, 1);
+  // One answer back: the worker has read its first request (the look-ahead, done at once for one package).
+  await workers.examine(root, evil.manifest);
+  // Then the genuine seal comes back, over the evil file.
+  await writeFile(join(dir, EMBEDDED_MANIFEST_PATH), sealed);
+  await writeFile(join(dir, EMBEDDED_SIGNATURE_PATH), signature);
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root), hasher: workers });
+  assert.equal(failures(verdict), ['swapped ESEAL_INTEGRITY']);
+});
+
+test('a second run does not reuse what the workers examined for the first: a file changed in between is found', async () => {
+  const alice = await makeKey('alice');
+  const root = await makeConsumer([alice], { trust: [{ packages: '**', keys: ['alice'] }] });
+  for (let i = 0; i < 20; i++)
+    await installPackage(join(root, 'node_modules', `p-${i}`), `p-${i}`, '1.0.0', { signer: alice.signer });
+  const trust = await trustOf(root);
+  assert.equal(failures(await verifyInstalled(root, { trust, workers: 2 })), []);
+  await appendFile(join(root, 'node_modules', 'p-7', 'index.js'), '!');
+  assert.equal(failures(await verifyInstalled(root, { trust, workers: 2 })), ['p-7 ESEAL_INTEGRITY']);
 });
 
 test.run();
