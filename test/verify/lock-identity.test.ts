@@ -86,6 +86,42 @@ test('pnpm: the store folder and the lockfile must both name the installed versi
   assert.match(verdict.findings[0]!.message, /pnpm-lock\.yaml pins: expected 2\.0\.0, found 2\.1\.3/);
 });
 
+test('pnpm: a tarball-URL dependency is held to the version its lockfile entry records, in its store folder (peer suffix, hashed long name)', async () => {
+  const url = 'https://example.org/downloads/tiny-1.0.0.tgz';
+  const long = `https://example.org/${'x'.repeat(120)}/big-1.0.0.tgz`;
+  const root = await makeConsumer([alice], ALL);
+  const store = join(root, 'node_modules', '.pnpm');
+  await writeFile(
+    join(root, 'pnpm-lock.yaml'),
+    [
+      "lockfileVersion: '9.0'",
+      'packages:',
+      `  tiny@${url}:`,
+      `    resolution: {integrity: sha512-x, tarball: ${url}}`,
+      '    version: 1.0.0',
+      `  big@${long}:`,
+      `    resolution: {integrity: sha512-x, tarball: ${long}}`,
+      '    version: 3.0.0',
+      '',
+    ].join('\n'),
+  );
+  const tiny = join(store, 'tiny@https+++example.org+downloads+tiny-1.0.0.tgz_peer@1.0.0', 'node_modules', 'tiny');
+  const folder = `big@${long}`.replace(/[/:]/g, '+');
+  const big = join(store, `${folder.slice(0, 87)}_0123456789abcdef0123456789abcdef`, 'node_modules', 'big');
+  await installPackage(tiny, 'tiny', '1.0.0', { signer: alice.signer });
+  await installPackage(big, 'big', '3.0.0', { signer: alice.signer });
+  await writeFile(join(root, 'node_modules', '.modules.yaml'), 'layoutVersion: 5\n');
+  await link(tiny, join(root, 'node_modules', 'tiny'));
+  await link(big, join(root, 'node_modules', 'big'));
+  const honest = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(errors(honest), []);
+  // Another version in the tarball's place: not what the lockfile recorded.
+  await installPackage(tiny, 'tiny', '1.0.1', { signer: alice.signer });
+  const verdict = await verifyInstalled(root, { trust: await trustOf(root) });
+  assert.equal(errors(verdict), ['tiny ESEAL_IDENTITY']);
+  assert.match(verdict.findings[0]!.message, /pnpm-lock\.yaml pins: expected 1\.0\.0, found 1\.0\.1/);
+});
+
 test('yarn.lock: the installed version must be one it locks for that name', async () => {
   const root = await makeConsumer([alice], ALL);
   await writeFile(

@@ -74,22 +74,45 @@ function storeId(dir: string): string | undefined {
   return at >= 0 && parts[at + 2] === 'node_modules' ? parts[at + 1] : undefined;
 }
 
+// pnpm's virtualStoreDirMaxLength default (Linux, macOS): longer store folder names end in a hash.
+const PNPM_STORE_NAME_MAX = 120;
+
+/**
+ * Whether `.pnpm/<id>` is the store folder pnpm makes for lockfile key `key` (its
+ * dependency-path's depPathToFilename: `tiny@file:../pk/tiny-1.0.0.tgz` → `tiny@file+..+pk+tiny-1.0.0.tgz`),
+ * with or without a peer suffix (`_peer@1`). A name pnpm shortens with a hash (too long, or
+ * upper case) is matched by the part it keeps.
+ */
+function isStoreFolderOf(id: string, key: string): boolean {
+  const folder = key.replace(/[\\/:*?"<>|#]/g, '+');
+  if (id === folder || id.startsWith(`${folder}_`)) return true;
+  const hashed = folder.length > PNPM_STORE_NAME_MAX || (folder !== folder.toLowerCase() && !folder.startsWith('file+'));
+  return hashed && id.startsWith(`${folder.slice(0, PNPM_STORE_NAME_MAX - 33)}_`);
+}
+
 /**
  * pnpm's lockfile names the versions of each package; pnpm's store folder names its own
- * (`.pnpm/ms@2.0.0/node_modules/ms`): both must agree with the package.json found there.
+ * (`.pnpm/ms@2.0.0/node_modules/ms`): both must agree with the package.json found there. A
+ * tarball, git or directory dependency is keyed by where it came from (`tiny@file:../pk/tiny-1.0.0.tgz`):
+ * the version its entry records (`version: 1.0.0`, from the package.json pnpm read) is the one
+ * the installed package must have.
  */
 function pnpmView(file: string, text: string): LockView | undefined {
-  let lock: { packages?: Record<string, unknown> };
+  let lock: { packages?: Record<string, { version?: unknown } | null> };
   try {
     lock = parseYaml(text) as typeof lock;
   } catch {
     return undefined;
   }
-  const versions = byName(
-    Object.keys(lock?.packages ?? {})
-      .map(splitPackageKey)
-      .filter((p): p is { name: string; version: string } => p !== undefined),
-  );
+  const pairs: { name: string; version: string }[] = [];
+  const recorded = new Map<string, string>();
+  for (const [key, entry] of Object.entries(lock?.packages ?? {})) {
+    const pair = splitPackageKey(key);
+    if (!pair) continue;
+    pairs.push(pair);
+    if (typeof entry?.version === 'string') recorded.set(`${pair.name}@${pair.version}`, entry.version);
+  }
+  const versions = byName(pairs);
   return {
     file,
     versionsFor: (pkg) => {
@@ -100,7 +123,11 @@ function pnpmView(file: string, text: string): LockView | undefined {
       // The store folder is made for one version: `ms@2.0.0`, `ms@2.0.0_peer@1`, `ms@2.0.0(peer@1)`.
       const prefix = `${name.replace('/', '+')}@`;
       const folderVersion = id.startsWith(prefix) ? /^[^_(]+/.exec(id.slice(prefix.length))?.[0] : undefined;
-      return [...locked].filter((v) => folderVersion === undefined || v === folderVersion);
+      return [...locked].flatMap((v) => {
+        if (isRegistryVersion(v)) return folderVersion === undefined || v === folderVersion ? [v] : [];
+        const key = `${name}@${v}`;
+        return isStoreFolderOf(id, key) ? [recorded.get(key) ?? v] : [];
+      });
     },
   };
 }
