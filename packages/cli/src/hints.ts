@@ -38,18 +38,29 @@ const HINTS: Record<SealCode, string> = {
     'the audit ledger was changed after it was written: compare it with a copy kept elsewhere (git history, a CI artifact) and investigate who changed the entry named above',
 };
 
+/** An ESEAL_APPROVAL's `found` when verify-installed had no registry seal to take approvals from. */
+export const NO_REGISTRY_SEAL = 'no registry seal cached';
+
 const TLS = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS/;
 const CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 /** Hints for one cause of a code (the finding's `found`), where the code's own hint would send the user the wrong way. */
 const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefined>> = {
   ESEAL_REGISTRY: (found) => {
+    // A refused upload (publish's `found`): write access, not read access.
+    if (found === 'version exists')
+      return 'the registry has (or had) this version: a published version is never replaced or reused; bump the version (`npm version patch`, or `changeset version`) and publish again';
+    const publish = /^HTTP (\d{3}) on publish$/.exec(found)?.[1];
+    if (publish === '401' || publish === '403')
+      return 'the registry refused the upload: the token in .npmrc needs publish (write) access to this package (`npm whoami --registry URL`, `npm access list collaborators NAME`), and on npmjs 2FA: pass --otp or use a token that bypasses it';
+    if (publish === '404')
+      return 'the registry would not create the package: on npmjs the scope does not exist or is not yours, or the token is not valid for it; check `npm whoami --registry URL` and the `@scope:registry` line in .npmrc';
+    if (publish)
+      return 'the registry failed the upload: nothing was published; run again (a publish that did land shows as already in the registry)';
     if (/^HTTP 40[13]$/.test(found))
       return 'the registry refused the credentials: set a token with read access for it in .npmrc (`//HOST/:_authToken=${NPM_TOKEN}`, or `npm login --registry URL`)';
     if (found === 'HTTP 404')
       return 'the registry has no such package or version: check `registry` and `@scope:registry` in .npmrc (a private scope needs its own registry) and that the lockfile was made against this registry';
-    if (found === 'HTTP 409')
-      return 'the registry already has this version (conflict): published versions cannot be replaced; bump the version and publish again';
     if (/^HTTP 5\d\d$/.test(found) || found === 'HTTP 429')
       return 'the registry failed or throttled the request: nothing was checked; run again later (`fetch-retries` in .npmrc retries longer)';
     if (CONNECT.has(found))
@@ -65,6 +76,10 @@ const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefine
     if (!script) return undefined;
     return `the package's own \`${script}\` script failed while packing (its output is above; the first error is usually near its top): run \`npm run ${script}\` (or \`pnpm run ${script}\`) in the package folder to see it alone, install what it needs first (devDependencies), or, when the build output is already there, pack without lifecycle scripts with \`--ignore-scripts\``;
   },
+  ESEAL_APPROVAL: (found) =>
+    found === NO_REGISTRY_SEAL
+      ? 'approvals travel in the registry seal, and none is cached for this version: run `sealpack verify-lockfile` (online) first, which checks the registry seals and keeps them for verify-installed; if it still fails there, the release lacks its approval'
+      : undefined,
   ESEAL_DOWNGRADE: (found) =>
     found === 'stripped'
       ? 'the registry publishes a seal for this version but the installed copy has none: the seal was removed on this machine or by a mirror; reinstall it (`npm ci`) from the registry and investigate'

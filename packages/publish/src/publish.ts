@@ -180,11 +180,14 @@ const REFUSALS: Record<number, (name: string, version: string, registry: string)
   401: (_n, _v, registry) =>
     `not logged in: expected a token ${registry} accepts (//host/:_authToken in .npmrc, e.g. \${NODE_AUTH_TOKEN}), found none it accepts`,
   403: (name, version) =>
-    `forbidden: this user may not publish ${name} (not a maintainer, a token without write access or without 2FA bypass), or ${version} was published and unpublished before`,
+    `forbidden: this user may not publish ${name} (not a maintainer, a token without write access or without 2FA bypass), or ${version} was published (and perhaps unpublished) before`,
   404: (name) =>
     `${name} cannot be created by this user: on npmjs a 404 on publish means the scope does not exist or is not yours, or the token is not valid for it`,
-  409: (name, version) => `${name}@${version} is already in the registry (a concurrent publish?): bump the version`,
+  409: (name, version) =>
+    `${name}@${version} is already in the registry, or was and was unpublished (a version is never reused): bump the version`,
 };
+/** What npmjs and others say about a version that exists or existed. */
+const VERSION_EXISTS = /previously published|cannot publish over|already (been )?(published|present|exists)/i;
 
 /** A registry failure as a SealError naming the package, the registry, what it said and what it usually means. */
 export function registryError(
@@ -200,13 +203,21 @@ export function registryError(
   // or without the OIDC permission.
   if (e.code === 'EUSAGE')
     return new SealError('ESEAL_CONFIG', `${label}: ${e.message.split('\n')[0]}; nothing was published`, about);
-  const meaning = e.statusCode ? REFUSALS[e.statusCode]?.(pkg.name, pkg.version, registry) : undefined;
+  // npmjs answers a version that exists (or existed) with 403, Verdaccio with 409.
+  const exists = e.statusCode === 409 || (e.statusCode === 403 && VERSION_EXISTS.test(said ?? ''));
+  const meaning = exists
+    ? REFUSALS[409]!(pkg.name, pkg.version, registry)
+    : e.statusCode
+      ? REFUSALS[e.statusCode]?.(pkg.name, pkg.version, registry)
+      : undefined;
   const what = e.statusCode
     ? `${registry} refused the publish (HTTP ${e.statusCode})${meaning ? `: ${meaning}` : ''}`
     : `publishing to ${registry} failed (${e.code ?? 'error'})`;
   return new SealError('ESEAL_REGISTRY', `${label}: ${what}: the registry said: ${said}`, {
     ...about,
-    found: e.statusCode ? `HTTP ${e.statusCode}` : e.code,
+    // The CLI's hint goes by `found`: a refused upload is not a refused read, and a version
+    // that exists needs a new version, not another token.
+    found: exists ? 'version exists' : e.statusCode ? `HTTP ${e.statusCode} on publish` : e.code,
     details: e.code === 'EOTP' ? ['the registry asks for a one-time password: pass --otp'] : [],
   });
 }
