@@ -213,6 +213,26 @@ test('sealed packages pass; a second run asks the registry only about unsealed o
   assert.equal(brief(verdict), ['error ESEAL_REGISTRY left-pad']);
 });
 
+test('a registry on this machine is asked for answers without gzip (on the loopback it costs CPU at both ends, saves nothing)', async () => {
+  const registry = await stub([
+    { name: '@acme/core', version: '1.0.0', signer: alice.signer },
+    { name: 'left-pad', version: '1.3.0' },
+  ]);
+  assert.match(registry.url, /^http:\/\/127\.0\.0\.1:/);
+  const dir = await makeConsumer([alice], ACME);
+  await writePackageLock(dir, [
+    ['@acme/core', '1.0.0'],
+    ['left-pad', '1.3.0'],
+  ]);
+  const verdict = await verifyLockfile(dir, { trust: await trustOf(dir), registry: registry.url, cache: false, env: {} });
+  assert.equal(brief(verdict), ['warning ESEAL_UNSIGNED']);
+  assert.equal(registry.requests.map((r) => `${r.url} ${r.headers['accept-encoding']}`).sort(), [
+    '/@acme%2fcore identity',
+    '/left-pad identity',
+    '/left-pad/1.3.0 identity',
+  ]);
+});
+
 test('an altered lockfile integrity fails naming expected and found; a seal by an unpinned key fails; a covered unsealed package fails', async () => {
   const registry = await stub([
     { name: '@acme/core', version: '1.0.0', signer: alice.signer },

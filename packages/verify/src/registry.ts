@@ -53,6 +53,17 @@ function sealOf(doc: VersionDoc | undefined): VersionSeal | undefined {
   };
 }
 
+/**
+ * Whether `url` is on this machine (localhost, 127.0.0.0/8, ::1): its answers are asked for
+ * uncompressed. Bytes over the loopback cost nothing, while gzip costs CPU at both ends, on the
+ * same cores (a local Verdaccio, 1,000 documents: ~0.45 s of its CPU and ~0.25 s of sealpack's).
+ * Any other registry is asked as npm asks it (gzip): there the bytes are what costs.
+ */
+function onLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 /** What went wrong, short, for messages and per-cause hints: `HTTP 401`, `ECONNREFUSED`, `SELF_SIGNED_CERT_IN_CHAIN`. */
 export function registryCause(error: unknown): string {
   const e = error as { statusCode?: number; code?: string; cause?: { code?: string }; name?: string };
@@ -219,7 +230,11 @@ export class RegistryClient {
     // old copy when the registry is down; the document store does the keeping (see readDocument).
     // `cache: undefined` also overrides npm's own `cache` folder, which `npm run` passes down as
     // npm_config_cache: a copy from there would answer without the registry (or its TLS checks).
-    const headers = { accept, ...(etag && { 'if-none-match': etag }) };
+    const headers = {
+      accept,
+      ...(etag && { 'if-none-match': etag }),
+      ...(onLoopback(url) && { 'accept-encoding': 'identity' }),
+    };
     return npmFetch(url, { ...config, retry, headers, cache: undefined, preferOffline: false, preferOnline: false });
   }
 
