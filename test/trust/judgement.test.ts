@@ -16,6 +16,7 @@ import {
 import {
   channelOf,
   judgeSignatures,
+  judgeTarballSignatures,
   loadTrust,
   sealRequirement,
   type PinnedKey,
@@ -522,6 +523,34 @@ test('two counted signatures by one key: the earliest is reported, whatever the 
   assert.equal(forward, judge(trust, [late, early]));
   assert.equal(forward.signers, [{ fingerprint: ALICE, keyName: 'alice', created: early.created }]);
   assert.equal(codes(forward.findings), ['warning:ESEAL_KEY_EXPIRED']);
+});
+
+test("judgeTarballSignatures (X.tgz.asc): the seal's per-signature rules but the scope; every failure an error, an unpinned key a warning unless weak", () => {
+  const trust = makeTrust(
+    { exceptions: [EXCEPTION] },
+    {
+      keys: [pinned('alice', ALICE), pinned('bob', BOB, { expires: new Date('2025-01-01T00:00:00Z') }), pinned('carol', CAROL)],
+      revocations: [revoked('compromised', '2030-01-01T00:00:00Z', CAROL)],
+    },
+  );
+  const subject = { artifact: 'w.tgz', package: '@acme/widget', version: '2.0.0' };
+  const judge = (c: SignatureCheck, version = '2.0.0') =>
+    codes(judgeTarballSignatures({ trust, checks: [c], file: 'w.tgz.asc', subject: { ...subject, version }, at: AT, now: AT }));
+  assert.equal(judge(check(ALICE)), []);
+  // Out of @acme/*'s rule (keys alice, bob) is no matter here: the seal decides scope.
+  assert.equal(judge(check(STRANGER.replace(/D/g, 'E'), { primaryFingerprint: undefined })), ['warning:ESEAL_UNKNOWN_KEY']);
+  assert.equal(judge(check(ALICE, { hash: 'sha1' })), ['error:ESEAL_WEAK_ALGORITHM']);
+  assert.equal(judge(check(undefined, { hash: 'sha1' })), ['error:ESEAL_WEAK_ALGORITHM']);
+  // An unpinned RSA key's size is unknown from its signature alone: not refused for it.
+  assert.equal(judge(check(undefined, { algorithm: 'rsa' })), ['warning:ESEAL_UNKNOWN_KEY']);
+  assert.equal(judge(check(CAROL)), ['error:ESEAL_KEY_REVOKED']);
+  assert.equal(judge(check(ALICE, { valid: false, reason: 'digest mismatch' })), ['error:ESEAL_BAD_SIGNATURE']);
+  assert.equal(judge(check(ALICE, { signatureExpires: new Date('2025-04-01T00:00:00Z') })), ['error:ESEAL_SIGNATURE_EXPIRED']);
+  assert.equal(judge(check(ALICE, { created: new Date(AT.getTime() + 3_600_000) })), ['error:ESEAL_SIGNATURE_EXPIRED']);
+  assert.equal(judge(check(BOB)), ['error:ESEAL_KEY_EXPIRED']);
+  // The exception for 1.x excuses what it excuses in a seal (an expired key), never a revoked one.
+  assert.equal(judge(check(BOB), '1.4.0'), ['warning:ESEAL_KEY_EXPIRED']);
+  assert.equal(judge(check(CAROL), '1.4.0'), ['error:ESEAL_KEY_REVOKED']);
 });
 
 test.run();

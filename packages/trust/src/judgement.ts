@@ -524,7 +524,8 @@ export function judgeSignatures(input: {
  * per-signature rules of a seal's signatures, but the trust rule's scope: bad, weak, by a
  * revoked key, made after the key expired, outside their own lifetime. Each is an error, as a
  * bad signature in it is never ignored; one by a key that is not pinned (and not weak) is a
- * warning, for the seal alone decides trust. Pure: no I/O; `at` defaults to now.
+ * warning, for the seal alone decides trust; an exception in force excuses what it excuses in
+ * a seal. Pure: no I/O; `at` and `now` default to the current time.
  */
 export function judgeTarballSignatures(input: {
   trust: Trust;
@@ -533,10 +534,14 @@ export function judgeTarballSignatures(input: {
   file: string;
   subject: Pick<Finding, 'artifact' | 'package' | 'version'>;
   at?: Date;
+  /** The real current time, which alone ends exceptions (injectable for tests). */
+  now?: Date;
 }): Finding[] {
   const { trust, file, subject } = input;
   const { rule, label: ruleLabel } = ruleFor(trust, subject.package ?? '');
-  const context: Context = { trust, rule, ruleLabel, at: input.at ?? new Date() };
+  const now = input.now ?? new Date();
+  const at = input.at ?? now;
+  const context: Context = { trust, rule, ruleLabel, at };
   const byFingerprint = pinnedByFingerprint(trust);
   const failures = input.checks.flatMap((check): Failed[] => {
     const { fingerprint, pinned, sig } = signerOf(byFingerprint, check);
@@ -544,7 +549,11 @@ export function judgeTarballSignatures(input: {
     return failure ? [{ failure, fingerprint, ...(pinned ? { keyName: pinned.name } : {}) }] : [];
   });
   const label = `${subject.package ?? subject.artifact}@${subject.version ?? '?'}`;
-  return failureFindings({ label, subject, ruleLabel }, failures, false)
-    .map((f): Finding => (f.code === 'ESEAL_UNKNOWN_KEY' ? { ...f, severity: 'warning' } : f))
-    .sort(compareFindings);
+  const judged = failureFindings({ label, subject, ruleLabel }, failures, false).map((f): Finding =>
+    f.code === 'ESEAL_UNKNOWN_KEY' ? { ...f, severity: 'warning' } : f,
+  );
+  // An exception in force excuses here what it excuses in the seal (of these, a key expired when it signed).
+  const { package: name, version } = subject;
+  const excused = name && version ? excuseByException(judged, trust, name, version, at, now) : judged;
+  return excused.sort(compareFindings);
 }
