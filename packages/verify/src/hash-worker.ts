@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isSealError, MAX_MANIFEST_BYTES, readRegularFileSync, SealError, type SealCode } from '@sealpack/diagnostics';
 import type { TarballContents } from '@sealpack/manifest';
+import type * as Manifest from '@sealpack/manifest';
 import { parseManifest } from '@sealpack/manifest/manifest';
 import { EMBEDDED_MANIFEST_PATH } from '@sealpack/manifest/paths';
 import type { FileDiff } from './file-findings.js';
@@ -217,10 +218,15 @@ export interface TarballRead {
   malformed?: SealError;
 }
 
+// Loaded on first use: a worker that only hashes installed files never needs tar's parser. Kept,
+// not imported again for each tarball (a dynamic import of a loaded module still costs a tenth
+// of a small tarball's read).
+let tarballModule: Promise<typeof Manifest> | undefined;
+const tarballReader = () => (tarballModule ??= import('@sealpack/manifest'));
+
 /** Reads, inflates and hashes one tarball; throws (ESEAL_CONFIG) when it cannot be read at all. */
 export async function readTarballContents(tarball: string): Promise<TarballRead> {
-  // Loaded on first use: a worker that only hashes installed files never needs tar's parser.
-  const { readTarball, readTarballFile } = await import('@sealpack/manifest');
+  const { readTarball, readTarballFile } = await tarballReader();
   // A FIFO in its place would block forever, a folder fail with a bare EISDIR: ESEAL_CONFIG naming it.
   const bytes = readTarballFile(tarball);
   try {
@@ -308,12 +314,7 @@ function answer(requests: (ExamineRequest | TarballRequest | PrefetchRequest)[])
   let firstAt = 0;
   for (const request of requests) {
     if ('tarball' in request) {
-      // Each tarball on its own, started at once: its reads overlap the others' parsing.
-      void readForMain(request).then((response) => {
-        // The bytes move to the main thread rather than being copied (each has a buffer of its own).
-        const bytes = response.read?.bytes;
-        parentPort!.postMessage([response], bytes ? [bytes.buffer as ArrayBuffer] : []);
-      });
+      tarballQueue.push(request);
       continue;
     }
     if ('prefetch' in request) {
@@ -328,4 +329,24 @@ function answer(requests: (ExamineRequest | TarballRequest | PrefetchRequest)[])
     }
   }
   if (examined.length > 0) parentPort!.postMessage(examined);
+  void readQueuedTarballs();
+}
+
+const tarballQueue: TarballRequest[] = [];
+let readingTarballs = false;
+
+/**
+ * Tarballs one after the other, each answered as soon as it is read: their reads are synchronous,
+ * and started together they would all be answered at the end of the batch.
+ */
+async function readQueuedTarballs(): Promise<void> {
+  if (readingTarballs) return;
+  readingTarballs = true;
+  for (let request = tarballQueue.shift(); request; request = tarballQueue.shift()) {
+    const response = await readForMain(request);
+    // The bytes move to the main thread rather than being copied (each has a buffer of its own).
+    const bytes = response.read?.bytes;
+    parentPort!.postMessage([response], bytes ? [bytes.buffer as ArrayBuffer] : []);
+  }
+  readingTarballs = false;
 }

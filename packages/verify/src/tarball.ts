@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import { isSealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import {
   compareFiles,
   hashBytes,
@@ -11,9 +11,9 @@ import {
 import type { Trust } from '@sealpack/trust';
 import { fileFindings, TARBALL_FILES } from './file-findings.js';
 import { readTarballContents, type TarballRead } from './hash-worker.js';
-import { createHasher, type Hasher } from './hasher.js';
+import type { Hasher } from './hasher.js';
+import { readTarballs, type TarballReads } from './tarball-reads.js';
 import { checkSeal, checkTarballSignature } from './seal.js';
-import { DEFAULT_CONCURRENCY } from './pool.js';
 import { judgeSubject, makeVerdict } from './verdict.js';
 import type { SubjectResult, Verdict } from './verdict.types.js';
 
@@ -21,7 +21,6 @@ export interface VerifyTarballOptions {
   trust: Trust;
   /** Verify as of this moment (exceptions, key expiry warnings); default now. */
   at?: Date;
-  concurrency?: number;
   logger?: Logger;
   /** Reads, inflates and hashes on worker threads; without one, on this thread. */
   hasher?: Hasher;
@@ -80,7 +79,11 @@ interface TarballSubject {
  * result. A tarball with no seal fails: it was asked to be verified and there is nothing to verify.
  */
 export async function verifyTarball(tarball: string, options: VerifyTarballOptions): Promise<SubjectResult> {
-  const read = await (options.hasher?.readTarball(tarball) ?? readTarballContents(tarball));
+  return judgeTarball(tarball, await (options.hasher?.readTarball(tarball) ?? readTarballContents(tarball)), options);
+}
+
+/** `verifyTarball` from the tarball as read. */
+async function judgeTarball(tarball: string, read: TarballRead, options: VerifyTarballOptions): Promise<SubjectResult> {
   const source = tarballSubject(tarball, read, readDetachedSeal(tarball));
   const seal = sealOf(tarball, source);
   if (!seal) return judgeSubject(source.subject, [...source.findings, ...noSeal(tarball, source)], []);
@@ -187,27 +190,36 @@ function misnamed(tarball: string, name: string, version: string): Pick<Finding,
   };
 }
 
+export interface VerifyTarballsOptions extends VerifyTarballOptions {
+  /** The tarballs' reads, when the caller started them (`readTarballs`, for these tarballs in this order): it closes them. */
+  reads?: TarballReads;
+}
+
 /**
- * Verifies many tarballs in parallel: reading, inflating and hashing on worker threads (for more
- * than one: a worker costs more to start than one tarball takes), signature checks on this one;
- * one verdict, in a deterministic order.
+ * Verifies many tarballs: reading, inflating and hashing ahead on worker threads (for more than
+ * one: a worker costs more to start than one tarball takes) and on this one when it would wait;
+ * signature checks on this one, one tarball after the other (they are all work for this thread:
+ * checking several at once would only make it the reader more often). One verdict, in the order given.
  */
-export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballOptions): Promise<Verdict> {
+export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballsOptions): Promise<Verdict> {
   const logger = options.logger ?? silentLogger;
-  const hasher = options.hasher ?? (tarballs.length > 1 ? createHasher() : undefined);
-  let done = 0;
+  const reads = options.reads ?? readTarballs(tarballs, { hasher: options.hasher });
   try {
-    const subjects = await mapLimit(tarballs, options.concurrency ?? DEFAULT_CONCURRENCY, async (tarball) => {
+    const subjects: SubjectResult[] = [];
+    for (const [index, tarball] of tarballs.entries()) {
       // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
-      const result = await verifyTarball(tarball, { ...options, hasher }).catch((error: unknown) => {
-        if (!isSealError(error)) throw error;
-        return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
-      });
-      logger.progress?.(`verified ${++done}/${tarballs.length}`);
-      return result;
-    });
+      const result = await reads
+        .take(index)
+        .then((read) => judgeTarball(tarball, read, options))
+        .catch((error: unknown) => {
+          if (!isSealError(error)) throw error;
+          return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
+        });
+      subjects.push(result);
+      logger.progress?.(`verified ${index + 1}/${tarballs.length}`);
+    }
     return makeVerdict(subjects);
   } finally {
-    if (hasher !== options.hasher) await hasher?.close();
+    if (reads !== options.reads) await reads.close();
   }
 }

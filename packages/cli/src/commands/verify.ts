@@ -1,5 +1,4 @@
-import { loadTrust } from '@sealpack/trust/trust';
-import { verifyTarballs } from '@sealpack/verify/tarball';
+import { readTarballs } from '@sealpack/verify/tarball-reads';
 import type { Context } from '../main.js';
 import { parseAt, requirePaths } from '../options.js';
 import { printVerdict } from '../report.js';
@@ -7,9 +6,20 @@ import { printVerdict } from '../report.js';
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const tarballs = requirePaths(args, 'tarball to verify', context);
   const at = parseAt(options.at);
-  const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
-  context.usePolicy?.(trust.policy);
-  for (const warning of trust.warnings) context.logger.warn(warning);
-  const verdict = await verifyTarballs(tarballs, { trust, at, logger: context.logger });
-  return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify' }, context);
+  // Reading starts before the trust and the signature code load (OpenPGP.js: most of start-up),
+  // so that the workers hash while this thread loads them.
+  const reads = readTarballs(tarballs);
+  try {
+    const [{ loadTrust }, { verifyTarballs }] = await Promise.all([
+      import('@sealpack/trust/trust'),
+      import('@sealpack/verify/tarball'),
+    ]);
+    const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
+    context.usePolicy?.(trust.policy);
+    for (const warning of trust.warnings) context.logger.warn(warning);
+    const verdict = await verifyTarballs(tarballs, { trust, at, logger: context.logger, reads });
+    return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify' }, context);
+  } finally {
+    await reads.close();
+  }
 }
