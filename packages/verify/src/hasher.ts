@@ -62,10 +62,11 @@ export interface HasherOptions {
 }
 
 /**
- * A pool of workers, started on first use (or at once: `eager`, `prefetch`). Each package goes to the worker with the fewest
- * files queued, so one large package does not hold the others back. Requests are posted in
- * batches, one message per worker per turn of the event loop, and answered a few at a time: a
- * message costs the main thread more than cloning a package's file list (the profile of
+ * A pool of workers, started on first use (or at once: `eager`, `prefetch`). Each package goes to
+ * the worker with the fewest files queued, so one large package does not hold the others back
+ * (or, with `prefetch`, to the worker that examines it ahead). Requests are posted in batches,
+ * one message per worker per turn of the event loop, and answered a few at a time: a message
+ * costs the main thread more than cloning a package's file list (the profile of
  * verify-installed: posting one message per package was a tenth of the main thread's time).
  */
 export function createHasher(size = DEFAULT_HASH_WORKERS, options: HasherOptions = {}): Hasher {
@@ -97,7 +98,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: HasherOptions
       const slot: Slot = { worker, queued: 0, outbox: [] };
       slot.worker.on('message', (responses: Response[]) => {
         for (const response of responses) {
-          const job = pending.get(response.id)!;
+          const job = pending.get(response.id);
+          // Already failed (another worker stopped): its caller has its error.
+          if (!job) continue;
           pending.delete(response.id);
           job.slot.queued -= job.weight;
           job.resolve(response);
