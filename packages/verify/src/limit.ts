@@ -24,7 +24,9 @@ export function createLimiter(limit: number): Limiter {
  */
 export async function forEachLimit<T>(items: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   const iterator = items[Symbol.asyncIterator]();
-  let failed: unknown;
+  // Boxed: a failure that is no Error (a worker that threw `undefined`) still ends the run,
+  // never reads as "no failure" with its item left out of the verdict.
+  let failed: { error: unknown } | undefined;
   const worker = async () => {
     while (failed === undefined) {
       try {
@@ -33,12 +35,12 @@ export async function forEachLimit<T>(items: AsyncIterable<T>, limit: number, fn
         if (step.done) return;
         await fn(step.value);
       } catch (error) {
-        failed ??= error;
+        failed ??= { error };
       }
     }
   };
   // Every worker settles before the caller hears of a failure: its cleanup (ending the hash
   // workers) must not run while another item is still starting work.
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
-  if (failed !== undefined) throw failed;
+  if (failed !== undefined) throw failed.error;
 }
