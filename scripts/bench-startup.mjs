@@ -5,7 +5,7 @@
 //   node scripts/bench-startup.mjs [N]   (needs the build: npm run build)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,7 +18,7 @@ const cliPackage = join(root, 'packages', 'cli');
 const cli = join(cliPackage, JSON.parse(readFileSync(join(cliPackage, 'package.json'), 'utf8')).bin.sealpack);
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'sealpack-bench-startup-'));
-const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'minizlib', 'picomatch', 'semver', 'js-yaml', 'ini'];
+const HEAVY = ['openpgp', 'ajv', 'cosmiconfig', 'tar', 'minizlib', 'picomatch', 'semver', 'js-yaml', 'ini', 'parse-json', 'cac'];
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const ms = (start) => Number(process.hrtime.bigint() - start) / 1e6;
@@ -65,24 +65,31 @@ try {
     'sealpack verify (1 tarball)': [cli, 'verify', tarball],
   };
   // Where verify's time goes: its modules imported alone, each step including the ones above it
-  // (the library's own ESM build of OpenPGP.js; then sealpack's packages; then the command).
-  const openpgpMjs = join(
-    dirname(createRequire(join(root, 'packages', 'openpgp', 'package.json')).resolve('openpgp')),
-    'openpgp.mjs',
-  );
-  const importOf = (file) => ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(file).href)})`];
+  // (OpenPGP.js as sealpack loads it, its minified CommonJS build; then the sealpack modules
+  // verify imports, through the subpath exports it uses; then the command).
+  const openpgpCjs = createRequire(join(root, 'packages', 'openpgp', 'package.json')).resolve('openpgp');
+  const dist = (pkg, file) => join(root, 'packages', pkg, 'dist', file);
+  const importOf = (...files) => [
+    '--input-type=module',
+    '-e',
+    files.map((file) => `await import(${JSON.stringify(pathToFileURL(file).href)});`).join(' '),
+  ];
   const ladder = {
-    'import openpgp (OpenPGP.js)': importOf(openpgpMjs),
-    'import @sealpack/openpgp': importOf(join(root, 'packages', 'openpgp', 'dist', 'index.js')),
-    'import @sealpack/manifest': importOf(join(root, 'packages', 'manifest', 'dist', 'index.js')),
-    'import @sealpack/trust': importOf(join(root, 'packages', 'trust', 'dist', 'index.js')),
-    'import @sealpack/verify': importOf(join(root, 'packages', 'verify', 'dist', 'index.js')),
+    'require openpgp (OpenPGP.js)': ['-e', `require(${JSON.stringify(openpgpCjs)})`],
+    'import @sealpack/openpgp': importOf(dist('openpgp', 'key.js'), dist('openpgp', 'signature.js')),
+    'import @sealpack/manifest': importOf(
+      dist('openpgp', 'key.js'),
+      dist('openpgp', 'signature.js'),
+      dist('manifest', 'index.js'),
+    ),
+    'import @sealpack/trust': importOf(dist('trust', 'trust.js'), dist('trust', 'judgement.js'), dist('manifest', 'index.js')),
+    'import @sealpack/verify': importOf(dist('trust', 'trust.js'), dist('verify', 'tarball.js')),
     'import the verify command': importOf(join(cliPackage, 'dist', 'commands', 'verify.js')),
   };
   for (const [name, args] of Object.entries(commands)) {
     if (name.startsWith('node')) continue;
     writeFileSync(log, '');
-    const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, ...args], {
+    const r = spawnSync(process.execPath, ['--require', requireHook, '--import', pathToFileURL(register).href, ...args], {
       cwd: consumer,
       encoding: 'utf8',
     });
@@ -101,6 +108,9 @@ try {
     cpuHook,
     `process.on('exit', () => { const u = process.cpuUsage(); require('node:fs').writeFileSync(${JSON.stringify(cpuFile)}, String((u.user + u.system) / 1000)); });\n`,
   );
+  const loadBefore = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const timed = { ...commands, ...ladder };
   const wall = Object.fromEntries(Object.keys(timed).map((name) => [name, []]));
   const cpu = Object.fromEntries(Object.keys(timed).map((name) => [name, []]));
@@ -119,7 +129,13 @@ try {
       cpu[name].push(Number(readFileSync(cpuFile, 'utf8')));
     }
   }
-  console.log(`\nmedians of ${runs} interleaved runs (node ${process.version}):`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `\nmedians of ${runs} interleaved runs (node ${process.version}; load average before: ${loadBefore}, after: ${load()}):`,
+  );
   const baseWall = median(wall['node -e 0']);
   const baseCpu = median(cpu['node -e 0']);
   for (const name of Object.keys(timed)) {
