@@ -22,15 +22,18 @@ async function loads(args: string[], cwd: string): Promise<string[]> {
   return HEAVY.filter((name) => urls.includes(`/node_modules/${name}/`));
 }
 
-/** Every module `sealpack ...args` resolved, one path or URL a line. */
-async function loaded(args: string[], cwd: string, entry = CLI): Promise<string> {
+/** Every module `sealpack ...args` resolved, one path or URL a line, and a line for each worker thread it started. */
+async function loaded(args: string[], cwd: string, entry = CLI, status = 0): Promise<string> {
   const dir = await tempDir('sealpack-loads-');
   const log = join(dir, 'loaded.txt');
   await writeFile(log, '');
   await writeFile(
     join(dir, 'require.cjs'),
     `const Module = require('node:module'); const fs = require('node:fs'); const load = Module._load;\n` +
-      `Module._load = function (request, parent) { try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n`,
+      `Module._load = function (request, parent) { try { fs.appendFileSync(${JSON.stringify(log)}, Module._resolveFilename(request, parent) + '\\n'); } catch {} return load.apply(this, arguments); };\n` +
+      // Each worker thread started, as a line of its own (before any module imports node:worker_threads).
+      `const threads = require('node:worker_threads'); const Worker = threads.Worker;\n` +
+      `threads.Worker = class extends Worker { constructor(...args) { fs.appendFileSync(${JSON.stringify(log)}, 'worker thread started\\n'); super(...args); } };\n`,
   );
   await writeFile(
     join(dir, 'hooks.mjs'),
@@ -46,7 +49,7 @@ async function loaded(args: string[], cwd: string, entry = CLI): Promise<string>
     ['--require', join(dir, 'require.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, entry, ...args],
     { cwd },
   );
-  assert.is(result.status, 0, `sealpack ${args.join(' ')}: ${result.stderr}`);
+  assert.is(result.status, status, `sealpack ${args.join(' ')}: ${result.stdout}${result.stderr}`);
   return readFile(log, 'utf8');
 }
 
@@ -178,6 +181,14 @@ test("verify loads none of the signing and key-lifecycle code: @sealpack/openpgp
     assert.not.ok(own('trust').includes(`${module}.js`), `verify loaded @sealpack/trust's ${module}.js`);
   }
   assert.not.ok(urls.includes('node:child_process'), 'verify loaded node:child_process');
+});
+
+test('verify of one tarball starts no worker thread (two tarballs start the hashing worker)', async () => {
+  const { consumer, tarball } = await sealedConsumer();
+  assert.not.ok((await loaded(['verify', tarball], consumer)).includes('worker thread started'), 'one tarball started a worker');
+  const second = await makeTarball(join(consumer, 'two-1.0.0.tgz'), packageFiles('two', '1.0.0'));
+  const urls = await loaded(['verify', tarball, second], consumer, CLI, 1);
+  assert.ok(urls.includes('worker thread started'), 'the detector sees the worker two tarballs start');
 });
 
 test("verify with a config without exceptions loads none of semver's range code (only exceptions name ranges)", async () => {

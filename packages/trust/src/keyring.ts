@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSealError, MAX_CONFIG_BYTES, readRegularFile, SealError } from '@sealpack/diagnostics';
 import type { KeyInfo } from '@sealpack/openpgp';
@@ -32,7 +32,8 @@ export interface Keyring {
 export async function listKeyFiles(dir: string): Promise<KeyFile[] | null> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // Synchronously, as the config search does: one folder, at start-up.
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { CosmiconfigResult, Options } from 'cosmiconfig';
 import { MAX_CONFIG_BYTES, MAX_PACKAGE_JSON_BYTES, SealError } from '@sealpack/diagnostics';
@@ -159,8 +159,8 @@ function loadJson(_filepath: string, content: string): unknown {
  * folder named `.sealpackrc.json` would be skipped by cosmiconfig, which then reads a config from
  * further up; a FIFO would block the read forever.
  */
-async function checkConfigPlace(path: string): Promise<void> {
-  const stats = await stat(path).catch(() => undefined);
+function checkConfigPlace(path: string): void {
+  const stats = statOf(path);
   if (!stats) return;
   const max = basename(path) === 'package.json' ? MAX_PACKAGE_JSON_BYTES : MAX_CONFIG_BYTES;
   const found = stats.isDirectory()
@@ -173,14 +173,36 @@ async function checkConfigPlace(path: string): Promise<void> {
   if (found) configError(path, [`${path}: expected a config file of at most ${max} bytes, found ${found}`]);
 }
 
+// The config search's own file system questions are asked synchronously: a handful of stats and
+// small reads per folder, each cheaper than the round trip through the thread pool an
+// asynchronous call makes (and nothing else runs meanwhile at start-up).
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `dir` may hold a config: a file of SEARCH_PLACES, or a package.json that has our key or does not parse. */
-async function mayHoldConfig(dir: string): Promise<boolean> {
-  const names = await readdir(dir).catch(() => undefined);
-  if (!names) return true; // cosmiconfig will say why the folder cannot be read
+function mayHoldConfig(dir: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return true; // cosmiconfig will say why the folder cannot be read
+  }
   if (SEARCH_PLACES.some((place) => place !== 'package.json' && names.includes(place))) return true;
   if (!names.includes('package.json')) return false;
   try {
-    const json: unknown = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    const json: unknown = JSON.parse(readText(join(dir, 'package.json')) ?? '');
     return !isObject(json) || 'sealpack' in json;
   } catch {
     return true;
@@ -190,16 +212,16 @@ async function mayHoldConfig(dir: string): Promise<boolean> {
 async function searchConfig(cwd: string, warnings: string[]): Promise<Found | null> {
   let search: ConfigExplorer | undefined;
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    for (const place of SEARCH_PLACES) await checkConfigPlace(join(dir, place));
+    for (const place of SEARCH_PLACES) checkConfigPlace(join(dir, place));
     let result;
     try {
-      result = (await mayHoldConfig(dir)) ? await (search ??= await explorer()).search(dir) : null;
+      result = mayHoldConfig(dir) ? await (search ??= await explorer()).search(dir) : null;
     } catch (error) {
       const filepath = (error as { filepath?: string }).filepath ?? dir;
       configError(filepath, [loadProblem(filepath, error)], error);
     }
     if (result) {
-      const ignored = await otherConfigFiles(dir, basename(result.filepath));
+      const ignored = otherConfigFiles(dir, basename(result.filepath));
       if (ignored.length > 0) {
         warnings.push(
           `${dir}: several sealpack config files: using ${basename(result.filepath)}, ignoring ${ignored.join(', ')}`,
@@ -211,32 +233,28 @@ async function searchConfig(cwd: string, warnings: string[]): Promise<Found | nu
   }
 }
 
-async function otherConfigFiles(dir: string, used: string): Promise<string[]> {
+function otherConfigFiles(dir: string, used: string): string[] {
   const others: string[] = [];
   for (const place of SEARCH_PLACES) {
     if (place === used) continue;
     if (place === 'package.json') {
-      const text = await readFile(join(dir, place), 'utf8').catch(() => undefined);
+      const text = readText(join(dir, place));
       try {
         if (text !== undefined && isObject(JSON.parse(text)) && 'sealpack' in JSON.parse(text))
           others.push('the "sealpack" key of package.json');
       } catch {
         // A broken package.json without our key is not ours to report.
       }
-    } else if (
-      await stat(join(dir, place)).then(
-        (s) => s.isFile() && s.size > 0,
-        () => false,
-      )
-    ) {
-      others.push(place);
+    } else {
+      const stats = statOf(join(dir, place));
+      if (stats?.isFile() && stats.size > 0) others.push(place);
     }
   }
   return others;
 }
 
 async function loadConfigFile(file: string): Promise<Found> {
-  await checkConfigPlace(file);
+  checkConfigPlace(file);
   let result;
   try {
     result = await (await explorer()).load(file);
@@ -249,15 +267,9 @@ async function loadConfigFile(file: string): Promise<Found> {
 }
 
 /** With no config file, the pinned files' folder decides: the parent of the nearest `.sealpack/` up from cwd. */
-async function findBase(cwd: string): Promise<string> {
+function findBase(cwd: string): string {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    if (
-      await stat(join(dir, '.sealpack')).then(
-        (s) => s.isDirectory(),
-        () => false,
-      )
-    )
-      return dir;
+    if (statOf(join(dir, '.sealpack'))?.isDirectory()) return dir;
     if (dirname(dir) === dir) return resolve(cwd);
   }
 }
@@ -294,7 +306,7 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
       ? await loadConfigFile(resolve(options.cwd, options.configFile))
       : await searchConfig(start, warnings);
   const configPath = found?.filepath ?? null;
-  const base = found ? dirname(found.filepath) : await findBase(start);
+  const base = found ? dirname(found.filepath) : findBase(start);
   const data = datesToStrings(found?.config ?? {});
 
   // No config file: every default, nothing to validate.
@@ -367,20 +379,16 @@ export async function loadPolicy(options: { cwd: string; configFile?: string }):
     extraFiles: [...(raw.extraFiles ?? [])],
     installScripts,
     rotation: { threshold: raw.rotation?.threshold ?? DEFAULT_THRESHOLD },
-    ledger: await ledgerFolder(base, raw.ledger),
+    ledger: ledgerFolder(base, raw.ledger),
     alerts: isObject(raw.alerts) ? raw.alerts : {},
   };
   return { policy, warnings };
 }
 
-async function ledgerFolder(base: string, configured: string | undefined): Promise<Policy['ledger']> {
+function ledgerFolder(base: string, configured: string | undefined): Policy['ledger'] {
   if (configured !== undefined) return { path: resolve(base, configured), enabled: true };
   const path = resolve(base, DEFAULT_LEDGER);
-  const exists = await stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-  return { path, enabled: exists };
+  return { path, enabled: statOf(path)?.isDirectory() === true };
 }
 
 /** What the schema cannot say about `alerts`: the webhook is an http(s) URL, the window's hours and zone are real. */
