@@ -196,7 +196,7 @@ test('audit report --html with --json or --markdown: stdout holds that document 
   assert.is((await cli(['verify', tarball], { cwd })).status, 1, 'a run for the ledger');
   const json = await cli(['audit', 'report', '--json', '--html', join(cwd, 'r.html')], { cwd });
   assert.is(json.status, 0, json.stdout + json.stderr);
-  assert.is((JSON.parse(json.stdout) as { tool: string }).tool, 'sealpack');
+  assert.is((JSON.parse(json.stdout) as { tool: { name: string } }).tool.name, 'sealpack');
   assert.match(json.stderr, /sealpack audit report: wrote .*r\.html/);
   const markdown = await cli(['audit', 'report', '--markdown', '--html', join(cwd, 'r.html')], { cwd });
   assert.not.match(markdown.stdout, /wrote/);

@@ -39,11 +39,12 @@ cli
   .option('--v6', 'Generate an RFC 9580 v6 key (GnuPG before 2.5 cannot check it)')
   .option('--expires <duration>', 'Expiry such as 2y, 18m, 90d, or never', { default: '2y' })
   .option('--out <dir>', 'Output folder (default: ~/.sealpack/keys, outside any repository)')
+  .option('--json', 'Print one JSON document on stdout')
   .action(main(load('keygen')));
 
-signing(cli.command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc')).action(
-  main(load('sign')),
-);
+signing(cli.command('sign [...tarballs]', 'Seal tarballs: X.tgz.asc, X.tgz.manifest.json, X.tgz.manifest.json.asc'))
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('sign')));
 
 signing(cli.command('seal [...tarballs]', 'Seal tarballs as they are: embedded seal appended, detached seal written'))
   .option('--out <dir>', 'Where the sealed tarballs and their seals go (default: beside each, replacing it)')
@@ -93,9 +94,9 @@ cli
   .option('--no-cache', 'Ask the registry even for seals already cached')
   .action(main(load('verify-lockfile')));
 
-signing(
-  cli.command('approve [...tarballs]', 'Approve sealed tarballs (separation of duties): detached and registry seals'),
-).action(main(load('approve')));
+signing(cli.command('approve [...tarballs]', 'Approve sealed tarballs (separation of duties): detached and registry seals'))
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('approve')));
 
 signing(cli.command('keys <action> [...files]', 'Key lifecycle: rotate | update FILE… | list | resign X.tgz…'))
   .option('--from <file>', 'rotate: the old private key (or --signer gpg[:KEYID]); it certifies its successor and is revoked')
@@ -111,12 +112,16 @@ signing(cli.command('keys <action> [...files]', 'Key lifecycle: rotate | update 
   .option('--json', 'Print one JSON document on stdout')
   .action(main(load('keys')));
 
-cli.command('guard', 'For prepublishOnly: refuse a publish that does not go through sealpack').action(main(load('guard')));
+cli
+  .command('guard', 'For prepublishOnly: refuse a publish that does not go through sealpack')
+  .option('--json', 'Print one JSON document on stdout')
+  .action(main(load('guard')));
 
 cli
   .command('init [dir]', 'Set a repository up: keyring folder, config skeleton, the guard (or --consumer hooks)')
   .option('--consumer', 'Set up a consuming repository: pin a key, write the install hooks')
   .option('--key <file>', 'With --consumer: a public key to pin')
+  .option('--json', 'Print one JSON document on stdout')
   .action(main(load('init')));
 
 signing(cli.command('doctor [dir]', 'Check a repository for CI: guards, signing key and expiry, keyring, registry login'))

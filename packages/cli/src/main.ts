@@ -4,7 +4,7 @@ import type { Policy } from '@sealpack/trust';
 import { hidePrivateKeys, REFUSED } from './arguments.js';
 import { hintFor } from './hints.js';
 import { LEDGERED, recordInLedger } from './ledger.js';
-import { TOOL } from './tool.js';
+import { jsonDocument, type JsonReport } from './tool.js';
 
 export interface Context {
   cwd: string;
@@ -15,6 +15,11 @@ export interface Context {
   err: (text: string) => void;
   /** Progress, notes and warnings from the libraries: stderr. */
   logger: Logger;
+  /**
+   * With --json, takes the run's one document (report.ts printJson): the wrapper prints it, or an
+   * error's document instead, once the run is over; the command's human lines go to stderr meanwhile.
+   */
+  report?: (report: JsonReport) => void;
   /** Tells the audit ledger what the command did (one fact per subject); the wrapper appends them. */
   record?: (...facts: EventFacts[]) => void;
   /** Hands the wrapper the policy the command loaded, so the ledger does not search for it again. */
@@ -96,7 +101,7 @@ export function reportError(error: unknown, context: Pick<Context, 'err' | 'out'
     const message = hidePrivateKeys(sealError?.message ?? String((error as Error)?.message ?? error));
     const hint = hintFor(code, sealError?.info.found);
     const details = sealError?.details ? { details: hidePrivateKeys(sealError.details).split('\n') } : {};
-    context.out(JSON.stringify({ tool: TOOL, ok: false, exitCode, error: { code, message, hint, ...details } }, null, 2));
+    context.out(jsonDocument({ ok: false, exitCode, error: { code, message, hint, ...details } }));
   }
   return exitCode;
 }
@@ -151,8 +156,13 @@ export function main(load: CommandLoader) {
     const options = (params.pop() ?? {}) as Record<string, unknown>;
     const facts: EventFacts[] = [];
     let policy: Policy | undefined;
+    const outer = current ?? processContext();
+    // --json: stdout gets exactly one document, whatever the command printed and however it ended.
+    const json = options.json === true;
+    let report: JsonReport | undefined;
     const context: Context = {
-      ...(current ?? processContext()),
+      ...outer,
+      ...(json ? { out: outer.err, report: (r: JsonReport) => void (report = r) } : {}),
       record: (...more) => void facts.push(...more),
       usePolicy: (used) => void (policy = used),
     };
@@ -163,9 +173,10 @@ export function main(load: CommandLoader) {
     try {
       const command = await load();
       exitCode = await command.run(params, options, context);
+      if (json) outer.out(jsonDocument(report ? { ...report, exitCode } : { ok: exitCode === 0, exitCode }));
     } catch (error) {
       thrown = error;
-      exitCode = reportError(error, context, options.json === true);
+      exitCode = reportError(error, outer, json);
     }
     // The one place runs reach the audit ledger, after the exit code is decided.
     if (load.command && LEDGERED.has(load.command)) {

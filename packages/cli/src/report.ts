@@ -4,32 +4,41 @@ import { exitCodeOf } from '@sealpack/verify/verdict';
 import type { Context } from './main.js';
 import { verdictFacts } from './facts.js';
 import { hintFor } from './hints.js';
-import { TOOL } from './tool.js';
+import { jsonDocument, type JsonReport } from './tool.js';
 
 const hintOf = (finding: Finding) => hintFor(finding.code, finding.found);
 
+/** A finding as --json documents show it: with its hint. */
+export const withHint = (finding: Finding) => ({ ...finding, hint: hintOf(finding) });
+
+/**
+ * A command's --json document (`{tool, ok, exitCode, …}`, tool.ts): to the run's wrapper, which
+ * prints exactly one per run (main.ts), or straight to stdout when a command runs on its own.
+ */
+export function printJson(context: Pick<Context, 'out' | 'report'>, report: JsonReport): void {
+  if (context.report) context.report(report);
+  else context.out(jsonDocument(report));
+}
+
 /**
  * Prints a verdict and returns its exit code (`exitCodeOf`). With `json`, one JSON document
- * on stdout: the tool, the exit code, every subject and finding, each finding with its hint.
+ * on stdout: the tool, the exit code, every subject and finding, each finding with its hint,
+ * and when nothing could be checked (exit 2) the `error` that says why, as a thrown error's has.
  */
 export function printVerdict(verdict: Verdict, options: { json?: boolean; title: string }, context: Context): number {
   const exitCode = exitCodeOf(verdict);
   context.record?.(...verdictFacts(verdict));
   if (options.json) {
-    const withHint = (f: Finding) => ({ ...f, hint: hintOf(f) });
-    context.out(
-      JSON.stringify(
-        {
-          tool: TOOL,
-          exitCode,
-          ...verdict,
-          subjects: verdict.subjects.map((s) => ({ ...s, findings: s.findings.map(withHint) })),
-          findings: verdict.findings.map(withHint),
-        },
-        null,
-        2,
-      ),
-    );
+    const first = verdict.findings.find((f) => f.severity === 'error');
+    const { ok, ...rest } = verdict;
+    printJson(context, {
+      ok,
+      exitCode,
+      ...(exitCode === 2 && first ? { error: { code: first.code, message: first.message, hint: hintOf(first) } } : {}),
+      ...rest,
+      subjects: verdict.subjects.map((s) => ({ ...s, findings: s.findings.map(withHint) })),
+      findings: verdict.findings.map(withHint),
+    });
     return exitCode;
   }
   const rolledUp = rollUpRevocations(verdict.findings);

@@ -6,6 +6,7 @@ import { signRegistrySeal, signTarball } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';
 import { loadSigner, requirePaths } from '../options.js';
+import { printJson } from '../report.js';
 
 /**
  * `sealpack approve X.tgz…`: a second person's approval (separation of duties) of a sealed
@@ -17,6 +18,7 @@ import { loadSigner, requirePaths } from '../options.js';
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const tarballs = requirePaths(args, 'sealed tarball to approve', context);
   const signer = await loadSigner(options, context);
+  const written: string[] = [];
   for (const tarball of tarballs) {
     await refuseOwnRelease(tarball, signer);
     const signed = await signTarball(tarball, { signer, logger: context.logger, appendOnly: true, approval: true });
@@ -33,7 +35,9 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
       keys: [signerKey(signer)],
     });
     for (const file of [...signed.written, ...registry]) context.out(file);
+    written.push(...signed.written, ...registry);
   }
+  if (options.json === true) printJson(context, { ok: true, exitCode: 0, written });
   return 0;
 }
 

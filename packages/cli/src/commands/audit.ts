@@ -14,7 +14,7 @@ import {
 } from '@sealpack/ledger';
 import { writeFileAtomic } from '@sealpack/sign';
 import { loadTrust, type Trust } from '@sealpack/trust';
-import { formatFinding } from '../report.js';
+import { formatFinding, printJson, withHint } from '../report.js';
 import type { Context } from '../main.js';
 import { loadSigner } from '../options.js';
 
@@ -46,7 +46,8 @@ async function verify(dir: string, trust: Trust, options: Record<string, unknown
   const checkpoint = typeof options.checkpoint === 'string' ? resolve(context.cwd, options.checkpoint) : undefined;
   const result = await audit(dir, trust, checkpoint);
   if (options.json === true) {
-    context.out(JSON.stringify({ tool: 'sealpack', ledger: dir, ...result }, null, 2));
+    const { ok, ...rest } = result;
+    printJson(context, { ok, exitCode: ok ? 0 : 1, ledger: dir, ...rest, findings: rest.findings.map(withHint) });
   } else {
     for (const finding of result.findings) context.out(formatFinding(finding));
     context.out(
@@ -64,9 +65,13 @@ async function checkpoint(dir: string, trust: Trust, options: Record<string, unk
   if (!result.ok) {
     for (const finding of result.findings) context.out(formatFinding(finding));
     context.out('sealpack audit checkpoint: the ledger fails its checks; no checkpoint was signed');
+    if (options.json === true)
+      printJson(context, { ok: false, exitCode: 1, ledger: dir, findings: result.findings.map(withHint) });
     return 1;
   }
   const written = await writeCheckpoint(dir, signer, { origin: String(options.origin ?? 'sealpack ledger') });
+  if (options.json === true)
+    printJson(context, { ok: true, exitCode: 0, file: written.file, size: written.size, root: written.root.toString('base64') });
   context.out(written.file);
   context.out(`sealpack audit checkpoint: signed tree size ${written.size}, root ${written.root.toString('base64')}`);
   return 0;
@@ -94,7 +99,8 @@ async function report(dir: string, trust: Trust, options: Record<string, unknown
     const note = options.json === true || options.markdown === true ? context.logger.info : context.out;
     note(`sealpack audit report: wrote ${file}`);
   }
-  if (options.json === true) context.out(JSON.stringify({ tool: 'sealpack', ...data }, null, 2));
+  if (options.json === true)
+    printJson(context, { ok: result.ok, exitCode: result.ok ? 0 : 1, ...data, findings: result.findings.map(withHint) });
   else if (options.markdown === true || typeof options.html !== 'string') context.out(renderMarkdown(data));
   // A report of a ledger that fails its checks says so, and so does the exit code.
   return result.ok ? 0 : 1;

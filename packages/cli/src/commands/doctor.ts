@@ -6,7 +6,7 @@ import { readNpmConfig, registryFor } from '@sealpack/verify/npmrc';
 import { RegistryClient } from '@sealpack/verify/registry';
 import type { Context } from '../main.js';
 import { loadSigner, parseDays } from '../options.js';
-import { TOOL } from '../tool.js';
+import { printJson } from '../report.js';
 
 const DAY = 86_400_000;
 
@@ -124,9 +124,8 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   }
   const checked = workspace.packages.filter((p) => !p.private).length;
   if (options.json === true) {
-    context.out(
-      JSON.stringify({ tool: TOOL, ok: problems.length === 0, packages: checked, ...report, problems, warnings: notes }, null, 2),
-    );
+    const ok = problems.length === 0;
+    printJson(context, { ok, exitCode: ok ? 0 : 1, packages: checked, ...report, problems, warnings: notes });
     return problems.length === 0 ? 0 : 1;
   }
   if (report.key) {

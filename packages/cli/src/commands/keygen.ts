@@ -8,6 +8,7 @@ import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { parseExpiry } from '../options.js';
 import { readNewPassphrase } from '../prompt.js';
+import { printJson } from '../report.js';
 
 /** Private keys live outside any repository by default: a key in a checkout gets committed. */
 const defaultKeyFolder = (): string => join(homedir(), '.sealpack', 'keys');
@@ -42,6 +43,8 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   for (const warning of key.warnings) context.logger.warn(warning);
   await writeFileAtomic(privateFile, key.privateKey, 0o600);
   await writeFileAtomic(publicFile, key.publicKey, 0o644);
+  if (options.json === true)
+    printJson(context, { ok: true, exitCode: 0, fingerprint: key.fingerprint, privateKey: privateFile, publicKey: publicFile });
   context.out(`wrote ${privateFile} (private: keep it secret) and ${publicFile}`);
   context.out(`fingerprint ${key.fingerprint}`);
   context.out(

@@ -3,6 +3,7 @@ import { readKeyMaterial } from '@sealpack/openpgp';
 import { loadTrust, type Trust } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { parseDays } from '../options.js';
+import { printJson } from '../report.js';
 
 const DAY = 86_400_000;
 
@@ -31,9 +32,7 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   const keys = await listKeys(trust, new Date(Date.now() + days * DAY));
   const expiring = keys.filter((k) => k.expiresWithinDays).map((k) => k.name);
   if (options.json === true) {
-    context.out(
-      JSON.stringify({ ok: true, keyring: trust.policy.keyring, days, keys, expiring, warnings: trust.warnings }, null, 2),
-    );
+    printJson(context, { ok: true, exitCode: 0, keyring: trust.policy.keyring, days, keys, expiring, warnings: trust.warnings });
     return 0;
   }
   for (const warning of trust.warnings) context.logger.warn(warning);

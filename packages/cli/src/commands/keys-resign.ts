@@ -1,6 +1,7 @@
 import { signTarball } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { loadSigner, requirePaths } from '../options.js';
+import { printJson } from '../report.js';
 
 /**
  * `sealpack keys resign X.tgz… --key NEW.key.asc`: adds the new key's signatures to the
@@ -12,9 +13,12 @@ import { loadSigner, requirePaths } from '../options.js';
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const tarballs = requirePaths(args, 'sealed tarball to re-sign', context);
   const signer = await loadSigner(options, context);
+  const written: string[] = [];
   for (const tarball of tarballs) {
     const signed = await signTarball(tarball, { signer, logger: context.logger, appendOnly: true });
     for (const file of signed.written) context.out(file);
+    written.push(...signed.written);
   }
+  if (options.json === true) printJson(context, { ok: true, exitCode: 0, written });
   return 0;
 }

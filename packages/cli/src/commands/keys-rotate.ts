@@ -14,6 +14,7 @@ import { writeFileAtomic } from '@sealpack/sign';
 import type { Context } from '../main.js';
 import { parseExpiry, readKeyFile } from '../options.js';
 import { readNewPassphrase } from '../prompt.js';
+import { printJson } from '../report.js';
 
 const ALGORITHMS: Record<string, KeyAlgorithm> = { ed25519: 'ed25519', rsa3072: 'rsa3072', rsa4096: 'rsa4096' };
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -74,6 +75,17 @@ export async function run(_args: unknown[], options: Record<string, unknown>, co
   await writeFileAtomic(files.publicKey, rotated.publicKey, 0o644);
   await writeFileAtomic(files.revocation, rotated.revocation, 0o644);
   const when = rotated.date.toISOString();
+  if (options.json === true) {
+    printJson(context, {
+      ok: true,
+      exitCode: 0,
+      fingerprint: rotated.fingerprint,
+      superseded: { name: oldName, fingerprint: rotated.oldFingerprint, date: when },
+      privateKey: files.privateKey,
+      publicKey: files.publicKey,
+      revocation: files.revocation,
+    });
+  }
   context.out(`new key ${rotated.fingerprint}, certified by ${oldName} (${rotated.oldFingerprint})`);
   if (!fromFile) context.out(`gpg: the new public key was imported into your keyring to certify it`);
   context.out(`${oldName} is revoked as superseded on ${when}: its signatures made before stay valid, later ones fail`);

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '@sealpack/sign';
 import { loadTrust, planKeyUpdate, type KeyUpdatePlan } from '@sealpack/trust';
 import type { Context } from '../main.js';
 import { requirePaths } from '../options.js';
+import { printJson } from '../report.js';
 
 /**
  * `sealpack keys update FILE…` (consumer): pins a successor key its pinned predecessors
@@ -31,7 +32,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   const dryRun = options.dryRun === true;
   // Stricter first: a run stopped half-way has recorded the revocation before pinning the successor.
   if (!dryRun) for (const write of plan.writes) await writeFileAtomic(write.file, write.text);
-  if (options.json === true) context.out(JSON.stringify({ ok: true, dryRun, ...summaryOf(plan, context.cwd) }, null, 2));
+  if (options.json === true) printJson(context, { ok: true, exitCode: 0, dryRun, ...summaryOf(plan, context.cwd) });
   else for (const line of describePlan(plan, context.cwd, dryRun)) context.out(line);
   return 0;
 }

@@ -3,6 +3,7 @@ import { packSealed } from '@sealpack/publish';
 import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';
 import { loadSigner } from '../options.js';
+import { printJson } from '../report.js';
 
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
   const dir = resolve(context.cwd, String(args[0] ?? '.'));
@@ -20,7 +21,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     artifact: packed.tarball,
     keys: [signerKey(signer)],
   });
-  if (options.json === true) context.out(JSON.stringify(packed, null, 2));
+  if (options.json === true) printJson(context, { ok: true, exitCode: 0, ...packed });
   else context.out(packed.tarball);
   return 0;
 }

@@ -8,6 +8,7 @@ import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';
 import { hintFor } from '../hints.js';
 import { loadSigner } from '../options.js';
+import { printJson } from '../report.js';
 
 /** `sealpack publish [DIR | X.tgz]`, or `-r` for a workspace (runRecursive below). */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
@@ -43,7 +44,8 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     artifact: result.tarball,
     keys: [signerKey(signer)],
   });
-  if (options.json === true) context.out(JSON.stringify({ ...result, tarball: isTarball ? result.tarball : undefined }, null, 2));
+  if (options.json === true)
+    printJson(context, { ok: true, exitCode: 0, ...result, tarball: isTarball ? result.tarball : undefined });
   else context.out(`${result.dryRun ? 'dry run: ' : ''}+ ${result.name}@${result.version} (${result.tag}) ${result.registry}`);
   return 0;
 }
@@ -106,8 +108,11 @@ async function runRecursive(args: unknown[], options: Record<string, unknown>, c
     });
   }
   if (options.json === true) {
-    context.out(JSON.stringify(result, null, 2));
-    return result.ok ? 0 : 1;
+    const { ok, ...rest } = result;
+    // Each failed package with the hint its human line has.
+    const outcomes = rest.outcomes.map((o) => (o.code ? { ...o, hint: hintFor(o.code, o.found) } : o));
+    printJson(context, { ok, exitCode: ok ? 0 : 1, ...rest, outcomes });
+    return ok ? 0 : 1;
   }
   context.out(formatTable(result.outcomes, result.dryRun));
   // A failing build's whole output, below the table that names it.

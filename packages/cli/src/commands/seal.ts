@@ -3,6 +3,7 @@ import { sealTarball, type SealedTarball } from '@sealpack/publish';
 import type { Context } from '../main.js';
 import { signerKey } from '../facts.js';
 import { loadSigner, requirePaths } from '../options.js';
+import { printJson } from '../report.js';
 
 /** `sealpack seal X.tgz… [--out DIR]`: seals tarballs as they are (any root folder), nothing repacked. */
 export async function run(args: unknown[], options: Record<string, unknown>, context: Context): Promise<number> {
@@ -23,6 +24,6 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
     sealed.push(result);
     if (options.json !== true) for (const file of [result.tarball, ...result.seal]) context.out(file);
   }
-  if (options.json === true) context.out(JSON.stringify(sealed, null, 2));
+  if (options.json === true) printJson(context, { ok: true, exitCode: 0, sealed });
   return 0;
 }
