@@ -71,6 +71,17 @@ test('a value read as a group of short flags is refused, never --help with exit 
     assert.match(run.stderr, /would be read as a group of short flags: refused/, args.join(' '));
     assert.match(run.stderr, /hint: give a value that starts with "-" with "="/);
   }
+  // A flag where a value belongs: cac left --tag without one and printed the help for -h.
+  for (const args of [
+    ['publish', '.', '--dry-run', '--tag', '-h'],
+    ['publish', '.', '--dry-run', '--registry', '--help'],
+    ['verify', 'w-1.0.0.tgz', '--config', '-v'],
+  ]) {
+    const run = await cli(args, { cwd: ctx.dir });
+    assert.is(run.status, 2, args.join(' '));
+    assert.not.match(run.stdout, /Usage:|sealpack\/\d/, args.join(' '));
+    assert.match(run.stderr, new RegExp(`expected a value after ${args.at(-2)}, found a flag: refused`), args.join(' '));
+  }
   // The same value with "=" is a value, and -h alone is still the help.
   const tagged = await cli(['publish', '.', '--tag=-xyh', '--frobnicate'], { cwd: ctx.dir });
   assert.match(tagged.stderr, /Unknown option `--frobnicate`/);

@@ -16,9 +16,11 @@ export const REFUSED = {
  * - any other value on several lines: a file's contents pasted where its path belongs;
  * - a group of short flags (`-xyh`, or `--key "-----BEGIN…"` as mri reads it): cac would take its
  *   letters one by one, and an `h` among them prints the help and exits 0 with nothing done.
- *   sealpack's short flags stand alone (`-r`, `-h`, `-v`), so a group is never meant.
+ *   sealpack's short flags stand alone (`-r`, `-h`, `-v`), so a group is never meant;
+ * - a flag where a value belongs (`--tag -h`, `valueFlags`: the options that take one): the same
+ *   help and exit 0 for `-h`, a missing value otherwise.
  */
-export function checkArguments(args: readonly string[]): void {
+export function checkArguments(args: readonly string[], valueFlags: ReadonlySet<string> = new Set()): void {
   let options = true;
   for (const [i, arg] of args.entries()) {
     // After `--` every argument is positional: no flag groups, but still no key or pasted file.
@@ -42,6 +44,14 @@ export function checkArguments(args: readonly string[]): void {
       throw new SealError(
         'ESEAL_CONFIG',
         `${where} starts with "-" and would be read as a group of short flags: refused, and not shown here; sealpack's short flags stand alone (-r, -h, -v)`,
+        { found: REFUSED.cluster },
+      );
+    }
+    // `--tag -h`: cac would leave --tag without its value and print the help, exit 0.
+    if (options && i > 0 && arg.startsWith('-') && arg !== '-' && valueFlags.has(args[i - 1]!)) {
+      throw new SealError(
+        'ESEAL_CONFIG',
+        `${where}: expected a value after ${args[i - 1]}, found a flag: refused, and not shown here`,
         { found: REFUSED.cluster },
       );
     }

@@ -147,11 +147,18 @@ signing(
 cli.help();
 cli.version(TOOL.version);
 
+// The options that take a value (`--key <file>`): a flag right after one is refused (arguments.ts).
+const VALUE_FLAGS = new Set(
+  [...cli.globalCommand.options, ...cli.commands.flatMap((c) => c.options)]
+    .filter((o) => o.required)
+    .flatMap((o) => o.rawName.split(/[\s,]+/).filter((n) => n.startsWith('-'))),
+);
+
 /** Runs one command line (`argv` as in process.argv) and returns its exit code. */
 export async function runCli(argv: string[], context: Context = processContext()): Promise<number> {
   const args = argv.slice(2);
   try {
-    checkArguments(args);
+    checkArguments(args, VALUE_FLAGS);
     // cac keeps the last matched command across parses: a second in-process run must not inherit it.
     cli.unsetMatchedCommand();
     cli.parse(argv, { run: false });
