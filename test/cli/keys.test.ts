@@ -69,7 +69,7 @@ test("keys rotate asks for the new key's passphrase as keygen does: none and no 
   for (const args of [rotate, keygen]) {
     const refused = await cli(args, { cwd: dir });
     assert.is(refused.status, 2, `${args[0]}: ${refused.stdout}${refused.stderr}`);
-    assert.match(refused.stdout, /error ESEAL_CONFIG: no passphrase for the new private key: expected a terminal to ask on, or /);
+    assert.match(refused.stdout, /error ESEAL_CONFIG: no passphrase for the private key: expected a terminal to ask on, or /);
     assert.match(refused.stdout, /SEALPACK_PASSPHRASE=''/);
   }
   assert.equal(await readdir(dir), ['old.key.asc'], 'nothing written');

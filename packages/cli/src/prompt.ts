@@ -62,7 +62,7 @@ export async function readNewPassphrase(
   if (!input.isTTY) {
     throw new SealError(
       'ESEAL_CONFIG',
-      `no passphrase for the new private key: expected a terminal to ask on, or ${names.join(' or ')}, found neither`,
+      `no passphrase for the private key: expected a terminal to ask on, or ${names.join(' or ')}, found neither`,
       { details: [`for an unencrypted key (tests, throwaway keys) set ${names.at(-1)}=''`] },
     );
   }
