@@ -33,6 +33,12 @@ export function reseal(block) {
   return block;
 }
 
+/** A header with `fields` (offset → latin1 text) written over it, its checksum recomputed. */
+export function patched(block, fields) {
+  for (const [offset, text] of Object.entries(fields)) block.write(text, Number(offset), 'latin1');
+  return reseal(block);
+}
+
 /** One pax record `LEN key=value\n`, LEN counting itself. */
 export function paxRecord(key, value) {
   const rest = ` ${key}=${value}\n`;
@@ -311,6 +317,33 @@ const CORPUS = [
         END,
       ),
       refuse: 'after its NUL',
+    }),
+  ],
+  [
+    'name-bytes-after-nul',
+    () => ({
+      what: 'a name with a newline after its NUL: node-tar reads on past the newline (lib/a.js\\nxx…), pnpm stops at the NUL and installs the body over lib/a.js',
+      bytes: tar(
+        BASE(),
+        [patched(header('package/lib/pad.js', evil.length), { 0: `package/lib/a.js\0\n${'x'.repeat(82)}` })],
+        pad(Buffer.from(evil)),
+        END,
+      ),
+      refuse: 'a name with bytes after its NUL',
+    }),
+  ],
+  [
+    'prefix-without-ustar-magic',
+    () => ({
+      what: 'a prefix field under the GNU magic: node-tar ignores it (a.js), pnpm prepends it (lib/package/a.js, over the sealed one)',
+      bytes: tar(
+        BASE(),
+        file('package/lib/package/a.js', 'good();\n'),
+        [patched(header('package/a.js', evil.length), { 257: 'ustar  \0', 345: 'package/lib' })],
+        pad(Buffer.from(evil)),
+        END,
+      ),
+      refuse: 'a prefix field without the ustar magic',
     }),
   ],
   [

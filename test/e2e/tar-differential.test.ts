@@ -16,7 +16,14 @@ import { exec, PNPM10, PNPM12, setUp, type Setup } from './publish-helpers.js';
 
 const test = suite('e2e: npm and pnpm extract what sealpack reads');
 const ctx = {} as { registry: Registry; setup: Setup };
-const ITEMS = ['pax-record-misaligned', 'pax-record-newline', 'ok-pax-long-path', 'ok-gnu-long-name'];
+const ITEMS = [
+  'pax-record-misaligned',
+  'pax-record-newline',
+  'name-bytes-after-nul',
+  'prefix-without-ustar-magic',
+  'ok-pax-long-path',
+  'ok-gnu-long-name',
+];
 const corpus = (buildCorpus() as { name: string; bytes: Buffer; refuse?: string; accept?: string[] }[]).filter((i) =>
   ITEMS.includes(i.name),
 );

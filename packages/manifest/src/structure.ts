@@ -50,7 +50,8 @@ export interface StructureStep {
  *   long name win), or by nothing;
  * - a pax record that is not exactly `LEN key=value\n` with LEN its byte length, a value with a
  *   newline or NUL or invalid UTF-8, a repeated or unknown key;
- * - a header whose name starts with NUL (pnpm stops reading there), a size in base-256
+ * - a header whose name starts with NUL (pnpm stops reading there), or whose name or prefix
+ *   field pnpm and node-tar read as different paths (`nameFieldsProblem`), a size in base-256
  *   (pnpm reads only octal), a single zero block followed by more entries (pnpm stops at the
  *   first one, node-tar reads on);
  * - after the end-of-archive: anything but zeros, or more than `MAX_TRAILING_BYTES` of them.
@@ -118,6 +119,8 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
       }
     }
     if (block[0] === 0) return refuse('a header with an empty name (pnpm stops reading there)', pathOf());
+    const names = nameFieldsProblem(block);
+    if (names) return refuse(names, pathOf());
     if ((block[124]! & 0x80) !== 0) return refuse('a size in base-256 (pnpm reads only octal)', pathOf());
     const code = String.fromCharCode(block[156]!);
     // The size field as written: node-tar's Header reads a folder's as 0, pnpm skips its body.
@@ -193,6 +196,36 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
       return problem;
     },
   };
+}
+
+const USTAR_MAGIC = Buffer.from('ustar\u000000', 'latin1');
+
+/** True when `block[start, end)` holds a byte other than NUL after its first NUL. */
+function bytesAfterNul(block: Buffer, start: number, end: number): boolean {
+  const nul = block.indexOf(0, start);
+  if (nul < 0 || nul >= end) return false;
+  for (let i = nul + 1; i < end; i++) if (block[i] !== 0) return true;
+  return false;
+}
+
+/**
+ * Why the name and prefix fields mean another path to pnpm than to node-tar, or undefined.
+ * pnpm reads each up to its first NUL, and the prefix whatever the magic; node-tar cuts a field
+ * at its first NUL only up to a newline (a regular expression whose `.` stops there), so what
+ * follows the newline stays in its path, and reads a prefix only under the ustar magic (130
+ * bytes when byte 475 is NUL, 155 otherwise). Measured with pnpm 10:
+ * `package/lib/a.js\0\nxx…` after lib/a.js installed its body over lib/a.js, where npm and
+ * sealpack read a file `lib/a.js\nxx…`.
+ */
+function nameFieldsProblem(block: Buffer): string | undefined {
+  if (bytesAfterNul(block, 0, 100)) return 'a name with bytes after its NUL (node-tar can read past it, pnpm stops there)';
+  if (!block.subarray(257, 265).equals(USTAR_MAGIC)) {
+    return block[345] === 0 ? undefined : 'a prefix field without the ustar magic (pnpm reads it, node-tar does not)';
+  }
+  if (bytesAfterNul(block, 345, block[475] === 0 ? 475 : 500)) {
+    return 'a prefix field with bytes after its NUL (node-tar can read past it, pnpm stops there)';
+  }
+  return undefined;
 }
 
 // Where node-tar's Header reads a number that may be base-256 (first byte's high bit set):
