@@ -84,7 +84,12 @@ try {
     ),
     'import @sealpack/trust': importOf(dist('trust', 'trust.js'), dist('trust', 'judgement.js'), dist('manifest', 'index.js')),
     'import @sealpack/verify': importOf(dist('trust', 'trust.js'), dist('verify', 'tarball.js')),
-    'import the verify command': importOf(join(cliPackage, 'dist', 'commands', 'verify.js')),
+    // The command imports the trust and verification modules when it runs: the same, and its own.
+    'import the verify command': importOf(
+      join(cliPackage, 'dist', 'commands', 'verify.js'),
+      dist('trust', 'trust.js'),
+      dist('verify', 'tarball.js'),
+    ),
   };
   for (const [name, args] of Object.entries(commands)) {
     if (name.startsWith('node')) continue;
