@@ -106,8 +106,9 @@ export function createHasher(size = DEFAULT_HASH_WORKERS, options: HasherOptions
           job.resolve(response);
         }
       });
-      const fail = (error: Error) => {
-        failure ??= error;
+      const fail = (error: unknown) => {
+        // Always an Error: a worker that threw `undefined` must still mark the pool as failed.
+        failure ??= error instanceof Error ? error : new Error(`a hash worker failed: ${String(error)}`);
         for (const job of pending.values()) job.reject(failure);
         pending.clear();
       };
