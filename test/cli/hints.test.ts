@@ -37,7 +37,10 @@ test('publish: a version that exists (npmjs 403, Verdaccio 409) says bump the ve
   for (const status of [401, 403]) {
     const forbidden = refusal(status, 'forbidden');
     assert.is(forbidden.info.found, `HTTP ${status} on publish`);
-    assert.match(hintOf(forbidden), /the token in \.npmrc needs publish \(write\) access to this package/);
+    assert.match(
+      hintOf(forbidden),
+      /refused the credentials for an upload: set a token with publish \(write\) access to this package/,
+    );
     assert.not.match(hintOf(forbidden), /read access/);
   }
   assert.match(hintOf(refusal(404, 'not found')), /would not create the package/);

@@ -52,7 +52,7 @@ const CAUSE_HINTS: Partial<Record<SealCode, (found: string) => string | undefine
       return 'the registry has (or had) this version: a published version is never replaced or reused; bump the version (`npm version patch`, or `changeset version`) and publish again';
     const publish = /^HTTP (\d{3}) on publish$/.exec(found)?.[1];
     if (publish === '401' || publish === '403')
-      return 'the registry refused the upload: the token in .npmrc needs publish (write) access to this package (`npm whoami --registry URL`, `npm access list collaborators NAME`), and on npmjs 2FA: pass --otp or use a token that bypasses it';
+      return 'the registry refused the credentials for an upload: set a token with publish (write) access to this package in .npmrc (`//HOST/:_authToken=${NPM_TOKEN}`; check it with `npm whoami --registry URL`), and on npmjs with 2FA pass --otp or use a token that bypasses it';
     if (publish === '404')
       return 'the registry would not create the package: on npmjs the scope does not exist or is not yours, or the token is not valid for it; check `npm whoami --registry URL` and the `@scope:registry` line in .npmrc';
     if (publish)
