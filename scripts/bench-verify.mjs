@@ -130,13 +130,16 @@ try {
     }
   };
   const sealpack = (extra = [], bin = cli) => {
-    const probe = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nSEALPACK_USAGE='+u.maxRSS+'\\n')})`;
+    // Peak RSS, and each thread's CPU time from /proc (clock ticks): the main thread is the first.
+    const probe = `data:text/javascript,import{readdirSync as d,readFileSync as r}from'node:fs';process.on('exit',()=>{const u=process.resourceUsage();const t=d('/proc/self/task').map((id)=>{try{const f=r('/proc/self/task/'+id+'/stat','utf8').split(') ')[1].split(' ');return(Number(f[11])+Number(f[12]))*10}catch{return 0}});process.stderr.write('\\nSEALPACK_USAGE='+u.maxRSS+' '+t.join(',')+'\\n')})`;
     const r = spawnSync(process.execPath, [...extra, '--import', probe, bin, 'verify', ...tarballs], {
       cwd: consumer,
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`sealpack verify failed:\n${(r.stdout + r.stderr).slice(-2000)}`);
-    return { rss: Number(/SEALPACK_USAGE=(\d+)/.exec(r.stderr)?.[1] ?? 0) * 1024 };
+    const [, rss, tasks] = /SEALPACK_USAGE=(\d+) ([\d,]*)/.exec(r.stderr) ?? [];
+    const [main = 0, ...others] = (tasks ?? '').split(',').map(Number);
+    return { rss: Number(rss ?? 0) * 1024, main, busiest: Math.max(0, ...others) };
   };
   const gpgv = () => {
     for (const t of tarballs) {
@@ -162,11 +165,14 @@ try {
   const line = (r) => `${r.ms.toFixed(0)} ms wall, ${r.cpu.toFixed(0)} ms CPU (${(r.ms / count).toFixed(2)} ms/tarball)`;
   const all = (list) => list.map((r) => `${r.ms.toFixed(0)}/${r.cpu.toFixed(0)}`).join(', ');
   console.log(`floor (read + inflate + sha512, one thread, no checks): ${line(f)}`);
-  console.log(`sealpack verify (one process, all checks): ${line(s)}, peak RSS ${(s.result.rss / 1048576).toFixed(0)} MB`);
+  const threads = (r) => `main thread ${r.result.main} ms CPU, busiest other thread ${r.result.busiest} ms (a worker)`;
+  console.log(
+    `sealpack verify (one process, all checks): ${line(s)}, peak RSS ${(s.result.rss / 1048576).toFixed(0)} MB; ${threads(s)}`,
+  );
   if (before) {
     const b = best(bp);
     console.log(
-      `the same, ${before}: ${line(b)}, peak RSS ${(b.result.rss / 1048576).toFixed(0)} MB; gpgv/it: ${(g.ms / b.ms).toFixed(2)}x wall`,
+      `the same, ${before}: ${line(b)}, peak RSS ${(b.result.rss / 1048576).toFixed(0)} MB; ${threads(b)}; gpgv/it: ${(g.ms / b.ms).toFixed(2)}x wall`,
     );
   }
   console.log(`gpgv loop (one process per tarball, signature only): ${line(g)}`);
