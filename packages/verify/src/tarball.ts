@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { isSealError, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
+import { isSealError, mapLimit, silentLogger, type Finding, type Logger } from '@sealpack/diagnostics';
 import {
   compareFiles,
   hashBytes,
@@ -195,18 +195,21 @@ export interface VerifyTarballsOptions extends VerifyTarballOptions {
   reads?: TarballReads;
 }
 
+// Tarballs checked at once on this thread: each signature check goes to libuv's thread pool, and
+// this thread judges another tarball meanwhile.
+const CHECKS_IN_FLIGHT = 8;
+
 /**
  * Verifies many tarballs: reading, inflating and hashing ahead on worker threads (for more than
- * one: a worker costs more to start than one tarball takes) and on this one when it would wait;
- * signature checks on this one, one tarball after the other (they are all work for this thread:
- * checking several at once would only make it the reader more often). One verdict, in the order given.
+ * one: a worker costs more to start than one tarball takes), signature checks on this one and
+ * libuv's thread pool. One verdict, in a deterministic order.
  */
 export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballsOptions): Promise<Verdict> {
   const logger = options.logger ?? silentLogger;
   const reads = options.reads ?? readTarballs(tarballs, { hasher: options.hasher });
+  let done = 0;
   try {
-    const subjects: SubjectResult[] = [];
-    for (const [index, tarball] of tarballs.entries()) {
+    const subjects = await mapLimit(tarballs, CHECKS_IN_FLIGHT, async (tarball, index) => {
       // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
       const result = await reads
         .take(index)
@@ -215,9 +218,9 @@ export async function verifyTarballs(tarballs: readonly string[], options: Verif
           if (!isSealError(error)) throw error;
           return judgeSubject({ artifact: tarball }, [{ artifact: tarball, ...error.toFinding() }], []);
         });
-      subjects.push(result);
-      logger.progress?.(`verified ${index + 1}/${tarballs.length}`);
-    }
+      logger.progress?.(`verified ${++done}/${tarballs.length}`);
+      return result;
+    });
     return makeVerdict(subjects);
   } finally {
     if (reads !== options.reads) await reads.close();
