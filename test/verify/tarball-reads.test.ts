@@ -83,6 +83,15 @@ test('a worker that fails mid-run fails the run (never a verdict without the tar
   } catch (error) {
     assert.match((error as Error).message, /a hash worker stopped/);
   }
+  // A worker's 'error' event may carry no Error at all (a worker that threw undefined).
+  const silent = fakeHasher(async (_tarball, index) => {
+    if (index >= 5) throw undefined;
+  });
+  const outcome = await verifyTarballs(tarballs, { trust, hasher: silent }).then(
+    () => 'a verdict',
+    () => 'failed',
+  );
+  assert.is(outcome, 'failed');
 });
 
 test('answers in any order: the same verdict as one tarball at a time', async () => {
