@@ -115,8 +115,8 @@ for (const name of ['ed25519', 'v6', 'rsa'] as const) {
     assert.match(check.reason ?? '', /signature does not verify: Signature verification failed/);
   });
 
-  // The checks run on libuv's thread pool: many in flight at once (a lockfile's), each answer
-  // must reach its own caller, a forged one among good ones included.
+  // Many checks in flight at once (a lockfile's): each answer must reach its own caller, a
+  // forged one among good ones included (a guard for moving the checks off the main thread).
   test(`${name}: checks in flight together each get their own answer`, async () => {
     const party = parties[name];
     const signer = await readSigningKey(party.key.privateKey);
@@ -125,7 +125,7 @@ for (const name of ['ed25519', 'v6', 'rsa'] as const) {
         const bytes = new TextEncoder().encode(`document ${i}`);
         const signature = await signer.sign(bytes);
         if (i % 3 !== 1) return { signature, bytes, good: true };
-        // A forged value with the right digest prefix: only the pool's answer refuses it.
+        // A forged value with the right digest prefix: only the signature check refuses it.
         const [packet] = (await openpgp.readSignature({ armoredSignature: signature })).packets;
         packet.params = forgedParams(name);
         return { signature: armor(packet), bytes, good: false };

@@ -152,7 +152,7 @@ async function verifyWith(packet: SignaturePacket, candidate: SigningCandidate, 
   }
   if (!candidate.canSign) return `key ${candidate.fingerprint} may not sign data (no signing flag or no back-signature)`;
   // Ed25519 and RSA with the key Node imported once; anything else, or anything unusual, by OpenPGP.js.
-  const checked = await checkDocumentSignature(packet, candidate, literal);
+  const checked = checkDocumentSignature(packet, candidate, literal);
   if (checked !== undefined) return checked && `signature does not verify: ${checked}`;
   try {
     // Straight against the key packet, at no particular time: OpenPGP.js's verify() would
