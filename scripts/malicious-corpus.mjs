@@ -347,6 +347,28 @@ const CORPUS = [
     }),
   ],
   [
+    'file-name-ends-in-slash',
+    () => ({
+      what: "a file entry named 'package/lib/x/' with a body: node-tar reads a folder and its body as entries (lib/b.js), pnpm a file (EISDIR)",
+      bytes: tar(BASE(), header('package/lib/x/', 2 * BLOCK), file('package/lib/b.js', evil), END),
+      refuse: "a file entry whose name ends in '/' with a body",
+    }),
+  ],
+  [
+    'pax-path-ends-in-slash',
+    () => ({
+      what: "a file entry whose pax path ends in '/': node-tar reads a folder and its body as entries, pnpm a file",
+      bytes: tar(
+        BASE(),
+        pax(paxRecord('path', 'package/lib/x/')),
+        header('package/lib/x', 2 * BLOCK),
+        file('package/lib/b.js', evil),
+        END,
+      ),
+      refuse: "a file entry whose name ends in '/' with a body",
+    }),
+  ],
+  [
     'ok-pax-long-path',
     () => ({
       what: 'a long path in a pax header, as npm writes it: both extractors agree',

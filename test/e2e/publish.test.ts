@@ -132,7 +132,10 @@ test('the registry and token come from NODE_AUTH_TOKEN in .npmrc; a missing toke
   const refused = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: 'wrong-token' });
   assert.is(refused.status, 2, refused.stdout + refused.stderr);
   assert.match(refused.stdout, /error ESEAL_REGISTRY: token-from-env@1\.0\.0: .* refused the publish/);
-  assert.match(refused.stdout, /hint: the registry refused the credentials for an upload: set a token with publish \(write\) access/);
+  assert.match(
+    refused.stdout,
+    /hint: the registry refused the credentials for an upload: set a token with publish \(write\) access/,
+  );
   assert.ok(noStack(refused));
   const ok = sealpack(['publish', ...keyArgs()], dir, { ...ctx.setup.env, NODE_AUTH_TOKEN: ctx.registry.token });
   assert.is(ok.status, 0, ok.stdout + ok.stderr);

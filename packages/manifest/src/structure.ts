@@ -67,6 +67,8 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
   let trailing = 0;
   // A pax `size` record: the next entry's size, for node-tar and pnpm alike.
   let pendingSize: number | undefined;
+  // A pax `path` record or a GNU long name: the next entry's path, as node-tar reads it.
+  let pendingPath: string | undefined;
   let problem: StructureStep['problem'];
   let first = true;
   // node-tar sniffs every stream for gzip or zstd: a compressed archive inside the compressed one
@@ -86,9 +88,14 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
     if (meta!.type === 'x') {
       const read = readPaxRecords(body);
       if ('problem' in read) refuse(`a pax header with ${read.problem}`, meta!.path);
-      else if (read.records.has('size')) pendingSize = Number(read.records.get('size'));
+      else {
+        if (read.records.has('size')) pendingSize = Number(read.records.get('size'));
+        pendingPath = read.records.get('path') ?? pendingPath;
+      }
     } else if (body.includes(0) && body.subarray(body.indexOf(0)).some((b) => b !== 0)) {
       refuse('a GNU long name with bytes after its NUL', meta!.path);
+    } else {
+      pendingPath = body.toString('utf8').replace(/\0+$/, '');
     }
     meta = undefined;
   };
@@ -146,8 +153,16 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
       // A pax size overrides the header's: pnpm and node-tar both take it for this entry.
       if (pendingSize !== undefined) remaining = Math.ceil(pendingSize / BLOCK) * BLOCK;
       afterMeta = undefined;
+      // node-tar reads a file whose path ends in '/' as a folder (old tars wrote folders so) and its
+      // body as more entries; pnpm writes the body to that path (and fails): one archive, two readings.
+      if ((code === '0' || code === '\0') && remaining > 0 && endsInSlash(block, pendingPath))
+        return refuse(
+          "a file entry whose name ends in '/' with a body (node-tar reads a folder and its body as entries)",
+          pathOf(),
+        );
     }
     pendingSize = undefined;
+    pendingPath = undefined;
     state = remaining > 0 ? 'body' : 'header';
   };
   return {
@@ -196,6 +211,14 @@ export function createStructureCheck(): { write(chunk: Buffer): StructureStep; e
       return problem;
     },
   };
+}
+
+/** The entry's path ends in '/': the pax or long-name path when one was given, else the name field. */
+function endsInSlash(block: Buffer, pendingPath: string | undefined): boolean {
+  if (pendingPath !== undefined) return pendingPath.endsWith('/');
+  const nul = block.indexOf(0);
+  const end = nul === -1 || nul > 100 ? 100 : nul;
+  return end > 0 && block[end - 1] === 0x2f;
 }
 
 const USTAR_MAGIC = Buffer.from('ustar\u000000', 'latin1');

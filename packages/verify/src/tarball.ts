@@ -195,8 +195,8 @@ export interface VerifyTarballsOptions extends VerifyTarballOptions {
   reads?: TarballReads;
 }
 
-// Tarballs checked at once on this thread: each signature check goes to libuv's thread pool, and
-// this thread judges another tarball meanwhile.
+// Tarballs in flight on this thread: while one waits for its read from a worker, another is
+// judged (signature checks themselves are synchronous: aeb9471).
 const CHECKS_IN_FLIGHT = 8;
 
 /**
