@@ -62,9 +62,10 @@ export function hashPath(path: string, maxBytes = Infinity): HashResult {
       const read = readSync(fd, buffer, 0, buffer.length, null);
       hash.update(buffer.subarray(0, read));
       size += read;
-      // A short read of a regular file is its end: this saves the empty read that would say so,
-      // one system call per file. Were it not the end, the digest would differ: a failure, never a pass.
-      if (read < buffer.length) break;
+      // A short read that reaches the size fstat gave is the end: this saves the empty read that
+      // would say so, one system call per file. Short of that size (a network or FUSE file system
+      // may answer in pieces), read on: a prefix must never be hashed as the whole file.
+      if (read === 0 || (read < buffer.length && size >= stats.size)) break;
     }
     return { integrity: `sha512-${hash.digest('base64')}`, size };
   } catch (error) {
