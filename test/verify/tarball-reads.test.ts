@@ -42,13 +42,13 @@ test('reads ahead in the order given, at most 128 beyond the one taken last; eac
   const hasher = fakeHasher();
   const reads = readTarballs(tarballs, { hasher });
   assert.is(hasher.asked.length, 128);
-  assert.ok((await reads.take(0)).contents);
+  assert.ok((await reads.take(0, tgz)).contents);
   assert.is(hasher.asked.length, 129);
-  for (let i = 1; i < 100; i++) await reads.take(i);
+  for (let i = 1; i < 100; i++) await reads.take(i, tgz);
   assert.is(hasher.asked.length, 228);
-  await reads.take(100);
+  await reads.take(100, tgz);
   try {
-    await reads.take(100);
+    await reads.take(100, tgz);
     assert.unreachable('taken twice');
   } catch (error) {
     assert.match((error as Error).message, /taken twice/);
@@ -60,7 +60,21 @@ test('one tarball is read on this thread, when taken: no worker', async () => {
   const dir = await makeConsumer([]);
   const tgz = await makeTarball(join(dir, 'a-1.0.0.tgz'), packageFiles('a', '1.0.0'));
   const reads = readTarballs([tgz]);
-  assert.is((await reads.take(0)).contents?.packageJson?.name, 'a');
+  assert.is((await reads.take(0, tgz)).contents?.packageJson?.name, 'a');
+  await reads.close();
+});
+
+test('reads started for another list are refused, never judged as the tarball asked for', async () => {
+  const dir = await makeConsumer([]);
+  const a = await makeTarball(join(dir, 'a-1.0.0.tgz'), packageFiles('a', '1.0.0'));
+  const b = await makeTarball(join(dir, 'b-1.0.0.tgz'), packageFiles('b', '1.0.0'));
+  const reads = readTarballs([a]);
+  try {
+    await reads.take(0, b);
+    assert.unreachable('read of a taken as b');
+  } catch (error) {
+    assert.match((error as Error).message, /was read as .*a-1\.0\.0\.tgz, not .*b-1\.0\.0\.tgz/);
+  }
   await reads.close();
 });
 

@@ -6,8 +6,11 @@ import { createHasher, type Hasher } from './hasher.js';
 
 /** The tarballs' reads, each taken once, by its index in the list they were started for. */
 export interface TarballReads {
-  /** `tarballs[index]` read, inflated and hashed (on a worker when there are several). */
-  take(index: number): Promise<TarballRead>;
+  /**
+   * `tarballs[index]` read, inflated and hashed (on a worker when there are several). `tarball`
+   * is the path the caller judges: a read started for another list is refused, never judged as it.
+   */
+  take(index: number, tarball: string): Promise<TarballRead>;
   /** Ends the workers it started; reads not taken are dropped. */
   close(): Promise<void>;
 }
@@ -49,7 +52,8 @@ export function readTarballs(tarballs: readonly string[], options: ReadTarballsO
   readAhead();
 
   return {
-    async take(index) {
+    async take(index, tarball) {
+      if (tarballs[index] !== tarball) throw new Error(`tarball ${index} was read as ${tarballs[index]}, not ${tarball}`);
       taken = Math.max(taken, index + 1);
       readAhead();
       if (index >= next) {

@@ -212,7 +212,7 @@ export async function verifyTarballs(tarballs: readonly string[], options: Verif
     const subjects = await mapLimit(tarballs, CHECKS_IN_FLIGHT, async (tarball, index) => {
       // One tarball that cannot be read is its own finding, naming it: the rest are still verified.
       const result = await reads
-        .take(index)
+        .take(index, tarball)
         .then((read) => judgeTarball(tarball, read, options))
         .catch((error: unknown) => {
           if (!isSealError(error)) throw error;
