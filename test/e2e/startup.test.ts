@@ -7,9 +7,14 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { generateKey, readSigningKey } from '@sealpack/openpgp';
+import { hashBytes } from '@sealpack/manifest';
 import { signTarball } from '@sealpack/sign';
+import { loadTrust } from '@sealpack/trust';
+import { verifyLockfile } from '@sealpack/verify';
 import { CLI, ROOT, cleanTempDirs, run, tempDir } from '../helpers/index.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
+import { startStubRegistry, tarballOf } from '../verify/registry-stub.js';
+import { makeConsumer, makeKey } from '../verify/sealed.js';
 
 const test = suite('e2e: start-up loads');
 test.after(cleanTempDirs);
@@ -23,7 +28,7 @@ async function loads(args: string[], cwd: string): Promise<string[]> {
 }
 
 /** Every module `sealpack ...args` resolved, one path or URL a line, and a line for each worker thread it started. */
-async function loaded(args: string[], cwd: string, entry = CLI, status = 0): Promise<string> {
+async function loaded(args: string[], cwd: string, entry = CLI, status = 0, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const dir = await tempDir('sealpack-loads-');
   const log = join(dir, 'loaded.txt');
   await writeFile(log, '');
@@ -47,7 +52,7 @@ async function loaded(args: string[], cwd: string, entry = CLI, status = 0): Pro
   const result = run(
     process.execPath,
     ['--require', join(dir, 'require.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, entry, ...args],
-    { cwd },
+    { cwd, env },
   );
   assert.is(result.status, status, `sealpack ${args.join(' ')}: ${result.stdout}${result.stderr}`);
   return readFile(log, 'utf8');
@@ -220,6 +225,48 @@ test('a JSON config (.sealpackrc.json, package.json) is read without parse-json 
       assert.not.ok(urls.includes(`/node_modules/${name}/`), `${Object.keys(files)[0]}: loaded ${name}`);
     }
   }
+});
+
+test('verify-lockfile with a warm cache loads neither the npm fetch stack, tar, nor the signing, key-lifecycle and rule-writing code', async () => {
+  const key = await makeKey('release');
+  const consumer = await makeConsumer([key], { trust: [{ packages: 'one', keys: ['release'] }] });
+  const integrity = hashBytes(tarballOf('one', '1.0.0')).integrity;
+  const lock = { '': { name: 'consumer', version: '1.0.0' }, 'node_modules/one': { version: '1.0.0', integrity } };
+  await writeFile(join(consumer, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: lock }));
+  // One run through the library fills the cache; the registry is gone before the CLI's run.
+  const registry = await startStubRegistry([{ name: 'one', version: '1.0.0', signer: key.signer }]);
+  const cache = await tempDir('sealpack-cache-');
+  try {
+    const trust = await loadTrust({ cwd: consumer });
+    const cold = await verifyLockfile(consumer, { trust, registry: registry.url, cache, env: {} });
+    assert.equal(
+      cold.findings.filter((f) => f.severity === 'error'),
+      [],
+    );
+  } finally {
+    await registry.close();
+  }
+  const env = { SEALPACK_CACHE_DIR: cache, NPM_CONFIG_USERCONFIG: join(cache, 'none') };
+  const urls = (await loaded(['verify-lockfile', '--registry', registry.url], consumer, CLI, 0, env)).split('\n');
+  for (const name of ['npm-registry-fetch', 'make-fetch-happen', 'cacache', 'minipass-fetch', 'tar', 'minizlib', 'yaml']) {
+    assert.not.ok(
+      urls.some((line) => line.includes(`/node_modules/${name}/`)),
+      `a warm verify-lockfile loaded ${name}`,
+    );
+  }
+  const own = (name: string) =>
+    urls.filter((line) => line.includes(`/packages/${name}/`)).map((line) => line.replace(/^.*\/(?:dist|src)\//, ''));
+  for (const module of ['index', 'keygen', 'signer', 'certify', 'gpg', 'external']) {
+    assert.not.ok(own('openpgp').includes(`${module}.js`), `verify-lockfile loaded @sealpack/openpgp's ${module}.js`);
+  }
+  for (const module of ['index', 'rotation', 'install-scripts', 'schema']) {
+    assert.not.ok(own('trust').includes(`${module}.js`), `verify-lockfile loaded @sealpack/trust's ${module}.js`);
+  }
+  for (const module of ['index', 'tarball', 'placement']) {
+    assert.not.ok(own('manifest').includes(`${module}.js`), `verify-lockfile loaded @sealpack/manifest's ${module}.js`);
+  }
+  assert.not.ok(own('ledger').length > 0, 'verify-lockfile loaded the ledger without a ledger in its policy');
+  assert.not.ok(urls.includes('node:child_process'), 'verify-lockfile loaded node:child_process');
 });
 
 test.run();

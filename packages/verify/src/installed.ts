@@ -10,14 +10,10 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH } from '@sealpack/manifest';
-import {
-  coveringRequirement,
-  installAllowance,
-  type CoveringRequirement,
-  type SealRequirement,
-  type Trust,
-} from '@sealpack/trust';
+import { EMBEDDED_MANIFEST_PATH, EMBEDDED_SIGNATURE_PATH } from '@sealpack/manifest/paths';
+import type { CoveringRequirement, SealRequirement, Trust } from '@sealpack/trust';
+import { coveringRequirement } from '@sealpack/trust/coverage';
+import { installAllowance } from '@sealpack/trust/install-scripts';
 import { cachedRegistrySeals, type RegistrySealLookup } from './approvals.js';
 import { downgradeFinding } from './downgrade.js';
 import { fileFindings, INSTALLED_FILES, type FileDiff } from './file-findings.js';

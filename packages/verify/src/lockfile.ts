@@ -9,7 +9,8 @@ import {
   type Finding,
   type Logger,
 } from '@sealpack/diagnostics';
-import { coveringRequirement, type CoveringRequirement, type SealRequirement, type Trust } from '@sealpack/trust';
+import type { CoveringRequirement, SealRequirement, Trust } from '@sealpack/trust';
+import { coveringRequirement } from '@sealpack/trust/coverage';
 import { createSealCache, defaultCacheDir, noCache, type SealCache, type VersionSeal } from './cache.js';
 import { downgradeFinding, findSealedBefore } from './downgrade.js';
 import type { LockedPackage } from './locked.types.js';

@@ -1,5 +1,6 @@
 import { isSealError, type Finding } from '@sealpack/diagnostics';
-import { parseManifest, type Manifest } from '@sealpack/manifest';
+import type { Manifest } from '@sealpack/manifest';
+import { parseManifest } from '@sealpack/manifest/manifest';
 import type { SignatureCheck } from '@sealpack/openpgp';
 import { verifySignatures } from '@sealpack/openpgp/signature';
 import type { SignerInfo, Trust } from '@sealpack/trust';

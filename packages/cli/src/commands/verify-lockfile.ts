@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { loadTrust } from '@sealpack/trust';
+import { loadTrust } from '@sealpack/trust/trust';
 import { verifyLockfile } from '@sealpack/verify/lockfile';
 import type { Context } from '../main.js';
 import { parseAt } from '../options.js';
@@ -11,6 +11,7 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   // Trust comes from where sealpack runs (or --config), never from the folder under check: its
   // config could name its own keys, and a .sealpackrc.cjs there would run its code.
   const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
+  context.usePolicy?.(trust.policy);
   for (const warning of trust.warnings) context.logger.warn(warning);
   const verdict = await verifyLockfile(dir, {
     trust,
