@@ -269,4 +269,27 @@ test('verify-lockfile with a warm cache loads neither the npm fetch stack, tar, 
   assert.not.ok(urls.includes('node:child_process'), 'verify-lockfile loaded node:child_process');
 });
 
+test("verify-installed loads none of the signing and key-lifecycle code, tar, nor @sealpack/manifest's and @sealpack/trust's indexes", async () => {
+  const key = await makeKey('release');
+  const consumer = await makeConsumer([key], { trust: [{ packages: 'one', keys: ['release'] }] });
+  await mkdir(join(consumer, 'node_modules'));
+  const urls = (await loaded(['verify-installed'], consumer)).split('\n');
+  assert.not.ok(
+    urls.some((line) => line.includes('/node_modules/tar/')),
+    'verify-installed loaded tar',
+  );
+  const own = (name: string) =>
+    urls.filter((line) => line.includes(`/packages/${name}/`)).map((line) => line.replace(/^.*\/(?:dist|src)\//, ''));
+  for (const [name, modules] of Object.entries({
+    openpgp: ['index', 'keygen', 'signer', 'certify', 'gpg', 'external'],
+    trust: ['index', 'rotation', 'schema'],
+    manifest: ['index', 'tarball'],
+  })) {
+    for (const module of modules) {
+      assert.not.ok(own(name).includes(`${module}.js`), `verify-installed loaded @sealpack/${name}'s ${module}.js`);
+    }
+  }
+  assert.not.ok(urls.includes('node:child_process'), 'verify-installed loaded node:child_process');
+});
+
 test.run();
