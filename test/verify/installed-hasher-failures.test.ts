@@ -12,9 +12,9 @@ import { installPackage, makeConsumer, makeKey, trustOf } from './sealed.js';
 const test = suite('verifyInstalled: a failing hasher');
 test.after(cleanTempDirs);
 
-/** A real hasher, but its answer for the package at `dir` is rejected with `reason`. */
-function failingFor(dir: string, reason: unknown): Hasher {
-  const real = startInstalledWorkers(dir, 1);
+/** Real workers examining `root` ahead, but the answer for the package at `dir` is rejected with `reason`. */
+function failingFor(root: string, dir: string, reason: unknown): Hasher {
+  const real = startInstalledWorkers(root, 1);
   return {
     examine: (at, manifest) => (at.endsWith(dir) ? Promise.reject(reason) : real.examine(at, manifest)),
     readTarball: (tarball) => real.readTarball(tarball),
@@ -35,7 +35,7 @@ for (const [what, reason] of [
     const trust = await trustOf(root);
     let verdict;
     try {
-      verdict = await verifyInstalled(root, { trust, hasher: failingFor(join('node_modules', 'b'), reason) });
+      verdict = await verifyInstalled(root, { trust, hasher: failingFor(root, join('node_modules', 'b'), reason) });
     } catch {
       return; // the run failed: never a pass
     }

@@ -7,9 +7,13 @@ import type ValidRange from 'semver/ranges/valid.js';
 
 const require = createRequire(import.meta.url);
 
+let loadedValidRange: typeof ValidRange | undefined;
+let loadedSatisfies: typeof Satisfies | undefined;
+
 /** semver's `validRange`: the normalized range, or null when `range` is not one. */
-export const validRange = (range: string): string | null => (require('semver/ranges/valid.js') as typeof ValidRange)(range);
+export const validRange = (range: string): string | null =>
+  (loadedValidRange ??= require('semver/ranges/valid.js') as typeof ValidRange)(range);
 
 /** semver's `satisfies`. */
 export const satisfies = (version: string, range: string, options: { includePrerelease: boolean }): boolean =>
-  (require('semver/functions/satisfies.js') as typeof Satisfies)(version, range, options);
+  (loadedSatisfies ??= require('semver/functions/satisfies.js') as typeof Satisfies)(version, range, options);

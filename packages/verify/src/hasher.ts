@@ -66,7 +66,7 @@ export interface HasherOptions {
  * the worker with the fewest files queued, so one large package does not hold the others back
  * (or, with `prefetch`, to the worker that examines it ahead). Requests are posted in batches,
  * one message per worker per turn of the event loop, and answered a few at a time: a message
- * costs the main thread more than cloning a package's file list (the profile of
+ * costs the main thread more than cloning a package's manifest bytes (the profile of
  * verify-installed: posting one message per package was a tenth of the main thread's time).
  */
 export function createHasher(size = DEFAULT_HASH_WORKERS, options: HasherOptions = {}): Hasher {

@@ -56,11 +56,8 @@ export function readTarballs(tarballs: readonly string[], options: ReadTarballsO
       if (tarballs[index] !== tarball) throw new Error(`tarball ${index} was read as ${tarballs[index]}, not ${tarball}`);
       taken = Math.max(taken, index + 1);
       readAhead();
-      if (index >= next) {
-        if (index !== next) throw new Error(`tarball ${index} taken before tarball ${next}`);
-        next++;
-        return readTarballContents(tarballs[index]!);
-      }
+      // No workers: one tarball, read here when taken.
+      if (!hasher) return readTarballContents(tarball);
       const read = reads[index];
       if (!read) throw new Error(`tarball ${index} (${tarballs[index]}) taken twice`);
       reads[index] = undefined;

@@ -22,7 +22,7 @@ export interface VerifyTarballOptions {
   /** Verify as of this moment (exceptions, key expiry warnings); default now. */
   at?: Date;
   logger?: Logger;
-  /** Reads, inflates and hashes on worker threads; without one, on this thread. */
+  /** Reads, inflates and hashes on these worker threads; without them, verifyTarballs starts its own for several tarballs. */
   hasher?: Hasher;
 }
 
@@ -191,7 +191,7 @@ function misnamed(tarball: string, name: string, version: string): Pick<Finding,
 }
 
 export interface VerifyTarballsOptions extends VerifyTarballOptions {
-  /** The tarballs' reads, when the caller started them (`readTarballs`, for these tarballs in this order): it closes them. */
+  /** The tarballs' reads, when the caller started them (`readTarballs`, for these tarballs in this order); the caller closes them. */
   reads?: TarballReads;
 }
 
@@ -201,8 +201,8 @@ const CHECKS_IN_FLIGHT = 8;
 
 /**
  * Verifies many tarballs: reading, inflating and hashing ahead on worker threads (for more than
- * one: a worker costs more to start than one tarball takes), signature checks on this one and
- * libuv's thread pool. One verdict, in a deterministic order.
+ * one: a worker costs more to start than one tarball takes), signature checks on this thread.
+ * One verdict, in a deterministic order.
  */
 export async function verifyTarballs(tarballs: readonly string[], options: VerifyTarballsOptions): Promise<Verdict> {
   const logger = options.logger ?? silentLogger;
