@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanTempDirs, runCli } from '../helpers/index.js';
+import { cleanTempDirs } from '../helpers/index.js';
+import { cli } from '../helpers/cli.js';
 import { installPackage, makeConsumer, makeKey, type TestKey } from '../verify/sealed.js';
 
 const test = suite('cli: the config search never starts inside node_modules');
@@ -30,7 +31,7 @@ const codesOf = (stdout: string) => (JSON.parse(stdout) as { findings: { code: s
 
 test("verify-installed run from inside an installed package judges the tree with the project's trust; its .sealpackrc.cjs never runs (it ran and allowed it)", async () => {
   const { root, tiny, marker } = await project();
-  const result = runCli(['verify-installed', root, '--json'], { cwd: tiny });
+  const result = await cli(['verify-installed', root, '--json'], { cwd: tiny });
   assert.is(existsSync(marker), false, "the installed package's config ran");
   assert.is(result.status, 1, result.stdout + result.stderr);
   assert.equal(codesOf(result.stdout), ['ESEAL_UNSIGNED']);
@@ -40,7 +41,7 @@ test("verify-installed run from inside an installed package judges the tree with
   // From deeper inside (a nested node_modules), the same: the outermost one's folder.
   const nested = join(tiny, 'node_modules', 'inner');
   await installPackage(nested, 'inner', '1.0.0', { files: { '.sealpackrc.json': '{"unsigned":"allow","trust":[]}' } });
-  const deep = runCli(['verify-installed', root, '--json'], { cwd: nested });
+  const deep = await cli(['verify-installed', root, '--json'], { cwd: nested });
   assert.is(deep.status, 1, deep.stdout + deep.stderr);
   // tiny's (required: an error) and inner's (no rule covers it: a warning, as unsigned is "warn" by default).
   assert.equal(codesOf(deep.stdout), ['ESEAL_UNSIGNED', 'ESEAL_UNSIGNED']);
@@ -50,7 +51,7 @@ test("verify-installed run from inside an installed package judges the tree with
 test("an explicit --config is the user's choice and is still read from there", async () => {
   const { root, tiny, marker } = await project();
   await writeFile(join(tiny, 'own.json'), JSON.stringify({ trust: [], unsigned: 'allow' }));
-  const result = runCli(['verify-installed', root, '--json', '--config', 'own.json'], { cwd: tiny });
+  const result = await cli(['verify-installed', root, '--json', '--config', 'own.json'], { cwd: tiny });
   assert.is(result.status, 0, result.stdout + result.stderr);
   assert.not.match(result.stderr, /inside node_modules/);
   assert.is(existsSync(marker), false);

@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signTarball } from '@sealpack/sign';
-import { cleanTempDirs, runCli } from '../helpers/index.js';
+import { cleanTempDirs } from '../helpers/index.js';
+import { cli } from '../helpers/cli.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { makeConsumer, makeKey, type TestKey } from '../verify/sealed.js';
 
@@ -25,12 +26,12 @@ test('keys: ["team"], threshold 2: alice and bob pass, alice alone is ESEAL_THRE
   const both = await makeTarball(join(root, 'tiny-1.0.0.tgz'), packageFiles('tiny', '1.0.0'));
   await signTarball(both, { signer: alice.signer });
   await signTarball(both, { signer: bob.signer });
-  const passed = runCli(['verify', '--json', both], { cwd: root });
+  const passed = await cli(['verify', '--json', both], { cwd: root });
   assert.equal([passed.status, codesOf(passed.stdout)], [0, []], passed.stdout + passed.stderr);
 
   const one = await makeTarball(join(root, 'tiny-1.0.1.tgz'), packageFiles('tiny', '1.0.1'));
   await signTarball(one, { signer: alice.signer });
-  const short = runCli(['verify', '--json', one], { cwd: root });
+  const short = await cli(['verify', '--json', one], { cwd: root });
   assert.equal([short.status, codesOf(short.stdout)], [1, ['ESEAL_THRESHOLD']], short.stdout + short.stderr);
 });
 

@@ -79,17 +79,17 @@ test('the runner: stdin in, stdout out; a failing, silent or hanging command is 
   // still ends at the timeout (it would otherwise last as long as that process).
   const pids: string[] = [];
   const spawner = externalSigner({
-    command: node(
-      `const c = require('node:child_process').spawn('sleep', ['600'], { stdio: 'inherit' }); console.error(String(c.pid)); setInterval(() => {}, 1000)`,
-    ),
+    // A shell starts in milliseconds (node takes a tenth of a second, more on a loaded machine):
+    // its background sleep inherits stdout, and the shell waits on forever.
+    command: ['sh', '-c', 'sleep 600 & echo $! >&2; while :; do sleep 1; done'],
     key: keys.key,
     label: 'exec:spawner',
-    // Long enough for a loaded machine to start node and its child before the timeout.
-    timeoutMs: 3000,
+    // Long enough for a loaded machine to start the shell and its child before the timeout.
+    timeoutMs: 1000,
     onStderr: (line) => void (/^\d+$/.test(line) && pids.push(line)),
   });
   try {
-    await rejects(() => spawner.sign(data), 'ESEAL_CONFIG', /did not finish within 3 s/);
+    await rejects(() => spawner.sign(data), 'ESEAL_CONFIG', /did not finish within 1 s/);
   } finally {
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
   }

@@ -7,7 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { signTarball } from '@sealpack/sign';
 import { readKeyFile } from '@sealpack/openpgp';
-import { cleanTempDirs, rejects, ROOT, runCli } from '../helpers/index.js';
+import { cleanTempDirs, rejects, ROOT } from '../helpers/index.js';
+import { cli } from '../helpers/cli.js';
 import { makeTarball, packageFiles } from '../helpers/tarball.js';
 import { makeConsumer, makeKey, type TestKey } from '../verify/sealed.js';
 
@@ -58,7 +59,7 @@ test("sealpack verify with ed448.gpg pinned beside alice: alice's seal verifies,
   await writeFile(join(root, '.sealpack', 'keys', 'ed448.gpg'), ed448);
   const tgz = await makeTarball(join(root, 'tiny-1.0.0.tgz'), packageFiles('tiny', '1.0.0'));
   await signTarball(tgz, { signer: alice.signer });
-  const result = runCli(['verify', '--json', tgz], { cwd: root });
+  const result = await cli(['verify', '--json', tgz], { cwd: root });
   assert.is(result.status, 0, result.stdout + result.stderr);
   assert.equal((JSON.parse(result.stdout) as { findings: unknown[] }).findings, []);
   assert.match(result.stderr, WARNING);
