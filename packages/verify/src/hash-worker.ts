@@ -10,7 +10,7 @@ import { isSealError, MAX_MANIFEST_BYTES, readRegularFileSync, SealError, type S
 import type { TarballContents } from '@sealpack/manifest';
 import type * as Manifest from '@sealpack/manifest';
 import { parseManifest } from '@sealpack/manifest/manifest';
-import { EMBEDDED_MANIFEST_PATH } from '@sealpack/manifest/paths';
+import { byCodeUnit, EMBEDDED_MANIFEST_PATH } from '@sealpack/manifest/paths';
 import type { FileDiff } from './file-findings.js';
 import { bundledPrefixes, diffInstalledFiles, listPackageFiles } from './files.js';
 
@@ -143,7 +143,7 @@ let prefetch: Prefetch | undefined;
 function topPackages(modules: string): string[] {
   const sorted = (dir: string) => {
     try {
-      return readdirSync(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return readdirSync(dir).sort(byCodeUnit);
     } catch {
       return [];
     }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { isSealError, MAX_PACKAGE_JSON_BYTES, readRegularFileSync } from '@sealpack/diagnostics';
+import { isSealError, MAX_PACKAGE_JSON_BYTES, readRegularFileSync, type ReadFileLimits } from '@sealpack/diagnostics';
+import { byCodeUnit } from '@sealpack/manifest/paths';
 
 /** One installed package, found once however many links lead to it. */
 export interface InstalledPackage {
@@ -46,13 +47,21 @@ const isMissing = (error: unknown) => {
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
+// A package.json is read whole only when it is a small regular file; one that does not exist is no package.
+const PACKAGE_JSON_READ: ReadFileLimits = {
+  maxBytes: MAX_PACKAGE_JSON_BYTES,
+  code: 'ESEAL_MALFORMED',
+  what: 'package.json',
+  optional: true,
+};
+
 function list(dir: string): string[] {
   return listEntries(dir).map((e) => e.name);
 }
 
 function listEntries(dir: string): Dirent[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => byCodeUnit(a.name, b.name));
   } catch (error) {
     if (isMissing(error)) return [];
     throw error;
@@ -62,12 +71,7 @@ function listEntries(dir: string): Dirent[] {
 function readIdentity(dir: string): { name?: string; version?: string; unreadable?: string } | undefined {
   let text: string;
   try {
-    const bytes = readRegularFileSync(join(dir, 'package.json'), {
-      maxBytes: MAX_PACKAGE_JSON_BYTES,
-      code: 'ESEAL_MALFORMED',
-      what: 'package.json',
-      optional: true,
-    });
+    const bytes = readRegularFileSync(join(dir, 'package.json'), PACKAGE_JSON_READ);
     if (!bytes) return undefined;
     text = bytes.toString('utf8');
   } catch (error) {
@@ -143,12 +147,7 @@ function mayDeclareWorkspaces(root: string): boolean {
   for (let dir = root; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'pnpm-workspace.yaml')) || existsSync(join(dir, 'lerna.json'))) return true;
     try {
-      const bytes = readRegularFileSync(join(dir, 'package.json'), {
-        maxBytes: MAX_PACKAGE_JSON_BYTES,
-        code: 'ESEAL_MALFORMED',
-        what: 'package.json',
-        optional: true,
-      });
+      const bytes = readRegularFileSync(join(dir, 'package.json'), PACKAGE_JSON_READ);
       const json = bytes && (JSON.parse(bytes.toString('utf8')) as { workspaces?: unknown; bolt?: unknown } | null);
       if (json === null || (json && (json.workspaces || json.bolt))) return true;
     } catch {

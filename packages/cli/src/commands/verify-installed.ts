@@ -15,16 +15,12 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   // (OpenPGP.js, the trust); verifyInstalled closes them, and so does any failure before it.
   const workers = startInstalledWorkers(dir);
   try {
-    const [{ loadTrust }, { cachedRegistrySeals }, { verifyInstalled }] = await Promise.all([
-      import('@sealpack/trust/trust'),
+    const [{ loadRunTrust }, { cachedRegistrySeals }, { verifyInstalled }] = await Promise.all([
+      import('../trust.js'),
       import('@sealpack/verify/approvals'),
       import('@sealpack/verify/installed'),
     ]);
-    // Trust comes from where sealpack runs (or --config), never from the folder under check: its
-    // config could name its own keys, and a .sealpackrc.cjs there would run its code.
-    const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
-    context.usePolicy?.(trust.policy);
-    for (const warning of trust.warnings) context.logger.warn(warning);
+    const trust = await loadRunTrust(context, options);
     const cached = cachedRegistrySeals(dir, context.env);
     const uncached = new Set<string>();
     const registrySeals: RegistrySealLookup = async (name, version) => {

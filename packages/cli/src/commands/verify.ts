@@ -10,13 +10,8 @@ export async function run(args: unknown[], options: Record<string, unknown>, con
   // so that the workers hash while this thread loads them.
   const reads = readTarballs(tarballs);
   try {
-    const [{ loadTrust }, { verifyTarballs }] = await Promise.all([
-      import('@sealpack/trust/trust'),
-      import('@sealpack/verify/tarball'),
-    ]);
-    const trust = await loadTrust({ cwd: context.cwd, configFile: options.config as string | undefined });
-    context.usePolicy?.(trust.policy);
-    for (const warning of trust.warnings) context.logger.warn(warning);
+    const [{ loadRunTrust }, { verifyTarballs }] = await Promise.all([import('../trust.js'), import('@sealpack/verify/tarball')]);
+    const trust = await loadRunTrust(context, options);
     const verdict = await verifyTarballs(tarballs, { trust, at, logger: context.logger, reads });
     return printVerdict(verdict, { json: options.json === true, title: 'sealpack verify' }, context);
   } finally {
